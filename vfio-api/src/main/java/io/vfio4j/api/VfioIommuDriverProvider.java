@@ -1,0 +1,68 @@
+package io.vfio4j.api;
+
+import io.vfio4j.api.host.HostView;
+import java.util.Set;
+
+/**
+ * An IOMMU backend, found with {@link java.util.ServiceLoader} through {@code
+ * META-INF/services/io.vfio4j.api.VfioIommuDriverProvider}. The provider is stateless and cheap: it
+ * describes the backend and opens one {@link VfioIommuDriverOps} per container.
+ *
+ * <p>The runtime reads {@link #name()}, {@link #spiVersion()}, {@link #supportedTypes()} and {@link
+ * #settingKeys()} once, at discovery, and refuses the provider with a {@link
+ * VfioConfigurationException} if the name does not match {@code [a-z][a-z0-9-]*}, another provider
+ * has the same name, or the SPI version is not loadable.
+ */
+public interface VfioIommuDriverProvider {
+    /** The pattern every backend name matches. */
+    String NAME_PATTERN = "[a-z][a-z0-9-]*";
+
+    /** The backend name, e.g. {@code type1}; used in configuration and messages. */
+    String name();
+
+    /**
+     * The SPI version this provider was compiled against. Implement it in the provider class as
+     * {@code return SpiVersion.of(VfioSpi.MAJOR, VfioSpi.MINOR);} so the constants are compiled in.
+     */
+    SpiVersion spiVersion();
+
+    /** The IOMMU types the backend implements; {@code VFIO_SET_IOMMU} offers it only these. */
+    Set<IommuType> supportedTypes();
+
+    /**
+     * The type {@code VFIO_SET_IOMMU} asks for when a container is set up with this backend by name
+     * rather than by type. Defaults to the supported type with the highest uAPI number (TYPE1v2
+     * over TYPE1, SPAPR_TCE_v2 over SPAPR_TCE).
+     */
+    default IommuType preferredType() {
+        return supportedTypes().stream()
+                .max(java.util.Comparator.comparingInt(IommuType::id))
+                .orElseThrow(() -> new IllegalStateException(name() + " supports no IOMMU type"));
+    }
+
+    /** The implementation version, for listings; defaults to the jar manifest's. */
+    default String version() {
+        String v = getClass().getPackage().getImplementationVersion();
+        return v == null ? "unversioned" : v;
+    }
+
+    /** Setting keys accepted under {@code vfio4j.backend.<name>.}; any other key is refused. */
+    default Set<String> settingKeys() {
+        return Set.of();
+    }
+
+    /**
+     * {@code VFIO_CHECK_EXTENSION} asked of the backend before any container chose it: a positive
+     * value if it supports {@code extension}, 0 if not. Never fails.
+     */
+    int checkExtension(long extension, HostView host);
+
+    /**
+     * Opens the per-container state ({@code open(arg)} of the kernel's driver ops) for {@code
+     * context.requestedType()}.
+     *
+     * @throws VfioException EINVAL if the type is not supported; ENOMEM on allocation failure
+     * @throws VfioConfigurationException if a setting has a malformed value
+     */
+    VfioIommuDriverOps open(DriverContext context);
+}

@@ -1,0 +1,22 @@
+package io.vfio4j.api;
+
+/**
+ * The version of this SPI. The fields are compile-time constants on purpose: javac copies their
+ * values into a provider's class file, so {@code SpiVersion.of(VfioSpi.MAJOR, VfioSpi.MINOR)}
+ * written in a provider reports the version the provider was <em>compiled</em> against, not the
+ * version of the API jar it happens to run with.
+ *
+ * <p>Rule: a runtime loads a provider with the same major version and a minor version not newer
+ * than its own.
+ */
+public final class VfioSpi {
+    public static final int MAJOR = 1;
+    public static final int MINOR = 0;
+
+    private VfioSpi() {}
+
+    /** The version of the API on the class path at run time. */
+    public static SpiVersion runtime() {
+        return new SpiVersion(MAJOR, MINOR);
+    }
+}

@@ -1,0 +1,41 @@
+package io.vfio4j.api.host;
+
+import io.vfio4j.api.VfioException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A hardware IOMMU group: the smallest set of devices the IOMMU can isolate from the rest of the
+ * system (the kernel's {@code struct iommu_group}). Devices of one group share one translation.
+ */
+public interface IommuGroup {
+    /** The group number, as in {@code /dev/vfio/<id>}. */
+    int id();
+
+    /** The devices of the group (PCI addresses such as {@code 0000:01:00.0}). */
+    List<String> devices();
+
+    /** Ranges the group cannot use for DMA mappings, such as an MSI window. */
+    List<ReservedRegion> reservedRegions();
+
+    /** True if the group's IOMMU remaps interrupts (the kernel's {@code IOMMU_CAP_INTR_REMAP}). */
+    boolean interruptRemapping();
+
+    /**
+     * Allocates a fresh, empty paging domain on this group's IOMMU (not yet attached).
+     *
+     * @throws VfioException ENOMEM if the allocation fails (also by fault injection)
+     */
+    IommuDomain allocateDomain();
+
+    /** The domain the group is attached to now, if any. */
+    Optional<IommuDomain> domain();
+
+    /**
+     * The POWER "table group" (partitionable endpoint) of the group, for TCE-based backends; empty
+     * on platforms without TCE tables.
+     */
+    default Optional<TceTableGroup> tceTableGroup() {
+        return Optional.empty();
+    }
+}

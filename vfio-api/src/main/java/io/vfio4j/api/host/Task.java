@@ -1,0 +1,41 @@
+package io.vfio4j.api.host;
+
+import java.util.Optional;
+
+/**
+ * The caller of an ioctl or kernel call: a thread group (a process) with its current address space,
+ * its {@code RLIMIT_MEMLOCK} and its capabilities. Backends read it when a call starts; they must
+ * never keep a reference to it for accounting, because the process may exit or exec while the
+ * container lives. Keep a counted {@link AddressSpace} reference instead.
+ */
+public interface Task {
+    /** {@link #memlockLimitBytes()} when {@code RLIMIT_MEMLOCK} is {@code RLIM_INFINITY}. */
+    long UNLIMITED = Long.MAX_VALUE;
+
+    /** The process id. */
+    int pid();
+
+    /**
+     * The current address space (the kernel's {@code current->mm}). Empty for a process that has
+     * exited; a different space after an exec.
+     */
+    Optional<AddressSpace> addressSpace();
+
+    /** {@code RLIMIT_MEMLOCK} in bytes, or {@link #UNLIMITED}. */
+    long memlockLimitBytes();
+
+    /** {@code CAP_IPC_LOCK}: bypasses the locked-memory limit check, never the count. */
+    boolean capIpcLock();
+
+    /** {@code CAP_SYS_RAWIO}: required to use a no-IOMMU group. */
+    boolean capSysRawio();
+
+    /** True until the process exits. */
+    boolean isAlive();
+
+    /** {@code RLIMIT_MEMLOCK} in pages of {@code pageSize} bytes, rounded down. */
+    default long memlockLimitPages(long pageSize) {
+        long bytes = memlockLimitBytes();
+        return bytes == UNLIMITED ? Long.MAX_VALUE : bytes / pageSize;
+    }
+}

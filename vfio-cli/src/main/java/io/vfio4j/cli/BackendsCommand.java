@@ -1,0 +1,97 @@
+package io.vfio4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vfio4j.api.IommuType;
+import io.vfio4j.core.DiscoveredBackend;
+import io.vfio4j.core.Vfio;
+import io.vfio4j.core.VfioConfiguration;
+import io.vfio4j.host.SimHost;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vfio4j backends}: every IOMMU backend found, in the order SET_IOMMU offers types. */
+@Command(
+        name = "backends",
+        mixinStandardHelpOptions = true,
+        description = {
+            "List the IOMMU backends found on the class path and in the plugin directory,",
+            "in the order VFIO_SET_IOMMU offers an IOMMU type to them.",
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  vfio4j backends",
+            "  vfio4j backends --json",
+            "  vfio4j -Dvfio4j.plugin.dir=/opt/vfio4j/plugins backends",
+        })
+final class BackendsCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin ConfigOptions config;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        VfioConfiguration cfg = config.configuration();
+        try (Vfio vfio = Vfio.builder().host(SimHost.builder().build()).configuration(cfg).build()) {
+            List<DiscoveredBackend> backends = vfio.backends().backends();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(backends)));
+            } else {
+                printTable(out, backends, vfio.backends().defaultBackend().map(DiscoveredBackend::name).orElse(""));
+            }
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    private static List<Map<String, Object>> toJson(List<DiscoveredBackend> backends) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (DiscoveredBackend b : backends) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", b.name());
+            m.put("types", types(b).stream().map(t -> Map.of("name", t.name(), "id", t.id())).collect(Collectors.toList()));
+            m.put("spi", b.spiVersion().toString());
+            m.put("version", b.version());
+            m.put("origin", b.origin());
+            m.put("settings", b.settingKeys().stream().sorted().collect(Collectors.toList()));
+            list.add(m);
+        }
+        return list;
+    }
+
+    private static List<IommuType> types(DiscoveredBackend b) {
+        return b.types().stream().sorted((x, y) -> Integer.compare(x.id(), y.id())).collect(Collectors.toList());
+    }
+
+    private static void printTable(PrintWriter out, List<DiscoveredBackend> backends, String defaultName) {
+        if (backends.isEmpty()) {
+            out.println("No IOMMU backend found.");
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "IOMMU TYPES", "SPI", "VERSION", "ORIGIN"});
+        for (DiscoveredBackend b : backends) {
+            rows.add(new String[] {
+                b.name() + (b.name().equals(defaultName) ? " (default)" : ""),
+                types(b).stream().map(t -> t.name() + "(" + t.id() + ")").collect(Collectors.joining(", ")),
+                b.spiVersion().toString(),
+                b.version(),
+                b.origin(),
+            });
+        }
+        Table.print(out, rows);
+    }
+}

@@ -1,0 +1,35 @@
+package io.vfio4j.cli;
+
+import io.vfio4j.core.VfioConfiguration;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Options every subcommand shares: the configuration file and {@code -D} overrides. */
+final class ConfigOptions {
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "Read settings from FILE instead of ./vfio4j.properties.")
+    Path configFile;
+
+    @Option(
+            names = "-D",
+            paramLabel = "KEY=VALUE",
+            description = "Set a vfio4j.* setting, e.g. -Dvfio4j.backend.default=type1.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    /** Defaults < properties file < -Dvfio4j.* system properties < command-line -D. */
+    VfioConfiguration configuration() {
+        VfioConfiguration.Builder b = VfioConfiguration.builder();
+        java.util.Properties system = new java.util.Properties();
+        system.putAll(System.getProperties());
+        if (configFile != null) {
+            system.setProperty(VfioConfiguration.CONFIG_FILE, configFile.toString());
+        }
+        b.loadStandardSources(system);
+        b.putAll(overrides, "command line");
+        return b.build();
+    }
+}

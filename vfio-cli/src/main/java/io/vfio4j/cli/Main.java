@@ -1,0 +1,17 @@
+package io.vfio4j.cli;
+
+import picocli.CommandLine;
+
+/** The {@code vfio4j} command's entry point. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (tests call this). */
+    public static int run(String... args) {
+        return Vfio4jCommand.commandLine().execute(args);
+    }
+}

@@ -1,0 +1,81 @@
+package io.vfio4j.core;
+
+import io.vfio4j.api.VfioConfigurationException;
+import io.vfio4j.api.VfioIommuDriverProvider;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The validated backends in the order {@code VFIO_SET_IOMMU} offers a type to them, with where each
+ * came from. Built by Guice from the {@code MapBinder} of providers plus the discovery result.
+ */
+public final class BackendRegistry {
+    private final List<DiscoveredBackend> ordered;
+    private final VfioConfiguration configuration;
+
+    @Inject
+    BackendRegistry(
+            Map<String, VfioIommuDriverProvider> providers,
+            List<DiscoveredBackend> discovered,
+            VfioConfiguration configuration) {
+        List<DiscoveredBackend> list = new ArrayList<>();
+        for (DiscoveredBackend b : discovered) {
+            if (providers.get(b.name()) != b.provider()) {
+                throw new IllegalStateException(
+                        "binding of backend " + b.name() + " does not match discovery");
+            }
+            list.add(b);
+        }
+        this.ordered = List.copyOf(list);
+        this.configuration = configuration;
+    }
+
+    /** Every backend, in offer order. */
+    public List<DiscoveredBackend> backends() {
+        return ordered;
+    }
+
+    public Optional<DiscoveredBackend> find(String name) {
+        return ordered.stream().filter(b -> b.name().equals(name)).findFirst();
+    }
+
+    /**
+     * The backend {@code name}.
+     *
+     * @throws VfioConfigurationException listing the available backends if there is none
+     */
+    public DiscoveredBackend require(String name) {
+        return find(name)
+                .orElseThrow(
+                        () ->
+                                new VfioConfigurationException(
+                                        "No IOMMU backend named '"
+                                                + name
+                                                + "'. Available: "
+                                                + describeAll()));
+    }
+
+    /** The configured default, or the first backend in offer order. */
+    public Optional<DiscoveredBackend> defaultBackend() {
+        return configuration
+                .defaultBackend()
+                .flatMap(this::find)
+                .or(() -> ordered.stream().findFirst());
+    }
+
+    public String describeAll() {
+        return ordered.isEmpty()
+                ? "none"
+                : ordered.stream()
+                        .map(DiscoveredBackend::describeOrigin)
+                        .collect(Collectors.joining(", "));
+    }
+
+    VfioConfiguration configuration() {
+        return configuration;
+    }
+}
