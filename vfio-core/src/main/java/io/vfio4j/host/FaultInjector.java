@@ -1,0 +1,102 @@
+package io.vfio4j.host;
+
+import io.vfio4j.api.Errno;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes one future host operation fail, for testing error paths. {@link #failNth} arms it: the n-th
+ * hit from now at one of the chosen sites fails once with the given errno, then the injector
+ * disarms itself. Hits are counted at every site, armed or not. Thread-safe.
+ *
+ * <p>Sites: {@link SimAddressSpace#pinRun} hits {@link FaultSite#PIN} once per call, {@link
+ * SimIommuDomain#map} hits {@link FaultSite#IOMMU_MAP} once per call, {@link SimHost#allocation}
+ * and {@link SimIommuGroup#allocateDomain} hit {@link FaultSite#ALLOCATION} (and always fail with
+ * ENOMEM, as a failed allocation does).
+ */
+public final class FaultInjector {
+    private static final Logger LOG = LoggerFactory.getLogger(FaultInjector.class);
+
+    /** The host operations a fault can be injected into. */
+    public enum FaultSite {
+        /** Pinning user pages ({@code pin_user_pages}). */
+        PIN,
+        /** Writing IOMMU page-table entries ({@code iommu_map}). */
+        IOMMU_MAP,
+        /** A kernel allocation ({@code kzalloc}, domain allocation). */
+        ALLOCATION
+    }
+
+    private final long[] hits = new long[FaultSite.values().length];
+    private long totalHits;
+
+    /** Matching hits still to come before the failure; 0 when disarmed. */
+    private long remaining;
+
+    private Errno errno;
+    private EnumSet<FaultSite> sites = EnumSet.noneOf(FaultSite.class);
+
+    /**
+     * Arms the injector: the {@code n}-th (1-based) future hit at one of {@code sites} (every site
+     * if none is given) fails with {@code errno}. Replaces any earlier arming.
+     */
+    public synchronized void failNth(long n, Errno errno, FaultSite... sites) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n is 1-based: " + n);
+        }
+        this.errno = Objects.requireNonNull(errno, "errno");
+        this.sites =
+                sites.length == 0 ? EnumSet.allOf(FaultSite.class) : EnumSet.of(sites[0], sites);
+        this.remaining = n;
+    }
+
+    /**
+     * Records a hit at {@code site}; returns the errno to fail with if this is the armed hit. Host
+     * components call it; a test may call it to model another failure point.
+     */
+    public synchronized Optional<Errno> hit(FaultSite site) {
+        hits[site.ordinal()]++;
+        totalHits++;
+        if (remaining == 0 || !sites.contains(site)) {
+            return Optional.empty();
+        }
+        if (--remaining > 0) {
+            return Optional.empty();
+        }
+        Errno failure = errno;
+        disarm();
+        LOG.debug("injected {} at {} (hit {} there)", failure, site, hits[site.ordinal()]);
+        return Optional.of(failure);
+    }
+
+    /** Hits at {@code site} since creation or {@link #resetCounters()}. */
+    public synchronized long hits(FaultSite site) {
+        return hits[site.ordinal()];
+    }
+
+    /** Hits at all sites since creation or {@link #resetCounters()}. */
+    public synchronized long totalHits() {
+        return totalHits;
+    }
+
+    /** Cancels a pending failure. */
+    public synchronized void disarm() {
+        remaining = 0;
+        errno = null;
+        sites = EnumSet.noneOf(FaultSite.class);
+    }
+
+    /** True while a failure is pending. */
+    public synchronized boolean isArmed() {
+        return remaining > 0;
+    }
+
+    /** Zeroes the hit counters; a pending failure stays armed and keeps its countdown. */
+    public synchronized void resetCounters() {
+        java.util.Arrays.fill(hits, 0);
+        totalHits = 0;
+    }
+}

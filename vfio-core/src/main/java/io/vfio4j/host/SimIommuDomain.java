@@ -1,0 +1,314 @@
+package io.vfio4j.host;
+
+import io.vfio4j.api.DmaProt;
+import io.vfio4j.api.Errno;
+import io.vfio4j.api.VfioException;
+import io.vfio4j.api.host.IommuDomain;
+import io.vfio4j.api.host.IommuGroup;
+import io.vfio4j.api.host.IovaRange;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A simulated IOMMU paging domain: a page table kept as one entry per mapped run, in unsigned IOVA
+ * order, so its size follows the number of map calls, not of pages. Group membership is guarded by
+ * the host's IOMMU lock, the page table by the domain's own lock.
+ */
+public final class SimIommuDomain implements IommuDomain {
+    private static final Logger LOG = LoggerFactory.getLogger(SimIommuDomain.class);
+
+    private final SimHost host;
+    private final String driver;
+    private final long pageSizeBitmap;
+    private final IovaRange aperture;
+    private final boolean enforceCacheCoherency;
+    private final int pageShift;
+
+    /** Guarded by {@code this}. */
+    private final TreeMap<Long, IommuMapping> table = new TreeMap<>(Long::compareUnsigned);
+
+    private long mappedPages;
+
+    /** Guarded by the host's IOMMU lock. */
+    private final List<SimIommuGroup> groups = new ArrayList<>();
+
+    private volatile boolean freed;
+
+    SimIommuDomain(
+            SimHost host,
+            String driver,
+            long pageSizeBitmap,
+            IovaRange aperture,
+            boolean enforceCacheCoherency) {
+        this.host = host;
+        this.driver = driver;
+        this.pageSizeBitmap = pageSizeBitmap;
+        this.aperture = aperture;
+        this.enforceCacheCoherency = enforceCacheCoherency;
+        this.pageShift = host.pageShift();
+    }
+
+    @Override
+    public long pageSizeBitmap() {
+        return pageSizeBitmap;
+    }
+
+    @Override
+    public IovaRange aperture() {
+        return aperture;
+    }
+
+    @Override
+    public boolean enforceCacheCoherency() {
+        return enforceCacheCoherency;
+    }
+
+    @Override
+    public String driver() {
+        return driver;
+    }
+
+    /** True once {@link #free()} ran. */
+    public boolean isFreed() {
+        return freed;
+    }
+
+    @Override
+    public void attach(IommuGroup group) {
+        SimIommuGroup g = simGroup(group);
+        synchronized (host.iommuLock()) {
+            requireNotFreed();
+            if (!g.driver().equals(driver)) {
+                throw VfioException.of(
+                        Errno.EINVAL,
+                        "group %d is behind a %s IOMMU, the domain belongs to %s",
+                        g.id(),
+                        g.driver(),
+                        driver);
+            }
+            // As intel-iommu: a coherency-enforcing domain needs snoop control on the group's
+            // IOMMU.
+            if (enforceCacheCoherency && !g.spec().enforceCacheCoherency()) {
+                throw VfioException.of(
+                        Errno.EINVAL,
+                        "group %d cannot enforce cache coherency, the domain does",
+                        g.id());
+            }
+            if (g.attachedDomain() != null) {
+                throw VfioException.of(
+                        Errno.EBUSY, "group %d is already attached to a domain", g.id());
+            }
+            g.setAttachedDomain(this);
+            groups.add(g);
+        }
+    }
+
+    @Override
+    public void detach(IommuGroup group) {
+        SimIommuGroup g = simGroup(group);
+        synchronized (host.iommuLock()) {
+            if (g.attachedDomain() != this) {
+                throw new IllegalStateException(g + " is not attached to this domain");
+            }
+            g.setAttachedDomain(null);
+            groups.remove(g);
+        }
+    }
+
+    @Override
+    public List<IommuGroup> groups() {
+        synchronized (host.iommuLock()) {
+            return List.copyOf(groups);
+        }
+    }
+
+    @Override
+    public void map(long iova, long pfn, long pages, int prot) {
+        requireNotFreed();
+        long last = requireRange(iova, pages);
+        if (pfn < 0 || prot == 0 || (prot & ~DmaProt.RW) != 0) {
+            throw VfioException.of(Errno.EINVAL, "bad mapping: pfn 0x%x prot 0x%x", pfn, prot);
+        }
+        long minPage = Long.lowestOneBit(pageSizeBitmap);
+        long paddr = pfn << pageShift;
+        if (((iova | paddr | (pages << pageShift)) & (minPage - 1)) != 0) {
+            throw VfioException.of(
+                    Errno.EINVAL,
+                    "iova 0x%x, pfn 0x%x, %d pages not aligned to the minimum IOMMU page 0x%x",
+                    iova,
+                    pfn,
+                    pages,
+                    minPage);
+        }
+        // As intel-iommu: an address beyond what the page table translates is EFAULT.
+        if (!aperture.contains(new IovaRange(iova, last))) {
+            throw VfioException.of(
+                    Errno.EFAULT,
+                    "iova range [0x%x, 0x%x] is outside the aperture %s",
+                    iova,
+                    last,
+                    aperture);
+        }
+        synchronized (this) {
+            host.faults()
+                    .hit(FaultInjector.FaultSite.IOMMU_MAP)
+                    .ifPresent(
+                            errno -> {
+                                throw VfioException.of(
+                                        errno,
+                                        "injected IOMMU map failure at iova 0x%x (%d pages)",
+                                        iova,
+                                        pages);
+                            });
+            Map.Entry<Long, IommuMapping> before = table.floorEntry(last);
+            if (before != null
+                    && Long.compareUnsigned(before.getValue().lastIova(pageShift), iova) >= 0) {
+                throw VfioException.of(
+                        Errno.EEXIST,
+                        "iova range [0x%x, 0x%x] overlaps the mapping %s",
+                        iova,
+                        last,
+                        before.getValue());
+            }
+            table.put(iova, new IommuMapping(iova, pfn, pages, prot));
+            mappedPages += pages;
+        }
+    }
+
+    @Override
+    public long unmap(long iova, long pages) {
+        if (pages == 0) {
+            return 0;
+        }
+        long last = requireRange(iova, pages);
+        synchronized (this) {
+            Map.Entry<Long, IommuMapping> first = table.floorEntry(iova);
+            long from =
+                    first != null
+                                    && Long.compareUnsigned(
+                                                    first.getValue().lastIova(pageShift), iova)
+                                            >= 0
+                            ? first.getKey()
+                            : iova;
+            List<IommuMapping> hit = new ArrayList<>(table.subMap(from, true, last, true).values());
+            long unmapped = 0;
+            for (IommuMapping m : hit) {
+                table.remove(m.iova());
+                long mLast = m.lastIova(pageShift);
+                if (Long.compareUnsigned(m.iova(), iova) < 0) {
+                    long keep = (iova - m.iova()) >>> pageShift;
+                    table.put(m.iova(), new IommuMapping(m.iova(), m.pfn(), keep, m.prot()));
+                }
+                if (Long.compareUnsigned(mLast, last) > 0) {
+                    long skip = (last + 1 - m.iova()) >>> pageShift;
+                    table.put(
+                            last + 1,
+                            new IommuMapping(last + 1, m.pfn() + skip, m.pages() - skip, m.prot()));
+                }
+                long lo = Long.compareUnsigned(m.iova(), iova) < 0 ? iova : m.iova();
+                long hi = Long.compareUnsigned(mLast, last) > 0 ? last : mLast;
+                unmapped += ((hi - lo) >>> pageShift) + 1;
+            }
+            mappedPages -= unmapped;
+            return unmapped;
+        }
+    }
+
+    @Override
+    public synchronized long translate(long iova) {
+        IommuMapping m = mappingAt(iova);
+        if (m == null) {
+            return -1;
+        }
+        long offset = iova - m.iova();
+        return ((m.pfn() + (offset >>> pageShift)) << pageShift)
+                | (offset & ((1L << pageShift) - 1));
+    }
+
+    @Override
+    public synchronized int protection(long iova) {
+        IommuMapping m = mappingAt(iova);
+        return m == null ? 0 : m.prot();
+    }
+
+    @Override
+    public synchronized long mappedPages() {
+        return mappedPages;
+    }
+
+    /** Entries in the page table (one per mapped run). */
+    public synchronized int mappingCount() {
+        return table.size();
+    }
+
+    /** A snapshot of the page table in unsigned IOVA order. */
+    public synchronized List<IommuMapping> mappings() {
+        return List.copyOf(table.values());
+    }
+
+    /** Visits the mappings in unsigned IOVA order, under the domain lock. */
+    public synchronized void forEachMapping(IommuMappingVisitor visitor) {
+        for (IommuMapping m : table.values()) {
+            visitor.visit(m.iova(), m.pfn(), m.pages(), m.prot());
+        }
+    }
+
+    @Override
+    public void free() {
+        synchronized (host.iommuLock()) {
+            if (!groups.isEmpty()) {
+                throw new IllegalStateException("free of a domain that still holds " + groups);
+            }
+            freed = true;
+        }
+        synchronized (this) {
+            if (mappedPages != 0) {
+                LOG.debug("freeing a domain with {} pages still mapped", mappedPages);
+            }
+            table.clear();
+            mappedPages = 0;
+        }
+    }
+
+    private IommuMapping mappingAt(long iova) {
+        Map.Entry<Long, IommuMapping> e = table.floorEntry(iova);
+        if (e == null || Long.compareUnsigned(e.getValue().lastIova(pageShift), iova) < 0) {
+            return null;
+        }
+        return e.getValue();
+    }
+
+    /** Checks alignment and wrap of an IOVA range; returns its last address. */
+    private long requireRange(long iova, long pages) {
+        long pageMask = (1L << pageShift) - 1;
+        if (pages <= 0
+                || (iova & pageMask) != 0
+                || pages > (-1L >>> pageShift)
+                || Long.compareUnsigned(iova + (pages << pageShift) - 1, iova) < 0) {
+            throw VfioException.of(Errno.EINVAL, "bad iova range: 0x%x, %d pages", iova, pages);
+        }
+        return iova + (pages << pageShift) - 1;
+    }
+
+    private void requireNotFreed() {
+        if (freed) {
+            throw new IllegalStateException("use of a freed IOMMU domain");
+        }
+    }
+
+    private static SimIommuGroup simGroup(IommuGroup group) {
+        if (group instanceof SimIommuGroup g) {
+            return g;
+        }
+        throw new IllegalArgumentException("not a group of the simulated host: " + group);
+    }
+
+    @Override
+    public String toString() {
+        return driver + " domain, " + mappedPages + " pages mapped";
+    }
+}
