@@ -1,0 +1,233 @@
+package io.vfio4j.type1;
+
+import java.util.Arrays;
+
+/**
+ * An open-addressing hash table from a page number (IOVA >> page shift) to a frame number and a
+ * reference count, with no object per entry. Used for the external pins of a mapping (the kernel's
+ * {@code pfn_list}: pfn + ref_count) and for the references each device holds (pfn unused). Not
+ * thread-safe: the container lock guards it.
+ */
+final class PageRefTable {
+    private static final long EMPTY = Long.MIN_VALUE; // IOVA page numbers never reach 2^63
+    private static final int MIN_CAPACITY = 16;
+
+    private long[] keys;
+    private long[] pfns;
+    private int[] refs;
+    private int size;
+    private long totalRefs;
+
+    PageRefTable() {
+        allocate(MIN_CAPACITY);
+    }
+
+    private void allocate(int capacity) {
+        keys = new long[capacity];
+        Arrays.fill(keys, EMPTY);
+        pfns = new long[capacity];
+        refs = new int[capacity];
+    }
+
+    /** Distinct pages in the table. */
+    int size() {
+        return size;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** The sum of every page's reference count. */
+    long totalRefs() {
+        return totalRefs;
+    }
+
+    private static int hash(long key) {
+        long h = key * 0x9E3779B97F4A7C15L;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    private int slotOf(long key) {
+        int mask = keys.length - 1;
+        int i = hash(key) & mask;
+        while (true) {
+            long k = keys[i];
+            if (k == key) {
+                return i;
+            }
+            if (k == EMPTY) {
+                return -1;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    boolean contains(long page) {
+        return slotOf(page) >= 0;
+    }
+
+    /** The reference count of {@code page}, 0 if absent. */
+    int refs(long page) {
+        int s = slotOf(page);
+        return s < 0 ? 0 : refs[s];
+    }
+
+    /** The frame recorded for {@code page}; only meaningful if it is present. */
+    long pfn(long page) {
+        int s = slotOf(page);
+        if (s < 0) {
+            throw new IllegalStateException(
+                    "page 0x" + Long.toHexString(page) + " is not in the table");
+        }
+        return pfns[s];
+    }
+
+    /** Adds {@code delta} references to {@code page}, inserting it with {@code pfn} if absent. */
+    void add(long page, long pfn, int delta) {
+        int s = slotOf(page);
+        if (s >= 0) {
+            refs[s] += delta;
+            totalRefs += delta;
+            return;
+        }
+        if ((size + 1) * 4L > keys.length * 3L) {
+            rehash(keys.length * 2);
+        }
+        int mask = keys.length - 1;
+        int i = hash(page) & mask;
+        while (keys[i] != EMPTY) {
+            i = (i + 1) & mask;
+        }
+        keys[i] = page;
+        pfns[i] = pfn;
+        refs[i] = delta;
+        size++;
+        totalRefs += delta;
+    }
+
+    /**
+     * Drops one reference from {@code page}; removes the entry at zero.
+     *
+     * @return the remaining count, or -1 if the page was absent
+     */
+    int release(long page) {
+        int s = slotOf(page);
+        if (s < 0) {
+            return -1;
+        }
+        int left = --refs[s];
+        totalRefs--;
+        if (left == 0) {
+            removeSlot(s);
+        }
+        return left;
+    }
+
+    /**
+     * Drops {@code n} references from {@code page} (at most what it has); removes it at zero.
+     *
+     * @return the remaining count, or -1 if the page was absent
+     */
+    int drop(long page, int n) {
+        int s = slotOf(page);
+        if (s < 0) {
+            return -1;
+        }
+        int take = Math.min(n, refs[s]);
+        refs[s] -= take;
+        totalRefs -= take;
+        int left = refs[s];
+        if (left == 0) {
+            removeSlot(s);
+        }
+        return left;
+    }
+
+    /** Removes {@code page} whatever its count; returns the count it had (0 if absent). */
+    int remove(long page) {
+        int s = slotOf(page);
+        if (s < 0) {
+            return 0;
+        }
+        int had = refs[s];
+        totalRefs -= had;
+        removeSlot(s);
+        return had;
+    }
+
+    /** Backward-shift deletion keeps probe chains intact without tombstones. */
+    private void removeSlot(int slot) {
+        int mask = keys.length - 1;
+        int hole = slot;
+        int i = (slot + 1) & mask;
+        while (keys[i] != EMPTY) {
+            int home = hash(keys[i]) & mask;
+            boolean movable = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
+            if (movable) {
+                keys[hole] = keys[i];
+                pfns[hole] = pfns[i];
+                refs[hole] = refs[i];
+                hole = i;
+            }
+            i = (i + 1) & mask;
+        }
+        keys[hole] = EMPTY;
+        refs[hole] = 0;
+        size--;
+    }
+
+    private void rehash(int capacity) {
+        long[] oldKeys = keys;
+        long[] oldPfns = pfns;
+        int[] oldRefs = refs;
+        allocate(capacity);
+        size = 0;
+        totalRefs = 0;
+        for (int i = 0; i < oldKeys.length; i++) {
+            if (oldKeys[i] != EMPTY) {
+                add(oldKeys[i], oldPfns[i], oldRefs[i]);
+            }
+        }
+    }
+
+    /** The pages in ascending order (for range counts, reports and deterministic iteration). */
+    long[] sortedPages() {
+        long[] out = new long[size];
+        int n = 0;
+        for (long k : keys) {
+            if (k != EMPTY) {
+                out[n++] = k;
+            }
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    void clear() {
+        allocate(MIN_CAPACITY);
+        size = 0;
+        totalRefs = 0;
+    }
+
+    /** Counts entries of a sorted page array within [from, to). */
+    static int countInRange(long[] sortedPages, long from, long to) {
+        int lo = lowerBound(sortedPages, from);
+        int hi = lowerBound(sortedPages, to);
+        return hi - lo;
+    }
+
+    private static int lowerBound(long[] a, long v) {
+        int lo = 0;
+        int hi = a.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] < v) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+}
