@@ -21,7 +21,9 @@ public enum Errno {
     EINVAL(22, "Invalid argument"),
     ENOTTY(25, "Inappropriate ioctl for device"),
     ENOSPC(28, "No space left on device"),
-    EOVERFLOW(75, "Value too large for defined data type");
+    EOVERFLOW(75, "Value too large for defined data type"),
+    /** mdev_device_create: the type has no available instance left (since 6.1). */
+    EUSERS(87, "Too many users");
 
     private final int number;
     private final String description;

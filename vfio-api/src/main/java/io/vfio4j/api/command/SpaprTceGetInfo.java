@@ -22,7 +22,8 @@ public record SpaprTceGetInfo(int argsz) implements VfioCommand<SpaprTceGetInfo.
 
     /**
      * What the kernel copies back. When the caller's {@code argsz} was below {@link #FULL_ARGSZ}
-     * only the first 16 bytes are written, so {@code flags} and the {@code ddw} fields read as 0.
+     * only the first 16 bytes (argsz, flags, the dma32 window) are written, so the {@code ddw}
+     * fields read as 0. The dma32 fields are 32-bit in the uAPI.
      *
      * @param flags {@link #FLAG_DDW} or 0
      * @param dma32WindowStart bus address of the default window
