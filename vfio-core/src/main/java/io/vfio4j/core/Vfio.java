@@ -7,6 +7,7 @@ import io.vfio4j.api.Errno;
 import io.vfio4j.api.GroupKind;
 import io.vfio4j.api.VendorLeak;
 import io.vfio4j.api.VfioException;
+import io.vfio4j.core.plugin.PluginDirectorySource;
 import io.vfio4j.host.SimHost;
 import io.vfio4j.host.SimIommuGroup;
 import java.util.ArrayList;
@@ -237,6 +238,7 @@ public final class Vfio implements AutoCloseable {
         private VfioConfiguration configuration;
         private final List<BackendSource> sources = new ArrayList<>();
         private boolean classPath = true;
+        private boolean pluginDirectory = true;
 
         private Builder() {}
 
@@ -250,7 +252,10 @@ public final class Vfio implements AutoCloseable {
             return this;
         }
 
-        /** Adds a source of backends after the class path (e.g. a test's own providers). */
+        /**
+         * Adds a source of backends after the class path and the plugin directory (e.g. a test's
+         * own providers).
+         */
         public Builder addSource(BackendSource source) {
             sources.add(source);
             return this;
@@ -259,6 +264,12 @@ public final class Vfio implements AutoCloseable {
         /** Leaves the class path out of discovery (tests that want only their own sources). */
         public Builder withoutClassPath() {
             this.classPath = false;
+            return this;
+        }
+
+        /** Leaves the plugin directory ({@code vfio4j.plugin.dir}) out of discovery. */
+        public Builder withoutPluginDirectory() {
+            this.pluginDirectory = false;
             return this;
         }
 
@@ -274,6 +285,9 @@ public final class Vfio implements AutoCloseable {
             List<BackendSource> all = new ArrayList<>();
             if (classPath) {
                 all.add(ClassPathBackendSource.ofContext());
+            }
+            if (pluginDirectory) {
+                all.add(new PluginDirectorySource(cfg.pluginDirectory()));
             }
             all.addAll(sources);
             try {
