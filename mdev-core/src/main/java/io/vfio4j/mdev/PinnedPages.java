@@ -1,0 +1,196 @@
+package io.vfio4j.mdev;
+
+import io.vfio4j.core.VfioDevice;
+import java.util.Objects;
+
+/**
+ * A vendor's record of the guest pages one device pinned, and the only path it needs to pin and
+ * unpin: every call goes through the vfio core ({@link VfioDevice#pinPages}, {@link
+ * VfioDevice#unpinPages}), so the core's checks (type1-mdev.md §3.2) and the backend's accounting
+ * apply, and this object remembers what succeeded:
+ *
+ * <ul>
+ *   <li>{@link #pin}/{@link #pinRange} pin and record the host frame of each page;
+ *   <li>{@link #unpin}/{@link #unpinRange} drop one reference of pages this device holds, and never
+ *       forward an unpin of a page it does not hold;
+ *   <li>{@link #releaseRange} is the body of a {@link MdevDeviceOps#dmaUnmap} callback: drop every
+ *       reference in the range;
+ *   <li>{@link #releaseAll} is the body of {@link MdevDeviceOps#close}.
+ * </ul>
+ *
+ * Memory is one hash entry per distinct page, without boxing. Thread-safe: DMA-unmap callbacks may
+ * arrive on another thread than the one that pins.
+ */
+public final class PinnedPages {
+    private final VfioDevice device;
+    private final int pageShift;
+    private final int maxPerCall;
+    private final PageRefMap pages = new PageRefMap();
+
+    /**
+     * @param device the opened device that pins
+     * @param pageSize the host page size ({@code SimHost.pageSize()})
+     */
+    public PinnedPages(VfioDevice device, long pageSize) {
+        this.device = Objects.requireNonNull(device, "device");
+        if (pageSize < 4096 || Long.bitCount(pageSize) != 1) {
+            throw new IllegalArgumentException("bad page size " + pageSize);
+        }
+        this.pageShift = Long.numberOfTrailingZeros(pageSize);
+        this.maxPerCall = (int) device.maxPinPages();
+    }
+
+    public VfioDevice device() {
+        return device;
+    }
+
+    /**
+     * Pins {@code npage} pages from {@code iova} in one call ({@code npage <= 512} on a 4 KiB
+     * host).
+     *
+     * @param prot {@link io.vfio4j.api.DmaProt} bits for how the device will use the pages
+     * @return the host page frame numbers, one per page
+     * @throws io.vfio4j.api.VfioException the core's or backend's error; nothing is pinned or
+     *     recorded then
+     */
+    public synchronized long[] pin(long iova, int npage, int prot) {
+        requireAligned(iova);
+        long[] pfns = new long[Math.max(npage, 0)];
+        device.pinPages(iova, npage, prot, pfns);
+        long first = iova >>> pageShift;
+        for (int k = 0; k < npage; k++) {
+            pages.add(first + k, pfns[k]);
+        }
+        return pfns;
+    }
+
+    /**
+     * Pins {@code npages} pages from {@code iova} in calls of at most {@link
+     * VfioDevice#maxPinPages()} pages, the way a vendor pins a large buffer.
+     *
+     * @return {@code npages}
+     * @throws io.vfio4j.api.VfioException the first failing call's error. That call pinned nothing,
+     *     but <b>the earlier calls stay pinned</b> and recorded: release them with {@link
+     *     #unpinRange} or let {@link #releaseAll} do it at close.
+     */
+    public synchronized long pinRange(long iova, long npages, int prot) {
+        requireAligned(iova);
+        for (long done = 0; done < npages; ) {
+            int n = (int) Math.min(maxPerCall, npages - done);
+            pin(iova + (done << pageShift), n, prot);
+            done += n;
+        }
+        return npages;
+    }
+
+    /**
+     * Drops one reference of each of {@code npage} pages from {@code iova} that this device holds.
+     */
+    public synchronized long unpin(long iova, int npage) {
+        return unpinRange(iova, npage);
+    }
+
+    /**
+     * Drops one reference of each page in {@code [iova, iova + npages pages)} that this device
+     * holds, in calls of at most {@link VfioDevice#maxPinPages()}; pages it does not hold are
+     * skipped.
+     *
+     * @return the pages whose reference was dropped
+     */
+    public synchronized long unpinRange(long iova, long npages) {
+        requireAligned(iova);
+        if (npages <= 0) {
+            return 0;
+        }
+        long first = iova >>> pageShift;
+        return dropOneRound(pages.keysIn(first, first + npages - 1));
+    }
+
+    /**
+     * Drops every reference this device holds in {@code [iova, iova + length)}: what a DMA-unmap
+     * callback must do before it returns.
+     *
+     * @return the references dropped
+     */
+    public synchronized long releaseRange(long iova, long length) {
+        if (length <= 0) {
+            return 0;
+        }
+        long first = iova >>> pageShift;
+        long last = (iova + length - 1) >>> pageShift;
+        long dropped = 0;
+        // One round drops one reference per held page; pages pinned n times need n rounds.
+        for (long[] held = pages.keysIn(first, last);
+                held.length > 0;
+                held = pages.keysIn(first, last)) {
+            dropped += dropOneRound(held);
+        }
+        return dropped;
+    }
+
+    /**
+     * Drops every reference this device holds: what {@link MdevDeviceOps#close} must do.
+     *
+     * @return the references dropped
+     */
+    public synchronized long releaseAll() {
+        long dropped = 0;
+        for (long[] held = pages.keys(); held.length > 0; held = pages.keys()) {
+            dropped += dropOneRound(held);
+        }
+        return dropped;
+    }
+
+    /** The host frame of the pinned page that holds {@code iova}, or -1 if not pinned here. */
+    public synchronized long pfn(long iova) {
+        return pages.pfn(iova >>> pageShift);
+    }
+
+    /** The references this device holds on the page of {@code iova}. */
+    public synchronized int references(long iova) {
+        return pages.refs(iova >>> pageShift);
+    }
+
+    /** Distinct pages held. */
+    public synchronized long pageCount() {
+        return pages.size();
+    }
+
+    /** References held, over all pages. */
+    public synchronized long referenceCount() {
+        return pages.totalRefs();
+    }
+
+    /** The held pages' IOVAs, in ascending order. */
+    public synchronized long[] iovas() {
+        long[] keys = pages.keys();
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] <<= pageShift;
+        }
+        return keys;
+    }
+
+    /** Unpins each sorted page once, in contiguous runs of at most maxPerCall pages. */
+    private long dropOneRound(long[] sorted) {
+        int i = 0;
+        while (i < sorted.length) {
+            int j = i + 1;
+            while (j < sorted.length && j - i < maxPerCall && sorted[j] == sorted[j - 1] + 1) {
+                j++;
+            }
+            device.unpinPages(sorted[i] << pageShift, j - i);
+            for (int k = i; k < j; k++) {
+                pages.release(sorted[k]);
+            }
+            i = j;
+        }
+        return sorted.length;
+    }
+
+    private void requireAligned(long iova) {
+        if ((iova & ((1L << pageShift) - 1)) != 0) {
+            throw new IllegalArgumentException(
+                    "iova 0x" + Long.toHexString(iova) + " is not page aligned");
+        }
+    }
+}
