@@ -44,13 +44,20 @@ final class BackendsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         VfioConfiguration cfg = config.configuration();
-        try (Vfio vfio = Vfio.builder().host(SimHost.builder().build()).configuration(cfg).build()) {
+        try (Vfio vfio =
+                Vfio.builder().host(SimHost.builder().build()).configuration(cfg).build()) {
             List<DiscoveredBackend> backends = vfio.backends().backends();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(backends)));
+                out.println(
+                        new ObjectMapper()
+                                .enable(SerializationFeature.INDENT_OUTPUT)
+                                .writeValueAsString(toJson(backends)));
             } else {
-                printTable(out, backends, vfio.backends().defaultBackend().map(DiscoveredBackend::name).orElse(""));
+                printTable(
+                        out,
+                        backends,
+                        vfio.backends().defaultBackend().map(DiscoveredBackend::name).orElse(""));
             }
             out.flush();
         }
@@ -62,7 +69,11 @@ final class BackendsCommand implements Callable<Integer> {
         for (DiscoveredBackend b : backends) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", b.name());
-            m.put("types", types(b).stream().map(t -> Map.of("name", t.name(), "id", t.id())).collect(Collectors.toList()));
+            m.put(
+                    "types",
+                    types(b).stream()
+                            .map(t -> Map.of("name", t.name(), "id", t.id()))
+                            .collect(Collectors.toList()));
             m.put("spi", b.spiVersion().toString());
             m.put("version", b.version());
             m.put("origin", b.origin());
@@ -73,10 +84,13 @@ final class BackendsCommand implements Callable<Integer> {
     }
 
     private static List<IommuType> types(DiscoveredBackend b) {
-        return b.types().stream().sorted((x, y) -> Integer.compare(x.id(), y.id())).collect(Collectors.toList());
+        return b.types().stream()
+                .sorted((x, y) -> Integer.compare(x.id(), y.id()))
+                .collect(Collectors.toList());
     }
 
-    private static void printTable(PrintWriter out, List<DiscoveredBackend> backends, String defaultName) {
+    private static void printTable(
+            PrintWriter out, List<DiscoveredBackend> backends, String defaultName) {
         if (backends.isEmpty()) {
             out.println("No IOMMU backend found.");
             return;
@@ -84,13 +98,16 @@ final class BackendsCommand implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"NAME", "IOMMU TYPES", "SPI", "VERSION", "ORIGIN"});
         for (DiscoveredBackend b : backends) {
-            rows.add(new String[] {
-                b.name() + (b.name().equals(defaultName) ? " (default)" : ""),
-                types(b).stream().map(t -> t.name() + "(" + t.id() + ")").collect(Collectors.joining(", ")),
-                b.spiVersion().toString(),
-                b.version(),
-                b.origin(),
-            });
+            rows.add(
+                    new String[] {
+                        b.name() + (b.name().equals(defaultName) ? " (default)" : ""),
+                        types(b).stream()
+                                .map(t -> t.name() + "(" + t.id() + ")")
+                                .collect(Collectors.joining(", ")),
+                        b.spiVersion().toString(),
+                        b.version(),
+                        b.origin(),
+                    });
         }
         Table.print(out, rows);
     }

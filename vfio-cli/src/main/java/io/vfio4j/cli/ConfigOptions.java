@@ -22,6 +22,14 @@ final class ConfigOptions {
 
     /** Defaults < properties file < -Dvfio4j.* system properties < command-line -D. */
     VfioConfiguration configuration() {
+        return configuration(Map.of());
+    }
+
+    /**
+     * As {@link #configuration()}, with a scenario's own keys between the system properties and the
+     * command line's -D.
+     */
+    VfioConfiguration configuration(Map<String, String> scenarioKeys) {
         VfioConfiguration.Builder b = VfioConfiguration.builder();
         java.util.Properties system = new java.util.Properties();
         system.putAll(System.getProperties());
@@ -29,6 +37,7 @@ final class ConfigOptions {
             system.setProperty(VfioConfiguration.CONFIG_FILE, configFile.toString());
         }
         b.loadStandardSources(system);
+        b.putAll(scenarioKeys, "scenario");
         b.putAll(overrides, "command line");
         return b.build();
     }

@@ -1,7 +1,5 @@
 package io.vfio4j.cli;
 
-import picocli.CommandLine;
-
 /** The {@code vfio4j} command's entry point. */
 public final class Main {
     private Main() {}

@@ -4,10 +4,16 @@ import java.io.PrintWriter;
 import java.util.List;
 
 /** Prints rows as left-aligned columns. */
-final class Table {
+public final class Table {
     private Table() {}
 
-    static void print(PrintWriter out, List<String[]> rows) {
+    /** Prints {@code rows} (the first is the header) with two spaces between columns. */
+    public static void print(PrintWriter out, List<String[]> rows) {
+        print(out, rows, "");
+    }
+
+    /** As {@link #print(PrintWriter, List)}, each line starting with {@code indent}. */
+    public static void print(PrintWriter out, List<String[]> rows, String indent) {
         int cols = rows.get(0).length;
         int[] width = new int[cols];
         for (String[] r : rows) {
@@ -16,7 +22,7 @@ final class Table {
             }
         }
         for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
+            StringBuilder line = new StringBuilder(indent);
             for (int i = 0; i < cols; i++) {
                 line.append(r[i]);
                 if (i < cols - 1) {

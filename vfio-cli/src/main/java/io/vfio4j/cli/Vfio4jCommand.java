@@ -18,10 +18,18 @@ import picocli.CommandLine.Option;
             "An executable model of the Linux VFIO IOMMU layer: containers, groups, IOMMU",
             "backends as plugins (type1, SPAPR TCE, ...) and mediated devices, on a simulated host.",
         },
-        subcommands = {BackendsCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            DemoCommand.class,
+            RunCommand.class,
+            BackendsCommand.class,
+            CommandLine.HelpCommand.class
+        },
         footer = {
             "",
             "Examples:",
+            "  vfio4j demo                     run the built-in scenarios with a trace",
+            "  vfio4j run my-vm.yaml           run a scenario file (see docs/scenarios.md)",
+            "  vfio4j run --json my-vm.yaml    the same, as JSON",
             "  vfio4j backends                 list the IOMMU backends found",
             "  vfio4j backends --json          the same, as JSON",
             "  vfio4j help backends            help for one subcommand",
@@ -34,7 +42,8 @@ public final class Vfio4jCommand implements Runnable {
             description = "Log what the runtime does (repeat for more: -vv).",
             scope = CommandLine.ScopeType.INHERIT)
     void setVerbose(boolean[] verbose) {
-        Level level = verbose.length >= 2 ? Level.DEBUG : verbose.length == 1 ? Level.INFO : Level.WARN;
+        Level level =
+                verbose.length >= 2 ? Level.DEBUG : verbose.length == 1 ? Level.INFO : Level.WARN;
         ((Logger) LoggerFactory.getLogger("io.vfio4j")).setLevel(level);
     }
 
@@ -43,17 +52,20 @@ public final class Vfio4jCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** The command line with vfio4j's error handling: configuration errors print their message only. */
+    /**
+     * The command line with vfio4j's error handling: configuration errors print their message only.
+     */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Vfio4jCommand());
-        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            PrintWriter err = commandLine.getErr();
-            if (ex instanceof VfioConfigurationException) {
-                err.println("vfio4j: configuration error: " + ex.getMessage());
-                return ExitCodes.CONFIGURATION;
-            }
-            throw ex;
-        });
+        cl.setExecutionExceptionHandler(
+                (ex, commandLine, parseResult) -> {
+                    PrintWriter err = commandLine.getErr();
+                    if (ex instanceof VfioConfigurationException) {
+                        err.println("vfio4j: configuration error: " + ex.getMessage());
+                        return ExitCodes.CONFIGURATION;
+                    }
+                    throw ex;
+                });
         return cl;
     }
 }

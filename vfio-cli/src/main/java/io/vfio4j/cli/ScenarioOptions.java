@@ -1,0 +1,24 @@
+package io.vfio4j.cli;
+
+import picocli.CommandLine.Option;
+
+/** Options shared by {@code run} and {@code demo}. */
+final class ScenarioOptions {
+    @Option(names = "--json", description = "Print the results as JSON instead of the trace.")
+    boolean json;
+
+    @Option(
+            names = "--check-invariants",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description =
+                    "Prove the accounting invariants after every operation (default: on; "
+                            + "--no-check-invariants turns it off).")
+    boolean checkInvariants = true;
+
+    @Option(
+            names = {"-q", "--summary"},
+            description = "Print only each scenario's verdict and closing summary, not every step.")
+    boolean summaryOnly;
+}

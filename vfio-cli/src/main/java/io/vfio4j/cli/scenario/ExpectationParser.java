@@ -1,0 +1,228 @@
+package io.vfio4j.cli.scenario;
+
+import io.vfio4j.api.BackendState;
+import io.vfio4j.api.Errno;
+import io.vfio4j.api.VendorLeak;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToLongFunction;
+
+/** Reads a step's {@code expect:} map into an {@link Expectation}. */
+final class ExpectationParser {
+    private ExpectationParser() {}
+
+    static Expectation parse(YNode n, StepKind kind, Action action, ParseContext ctx) {
+        List<String> allowed = new ArrayList<>(ScenarioParser.EXPECT_COMMON);
+        allowed.addAll(kind.results().keySet().stream().sorted().toList());
+        Fields f = n.fields(allowed);
+        Optional<Errno> errno = Optional.empty();
+        if (f.opt("errno").isPresent()) {
+            YNode e = f.req("errno");
+            List<String> names =
+                    new ArrayList<>(Arrays.stream(Errno.values()).map(Errno::name).toList());
+            names.add("none");
+            String v = e.choice(names);
+            errno = v.equals("none") ? Optional.empty() : Optional.of(Errno.valueOf(v));
+        }
+        boolean bug = f.bool("kernel_bug", false);
+        if (bug && errno.isPresent()) {
+            throw n.error("%s: a step cannot expect both an errno and a kernel BUG", n.what());
+        }
+        List<Check> checks = new ArrayList<>();
+        perProcess(f, "locked_vm", action, ctx, checks);
+        perContainer(f, "dma_avail", action, ctx, checks, Check.Unit.COUNT, BackendState::dmaAvail);
+        perContainer(
+                f,
+                "pinned_pages",
+                action,
+                ctx,
+                checks,
+                Check.Unit.PAGES,
+                BackendState::pinnedPages);
+        perContainer(
+                f,
+                "pin_references",
+                action,
+                ctx,
+                checks,
+                Check.Unit.COUNT,
+                BackendState::pinReferences);
+        perContainer(f, "mappings", action, ctx, checks, Check.Unit.COUNT, BackendState::mappings);
+        perContainer(f, "mapped", action, ctx, checks, Check.Unit.BYTES, BackendState::mappedBytes);
+        f.opt("host_pinned_pages")
+                .ifPresent(
+                        v ->
+                                checks.add(
+                                        new Check(
+                                                "host pinned pages",
+                                                v.integer(),
+                                                (run, r) -> run.host().memory().totalPinnedFrames(),
+                                                Check.Unit.PAGES)));
+        f.opt("leaks")
+                .ifPresent(
+                        v ->
+                                checks.add(
+                                        new Check(
+                                                "vendor leaks reported",
+                                                v.integer(),
+                                                (run, r) -> (long) run.vfio().vendorLeaks().size(),
+                                                Check.Unit.COUNT)));
+        f.opt("leaked_pages")
+                .ifPresent(
+                        v ->
+                                checks.add(
+                                        new Check(
+                                                "leaked pages reported",
+                                                v.integer(),
+                                                (run, r) ->
+                                                        run.vfio().vendorLeaks().stream()
+                                                                .mapToLong(l -> l.iovas().size())
+                                                                .sum(),
+                                                Check.Unit.PAGES)));
+        f.opt("warnings")
+                .ifPresent(
+                        v ->
+                                checks.add(
+                                        new Check(
+                                                "kernel warnings",
+                                                v.integer(),
+                                                (run, r) -> (long) run.vfio().warnings().size(),
+                                                Check.Unit.COUNT)));
+        f.opt("details").ifPresent(d -> details(d, action, ctx, checks));
+        for (Map.Entry<String, Check.Unit> e : kind.results().entrySet()) {
+            Optional<YNode> v = f.opt(e.getKey());
+            if (v.isEmpty()) {
+                continue;
+            }
+            String key = e.getKey();
+            Object expected =
+                    switch (e.getValue()) {
+                        case TEXT ->
+                                key.equals("hex")
+                                        ? DeviceSteps.normalizeHex(v.get().text())
+                                        : v.get().text();
+                        case COUNT, PAGES -> v.get().integer();
+                        default -> v.get().size();
+                    };
+            checks.add(new Check(key, expected, (run, r) -> r.get(key), e.getValue()));
+        }
+        return new Expectation(errno, bug, checks);
+    }
+
+    /** The length a read step must read to compare with its expected data, or 0. */
+    static int expectedDataLength(Expectation e) {
+        for (Check c : e.checks()) {
+            if (c.label().equals("data")) {
+                return ((String) c.expected()).getBytes(StandardCharsets.UTF_8).length;
+            }
+            if (c.label().equals("hex")) {
+                return ((String) c.expected()).length() / 2;
+            }
+        }
+        return 0;
+    }
+
+    private static void perProcess(
+            Fields f, String key, Action action, ParseContext ctx, List<Check> checks) {
+        Optional<YNode> v = f.opt(key);
+        if (v.isEmpty()) {
+            return;
+        }
+        YNode n = v.get();
+        if (n.isMap()) {
+            for (YNode[] e : n.entries()) {
+                String p = ctx.requireProcess(e[0]);
+                checks.add(lockedCheck(p, e[1].integer()));
+            }
+            return;
+        }
+        String p = action.process() != null ? action.process() : ctx.defaultProcess();
+        if (p == null) {
+            throw n.error(
+                    "%s: several processes are declared; write %s: {%s: N, ...}",
+                    n.what(), key, String.join(": N, ", ctx.processes.keySet()));
+        }
+        checks.add(lockedCheck(p, n.integer()));
+    }
+
+    private static Check lockedCheck(String process, long pages) {
+        return new Check(
+                "locked_vm of " + process,
+                pages,
+                (run, r) -> run.lockedVm(process),
+                Check.Unit.PAGES);
+    }
+
+    private static void perContainer(
+            Fields f,
+            String key,
+            Action action,
+            ParseContext ctx,
+            List<Check> checks,
+            Check.Unit unit,
+            ToLongFunction<BackendState> read) {
+        Optional<YNode> v = f.opt(key);
+        if (v.isEmpty()) {
+            return;
+        }
+        YNode n = v.get();
+        if (n.isMap()) {
+            for (YNode[] e : n.entries()) {
+                String c = ctx.requireContainer(e[0]);
+                checks.add(containerCheck(key, c, value(e[1], unit), unit, read));
+            }
+            return;
+        }
+        String c = container(action, ctx, n, key);
+        checks.add(containerCheck(key, c, value(n, unit), unit, read));
+    }
+
+    private static long value(YNode n, Check.Unit unit) {
+        return unit == Check.Unit.BYTES ? n.size() : n.integer();
+    }
+
+    private static String container(Action action, ParseContext ctx, YNode n, String key) {
+        String c = action.container() != null ? action.container() : ctx.defaultContainer();
+        if (c == null) {
+            throw n.error(
+                    "%s: several containers are declared; write %s: {%s: N, ...}",
+                    n.what(), key, String.join(": N, ", ctx.containers.keySet()));
+        }
+        return c;
+    }
+
+    private static Check containerCheck(
+            String key,
+            String container,
+            long expected,
+            Check.Unit unit,
+            ToLongFunction<BackendState> read) {
+        return new Check(
+                key.replace('_', ' ') + " of " + container,
+                expected,
+                (run, r) -> run.state(container).map(read::applyAsLong).orElse(null),
+                unit);
+    }
+
+    private static void details(YNode n, Action action, ParseContext ctx, List<Check> checks) {
+        String c = container(action, ctx, n, "details");
+        for (YNode[] e : n.entries()) {
+            String key = e[0].text();
+            checks.add(
+                    new Check(
+                            "backend detail " + key + " of " + c,
+                            e[1].integer(),
+                            (run, r) -> run.state(c).map(s -> s.details().get(key)).orElse(null),
+                            Check.Unit.COUNT));
+        }
+    }
+
+    /** Unused here; kept for symmetry with the JSON report. */
+    static long leakedPages(List<VendorLeak> leaks) {
+        return leaks.stream().mapToLong(l -> l.iovas().size()).sum();
+    }
+}

@@ -1,0 +1,72 @@
+package io.vfio4j.cli.scenario;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How a scenario run went, with its closing summary.
+ *
+ * @param setupError why the scenario could not start (e.g. a configuration error), or null
+ * @param leaks vendor-driver leaks reported, one line each
+ * @param warnings kernel WARNs the model hit
+ * @param millis wall time
+ */
+public record ScenarioResult(
+        Scenario scenario,
+        String setupError,
+        List<StepResult> steps,
+        List<ProcessSummary> processes,
+        List<ContainerSummary> containers,
+        List<String> leaks,
+        List<String> warnings,
+        long pageSize,
+        long millis) {
+    public ScenarioResult {
+        steps = List.copyOf(steps);
+        processes = List.copyOf(processes);
+        containers = List.copyOf(containers);
+        leaks = List.copyOf(leaks);
+        warnings = List.copyOf(warnings);
+    }
+
+    public boolean passed() {
+        return setupError == null
+                && steps.stream().noneMatch(s -> s.status() == StepResult.Status.FAILED);
+    }
+
+    public long count(StepResult.Status status) {
+        return steps.stream().filter(s -> s.status() == status).count();
+    }
+
+    /**
+     * A process at the end.
+     *
+     * @param memlockBytes RLIMIT_MEMLOCK at the end ({@code Long.MAX_VALUE}: unlimited)
+     * @param state alive, exited
+     */
+    public record ProcessSummary(
+            String name,
+            int pid,
+            long memlockBytes,
+            boolean capIpcLock,
+            long peakLockedVm,
+            long finalLockedVm,
+            String state) {}
+
+    /** A container at the end. */
+    public record ContainerSummary(
+            String name,
+            String backend,
+            String type,
+            long mappings,
+            long mappedBytes,
+            long dmaAvail,
+            long pins,
+            long peakPins,
+            long pinReferences,
+            Map<String, Long> details) {
+        public ContainerSummary {
+            details = Map.copyOf(details);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package io.vfio4j.cli.scenario;
+
+import io.vfio4j.api.BackendState;
+import io.vfio4j.api.Errno;
+import io.vfio4j.api.GroupKind;
+import io.vfio4j.api.VfioException;
+import io.vfio4j.api.host.IovaRange;
+import io.vfio4j.core.Vfio;
+import io.vfio4j.core.VfioConfiguration;
+import io.vfio4j.core.VfioContainer;
+import io.vfio4j.core.VfioDevice;
+import io.vfio4j.core.VfioGroup;
+import io.vfio4j.host.HugePage;
+import io.vfio4j.host.IommuGroupSpec;
+import io.vfio4j.host.Platform;
+import io.vfio4j.host.ProcessSpec;
+import io.vfio4j.host.RegionSpec;
+import io.vfio4j.host.SimAddressSpace;
+import io.vfio4j.host.SimHost;
+import io.vfio4j.host.SimProcess;
+import io.vfio4j.host.power.PowerNvTableGroup;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The live state of one scenario run: the simulated host, the VFIO runtime, and the objects the
+ * scenario's names refer to. Steps look everything up here by name.
+ */
+public final class ScenarioRun implements AutoCloseable {
+    private final Scenario scenario;
+    private final SimHost host;
+    private final Vfio vfio;
+    private final Map<String, SimProcess> processes = new LinkedHashMap<>();
+    private final Map<String, SimAddressSpace> lastSpaces = new LinkedHashMap<>();
+    private final Map<String, VfioContainer> containers = new LinkedHashMap<>();
+    private final Map<String, Model.RegionDef> regions = new LinkedHashMap<>();
+    private final Map<String, Long> windows = new LinkedHashMap<>();
+    private final Map<String, Long> peakLocked = new LinkedHashMap<>();
+    private final Map<String, Long> peakPins = new LinkedHashMap<>();
+    private final MdevRegistry mdevs;
+
+    ScenarioRun(Scenario scenario, VfioConfiguration configuration) {
+        this.scenario = scenario;
+        this.host = buildHost(scenario.host());
+        this.vfio = Vfio.builder().host(host).configuration(configuration).build();
+        this.mdevs = new MdevRegistry(this, scenario.host().mdevParents());
+        for (Model.ProcessDef p : scenario.processes()) {
+            SimProcess proc =
+                    host.spawnProcess(
+                            ProcessSpec.builder()
+                                    .name(p.name())
+                                    .memlockLimitBytes(p.memlockBytes())
+                                    .capIpcLock(p.capIpcLock())
+                                    .capSysRawio(p.capSysRawio())
+                                    .build());
+            processes.put(p.name(), proc);
+            lastSpaces.put(p.name(), proc.simAddressSpace().orElseThrow());
+            mmap(p.name(), p.regions());
+        }
+        for (Model.ContainerDef c : scenario.containers()) {
+            containers.put(c.name(), vfio.openContainer());
+        }
+        observe();
+    }
+
+    private static SimHost buildHost(Model.HostDef def) {
+        SimHost h =
+                SimHost.builder()
+                        .platform(def.platform())
+                        .pageSize(def.pageSize())
+                        .eeh(def.eeh())
+                        .build();
+        for (Model.GroupDef g : def.groups()) {
+            IommuGroupSpec.Builder b =
+                    IommuGroupSpec.builder()
+                            .id(g.id())
+                            .devices(g.devices())
+                            .pageSizeBitmap(g.pageSizeBitmap())
+                            .interruptRemapping(g.interruptRemapping())
+                            .driver(g.iommuDriver())
+                            .enforceCacheCoherency(g.cacheCoherency());
+            g.aperture().ifPresent(b::aperture);
+            if (g.reserved().isPresent()) {
+                b.reservedRegions(g.reserved().get());
+            } else if (def.platform() == Platform.POWER) {
+                b.reservedRegions(List.of());
+            }
+            if (g.tce().isPresent()) {
+                Model.TceDef t = g.tce().get();
+                PowerNvTableGroup.Builder pe =
+                        PowerNvTableGroup.builder()
+                                .systemPageShift(Long.numberOfTrailingZeros(def.pageSize()))
+                                .tce32(t.dma32Start(), t.dma32Size())
+                                .maxLevels(t.levels())
+                                .platformType(t.platformType());
+                if (t.pageSizeBitmap() != 0) {
+                    pe.pageSizes(t.pageSizeBitmap());
+                }
+                if (!t.ddw()) {
+                    pe.noDdw();
+                }
+                if (!t.windowOps()) {
+                    pe.withoutWindowOps();
+                }
+                if (!t.eeh()) {
+                    pe.withoutEeh();
+                }
+                b.tceTableGroup(pe.build());
+            }
+            h.addIommuGroup(b.build());
+        }
+        return h;
+    }
+
+    /** Maps regions into a process's current address space. */
+    void mmap(String process, List<Model.RegionDef> defs) {
+        SimProcess p = process(process);
+        for (Model.RegionDef r : defs) {
+            regions.put(r.name(), r);
+            RegionSpec spec =
+                    switch (r.backing()) {
+                        case HOLE -> null;
+                        case ANONYMOUS -> RegionSpec.anonymous(r.vaddr(), r.size());
+                        case THP -> RegionSpec.thp(r.vaddr(), r.size());
+                        case HUGETLB_2M ->
+                                RegionSpec.hugetlb(r.vaddr(), r.size(), HugePage.SIZE_2M);
+                        case HUGETLB_16M ->
+                                RegionSpec.hugetlb(r.vaddr(), r.size(), HugePage.SIZE_16M);
+                        case HUGETLB_1G ->
+                                RegionSpec.hugetlb(r.vaddr(), r.size(), HugePage.SIZE_1G);
+                        case DEVICE -> RegionSpec.device(r.vaddr(), r.size());
+                    };
+            if (spec != null) {
+                p.mmap(r.readOnly() ? spec.readOnly() : spec);
+            }
+        }
+    }
+
+    public Scenario scenario() {
+        return scenario;
+    }
+
+    public SimHost host() {
+        return host;
+    }
+
+    public Vfio vfio() {
+        return vfio;
+    }
+
+    public long pageSize() {
+        return host.pageSize();
+    }
+
+    MdevRegistry mdevs() {
+        return mdevs;
+    }
+
+    public SimProcess process(String name) {
+        SimProcess p = processes.get(name);
+        if (p == null) {
+            throw new IllegalStateException("no process " + name);
+        }
+        return p;
+    }
+
+    public Map<String, SimProcess> processes() {
+        return processes;
+    }
+
+    public Map<String, VfioContainer> containers() {
+        return containers;
+    }
+
+    public VfioContainer container(String name) {
+        VfioContainer c = containers.get(name);
+        if (c == null) {
+            throw new IllegalStateException("no container " + name);
+        }
+        return c;
+    }
+
+    /** The process's current address space, or the last one it had if it exited. */
+    public SimAddressSpace space(String process) {
+        SimProcess p = process(process);
+        Optional<SimAddressSpace> now = p.simAddressSpace();
+        now.ifPresent(s -> lastSpaces.put(process, s));
+        return lastSpaces.get(process);
+    }
+
+    /** The locked_vm of a process (its current or last address space), in pages. */
+    public long lockedVm(String process) {
+        return space(process).lockedVm();
+    }
+
+    public Optional<BackendState> state(String container) {
+        return container(container).state();
+    }
+
+    long resolve(Addr a) {
+        if (a.base() == null) {
+            return a.offset();
+        }
+        Model.RegionDef r = regions.get(a.base());
+        if (r != null) {
+            return r.vaddr() + a.offset();
+        }
+        Long w = windows.get(a.base());
+        if (w == null) {
+            throw new IllegalStateException(
+                    "window '" + a.base() + "' was not created (its create step failed?)");
+        }
+        return w + a.offset();
+    }
+
+    /** The size of a named region, for map and register steps that give no size. */
+    long regionSize(String name) {
+        Model.RegionDef r = regions.get(name);
+        if (r == null) {
+            throw new IllegalStateException("no region " + name);
+        }
+        return r.size();
+    }
+
+    void saveWindow(String name, long start) {
+        windows.put(name, start);
+    }
+
+    /** The VFIO group a reference names. */
+    VfioGroup group(ParseContext.GroupRef ref) {
+        if (ref.mdev() != null) {
+            return mdevs.require(ref.mdev()).group();
+        }
+        return vfio.group(ref.iommuGroup());
+    }
+
+    /** A device by PCI address or mdev name. */
+    VfioDevice device(String name) {
+        Optional<MdevRegistry.Instance> m = mdevs.find(name);
+        if (m.isPresent()) {
+            return m.get().group().device(m.get().uuid());
+        }
+        for (var g : host.iommuGroups()) {
+            if (g.devices().contains(name)) {
+                return vfio.group(g.id()).device(name);
+            }
+        }
+        throw VfioException.of(Errno.ENODEV, "no device %s", name);
+    }
+
+    /** The vendor driver behind an mdev, if {@code device} is one. */
+    Optional<ScenarioVendor> vendor(String device) {
+        return mdevs.find(device).map(MdevRegistry.Instance::vendor);
+    }
+
+    /** The hardware group a PCI device belongs to, if it is one. */
+    Optional<Integer> iommuGroupOf(String device) {
+        return host.iommuGroups().stream()
+                .filter(g -> g.devices().contains(device))
+                .map(g -> g.id())
+                .findFirst();
+    }
+
+    /** A kernel-style emulated group for an mdev. */
+    VfioGroup createEmulatedGroup(String uuid, ScenarioVendor vendor) {
+        return vfio.createVirtualGroup(GroupKind.EMULATED, uuid, vendor);
+    }
+
+    /** Records peaks after a step. */
+    void observe() {
+        for (String p : processes.keySet()) {
+            long v = lockedVm(p);
+            peakLocked.merge(p, v, Math::max);
+        }
+        for (Map.Entry<String, VfioContainer> c : containers.entrySet()) {
+            long pins = c.getValue().state().map(BackendState::pinnedPages).orElse(0L);
+            peakPins.merge(c.getKey(), pins, Math::max);
+        }
+    }
+
+    long peakLocked(String process) {
+        return peakLocked.getOrDefault(process, 0L);
+    }
+
+    long peakPins(String container) {
+        return peakPins.getOrDefault(container, 0L);
+    }
+
+    /** The aperture of a hardware group, for messages. */
+    static String describe(IovaRange r) {
+        return r.toString();
+    }
+
+    @Override
+    public void close() {
+        vfio.close();
+    }
+}

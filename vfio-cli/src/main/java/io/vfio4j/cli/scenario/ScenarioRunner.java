@@ -1,0 +1,263 @@
+package io.vfio4j.cli.scenario;
+
+import io.vfio4j.api.BackendState;
+import io.vfio4j.api.KernelBugError;
+import io.vfio4j.api.VendorLeak;
+import io.vfio4j.api.VfioConfigurationException;
+import io.vfio4j.api.VfioException;
+import io.vfio4j.core.InvariantViolation;
+import io.vfio4j.core.VfioConfiguration;
+import io.vfio4j.core.VfioContainer;
+import io.vfio4j.host.SimProcess;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a parsed scenario: builds the simulated host and the VFIO runtime from it, runs the steps in
+ * order, checks each step's expectations, and collects the trace and the closing summary.
+ *
+ * <p>A step that fails with an errno it did not expect (or ends in a kernel BUG it did not expect,
+ * or breaks an invariant) stops the scenario: the steps after it are reported as skipped. A kernel
+ * BUG always ends the scenario, expected or not: the simulated kernel is dead.
+ */
+public final class ScenarioRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ScenarioRunner.class);
+
+    /** Builds the runtime configuration from the scenario's own {@code config:} keys. */
+    @FunctionalInterface
+    public interface ConfigFactory {
+        VfioConfiguration create(Map<String, String> scenarioKeys);
+    }
+
+    private final ConfigFactory config;
+    private final boolean checkInvariants;
+
+    public ScenarioRunner(ConfigFactory config, boolean checkInvariants) {
+        this.config = config;
+        this.checkInvariants = checkInvariants;
+    }
+
+    /** A runner that uses only the scenario's keys (no properties file, no system properties). */
+    public static ScenarioRunner standalone(boolean checkInvariants) {
+        return new ScenarioRunner(VfioConfiguration::of, checkInvariants);
+    }
+
+    public ScenarioResult run(Scenario scenario) {
+        long t0 = System.nanoTime();
+        Map<String, String> keys = new LinkedHashMap<>(scenario.config());
+        keys.put(VfioConfiguration.CHECK_INVARIANTS, String.valueOf(checkInvariants));
+        ScenarioRun run;
+        try {
+            run = new ScenarioRun(scenario, config.create(keys));
+        } catch (VfioConfigurationException | IllegalArgumentException | IllegalStateException e) {
+            LOG.debug("scenario {} could not start", scenario.name(), e);
+            return new ScenarioResult(
+                    scenario,
+                    e.getMessage(),
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    scenario.host().pageSize(),
+                    millis(t0));
+        }
+        try (run) {
+            List<StepResult> results = new ArrayList<>();
+            boolean stopped = false;
+            for (Step step : scenario.steps()) {
+                if (stopped) {
+                    results.add(skipped(step, run));
+                    continue;
+                }
+                StepResult r = execute(step, run);
+                results.add(r);
+                stopped = r.outcome().equals("kernel BUG") || stops(step, r);
+            }
+            return new ScenarioResult(
+                    scenario,
+                    null,
+                    results,
+                    processSummaries(run),
+                    containerSummaries(run),
+                    leaks(run),
+                    run.vfio().warnings(),
+                    run.pageSize(),
+                    millis(t0));
+        }
+    }
+
+    private static long millis(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** An unexpected errno, an unexpected BUG, or an error stops the scenario. */
+    private static boolean stops(Step step, StepResult r) {
+        if (r.outcome().equals("ok")) {
+            return false;
+        }
+        if (r.outcome().equals("error")) {
+            return true;
+        }
+        return !r.outcome().equals(step.expect().outcome());
+    }
+
+    private StepResult execute(Step step, ScenarioRun run) {
+        Expectation expect = step.expect();
+        Map<String, Object> results = Map.of();
+        String outcome;
+        String message = "";
+        try {
+            results = step.action().run(run);
+            outcome = "ok";
+        } catch (VfioException e) {
+            outcome = e.errno().name();
+            message = e.getMessage();
+            if (message.startsWith(outcome + ": ")) {
+                message = message.substring(outcome.length() + 2);
+            }
+        } catch (KernelBugError e) {
+            outcome = "kernel BUG";
+            message = e.getMessage();
+        } catch (InvariantViolation e) {
+            outcome = "error";
+            message = "invariant violated " + e.getMessage();
+        } catch (RuntimeException e) {
+            outcome = "error";
+            message = e.getClass().getSimpleName() + ": " + e.getMessage();
+            LOG.debug("step {} failed", step.number(), e);
+        }
+        run.observe();
+        List<String> failures = new ArrayList<>();
+        String expected = expect.outcome();
+        if (!outcome.equals(expected)) {
+            if (expected.equals("ok")) {
+                failures.add("failed unexpectedly with " + outcome + ": " + message);
+            } else if (outcome.equals("ok")) {
+                failures.add("expected " + expected + ", but the step succeeded");
+            } else {
+                failures.add("expected " + expected + ", got " + outcome + ": " + message);
+            }
+        }
+        if (outcome.equals(expected) || outcome.equals("ok")) {
+            for (Check c : expect.checks()) {
+                String f = c.verify(run, results);
+                if (f != null) {
+                    failures.add(f);
+                }
+            }
+        }
+        return new StepResult(
+                step,
+                failures.isEmpty() ? StepResult.Status.PASSED : StepResult.Status.FAILED,
+                outcome,
+                message,
+                failures,
+                results,
+                lockedVm(run),
+                snapshots(run));
+    }
+
+    private static StepResult skipped(Step step, ScenarioRun run) {
+        return new StepResult(
+                step,
+                StepResult.Status.SKIPPED,
+                "skipped",
+                "",
+                List.of(),
+                Map.of(),
+                lockedVm(run),
+                snapshots(run));
+    }
+
+    private static Map<String, Long> lockedVm(ScenarioRun run) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String p : run.processes().keySet()) {
+            out.put(p, run.lockedVm(p));
+        }
+        return out;
+    }
+
+    private static Map<String, StepResult.ContainerSnapshot> snapshots(ScenarioRun run) {
+        Map<String, StepResult.ContainerSnapshot> out = new LinkedHashMap<>();
+        for (Map.Entry<String, VfioContainer> e : run.containers().entrySet()) {
+            out.put(
+                    e.getKey(),
+                    e.getValue()
+                            .state()
+                            .map(
+                                    s ->
+                                            new StepResult.ContainerSnapshot(
+                                                    true,
+                                                    s.mappings(),
+                                                    s.mappedBytes(),
+                                                    s.dmaAvail(),
+                                                    s.pinnedPages(),
+                                                    s.pinReferences()))
+                            .orElse(new StepResult.ContainerSnapshot(false, 0, 0, 0, 0, 0)));
+        }
+        return out;
+    }
+
+    private static List<ScenarioResult.ProcessSummary> processSummaries(ScenarioRun run) {
+        List<ScenarioResult.ProcessSummary> out = new ArrayList<>();
+        for (Map.Entry<String, SimProcess> e : run.processes().entrySet()) {
+            SimProcess p = e.getValue();
+            out.add(
+                    new ScenarioResult.ProcessSummary(
+                            e.getKey(),
+                            p.pid(),
+                            p.memlockLimitBytes(),
+                            p.capIpcLock(),
+                            run.peakLocked(e.getKey()),
+                            run.lockedVm(e.getKey()),
+                            p.isAlive() ? "alive" : "exited"));
+        }
+        return out;
+    }
+
+    private static List<ScenarioResult.ContainerSummary> containerSummaries(ScenarioRun run) {
+        List<ScenarioResult.ContainerSummary> out = new ArrayList<>();
+        for (Map.Entry<String, VfioContainer> e : run.containers().entrySet()) {
+            VfioContainer c = e.getValue();
+            BackendState s = c.state().orElse(null);
+            out.add(
+                    new ScenarioResult.ContainerSummary(
+                            e.getKey(),
+                            c.backendName().orElse("-"),
+                            c.iommuType().map(Enum::name).orElse("-"),
+                            s == null ? 0 : s.mappings(),
+                            s == null ? 0 : s.mappedBytes(),
+                            s == null ? 0 : s.dmaAvail(),
+                            s == null ? 0 : s.pinnedPages(),
+                            run.peakPins(e.getKey()),
+                            s == null ? 0 : s.pinReferences(),
+                            s == null ? Map.of() : s.details()));
+        }
+        return out;
+    }
+
+    private static List<String> leaks(ScenarioRun run) {
+        List<String> out = new ArrayList<>();
+        for (VendorLeak l : run.vfio().vendorLeaks()) {
+            out.add(
+                    "device "
+                            + l.device()
+                            + " left "
+                            + Sizes.count(l.iovas().size())
+                            + " pinned pages ("
+                            + l.references()
+                            + " references) in a "
+                            + l.backend()
+                            + " container"
+                            + (l.iovas().isEmpty()
+                                    ? ""
+                                    : ", from iova " + Sizes.hex(l.iovas().get(0))));
+        }
+        return out;
+    }
+}
