@@ -445,6 +445,11 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
                     }
                     return;
                 }
+                if (v2) {
+                    // Refuse a MAP that cannot succeed before the vendors are told to unpin:
+                    // a refused request leaves no trace.
+                    checkV2(w, m.vaddr(), n);
+                }
                 if (notifications == MAX_UNMAP_NOTIFICATIONS) {
                     throw stuckPins(m.iova(), m.size());
                 }
@@ -1044,6 +1049,16 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
         invalidate(w, first, n);
     }
 
+    /** The translation checks of {@link #buildV2}, without changing anything. */
+    private void checkV2(DmaWindow w, long vaddr, long n) {
+        synchronized (registry) {
+            PreregRegion region = null;
+            for (long i = 0; i < n; i++) {
+                region = lookupForTce(region, vaddr + i * w.pageSize(), w);
+            }
+        }
+    }
+
     private PreregRegion lookupForTce(PreregRegion cached, long va, DmaWindow w) {
         long ps = w.pageSize();
         PreregRegion region =
@@ -1076,12 +1091,25 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
 
     /** Releases what an old v2 entry held (registry lock held). */
     private void releaseV2(long oldEntry, long oldShadow, long iommuPageSize) {
-        PreregRegion region = registry.findContaining(oldShadow, iommuPageSize);
+        releaseV2(oldEntry, oldShadow, iommuPageSize, null);
+    }
+
+    /**
+     * As {@link #releaseV2(long, long, long)}, trying {@code cached} (the region the previous entry
+     * of a walk came from) before the registry lookup; returns the region to try for the next
+     * entry, or null.
+     */
+    private PreregRegion releaseV2(
+            long oldEntry, long oldShadow, long iommuPageSize, PreregRegion cached) {
+        PreregRegion region =
+                cached != null && cached.contains(oldShadow, iommuPageSize)
+                        ? cached
+                        : registry.findContaining(oldShadow, iommuPageSize);
         if (region == null) {
             LOG.warn(
                     "TCE for user address 0x{} has no preregistered region",
                     Long.toHexString(oldShadow));
-            return;
+            return null;
         }
         if ((oldEntry & TceTableGroup.TCE_WRITE) != 0) {
             region.markDirty(oldShadow);
@@ -1089,7 +1117,9 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
         region.mappedDec();
         if (region.used() == 0 && region.mapped() == 1) {
             freeRegion(region); // a region kept alive only by this TCE (see dropRegionReference)
+            return null;
         }
+        return region;
     }
 
     /** Clears {@code count} entries from {@code first}; empty entries and chunks are skipped. */
@@ -1101,9 +1131,10 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
         }
         if (v2) {
             synchronized (registry) {
+                PreregRegion cached = null;
                 for (long i = t.nextLive(first, end); i >= 0; i = t.nextLive(i + 1, end)) {
                     long shadow = t.shadow(i);
-                    releaseV2(t.exchange(i, 0, 0), shadow, w.pageSize());
+                    cached = releaseV2(t.exchange(i, 0, 0), shadow, w.pageSize(), cached);
                 }
             }
         } else {
@@ -1448,11 +1479,11 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
     }
 
     /**
-     * Reports: charges — the v1 ENABLE charge and every window table (share key null), every
-     * referenced region (share key: the region, counted once over containers); pinned frames — one
-     * pin per live v1 TCE (share key null), one pin per frame of every referenced region (share
-     * key: the region); external pins take no frame pin of their own, so they add nothing; entries
-     * — live TCEs against the total entries of the windows.
+     * Reports: charges — the v1 ENABLE charge and every window table (share key null), every region
+     * of the address space's list (share key: the region, counted once over containers); pinned
+     * frames — one pin per live v1 TCE (share key null), one pin per frame of every such region
+     * (share key: the region); external pins take no frame pin of their own, so they add nothing;
+     * entries — live TCEs against the total entries of the windows.
      */
     @Override
     public void audit(AuditSink sink) {
@@ -1475,9 +1506,15 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
             }
             if (registry != null) {
                 synchronized (registry) {
-                    for (PreregRegion r : preregs) {
+                    // Every region of the address space, not only this container's: a region
+                    // whose last container reference went at release while TCEs of another
+                    // container still map into it stays pinned and charged with no referencing
+                    // container (spapr-tce.md Q4); the share key counts each region once.
+                    for (PreregRegion r : registry.regions()) {
                         sink.charged(mm, r, r.entries());
                         r.forEachRun((pfn, pages) -> sink.pinned(r, pfn, pages, 1));
+                    }
+                    for (PreregRegion r : preregs) {
                         if (r.mapped() < 1 || r.used() < 1) {
                             sink.violation(
                                     r + " is referenced by a container but has bad counters");

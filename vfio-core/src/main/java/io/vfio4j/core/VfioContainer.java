@@ -43,7 +43,7 @@ public final class VfioContainer {
     private final int id;
     private final ReentrantReadWriteLock groupLock = new ReentrantReadWriteLock();
     private final List<VfioGroup> groups = new ArrayList<>();
-    private Driver driver;
+    private volatile Driver driver;
 
     /** The backend a container uses once SET_IOMMU succeeded. */
     record Driver(DiscoveredBackend backend, IommuType type, VfioIommuDriverOps ops) {}
@@ -286,6 +286,23 @@ public final class VfioContainer {
         } finally {
             groupLock.writeLock().unlock();
         }
+    }
+
+    /**
+     * Runs {@code call} with the backend for an open device of this container (pin, unpin, dma_rw)
+     * without the group lock, as the kernel's {@code vfio_device_container_pin_pages} takes no
+     * {@code group_lock}: the open device keeps its group in the container, so the backend cannot
+     * be released meanwhile. Taking the lock here deadlocks a vendor that holds its own lock across
+     * a pin while its DMA-unmap callback (run under an UNMAP that holds the group lock shared)
+     * waits for that lock and an attach or detach is queued for the group lock.
+     */
+    <T> T withOpenDeviceDriver(java.util.function.Function<Driver, T> call, String what) {
+        Driver d = driver;
+        if (d == null) {
+            throw VfioException.of(
+                    Errno.EINVAL, "%s: container %d has no IOMMU backend set", what, id);
+        }
+        return BackendCalls.call(d.backend().loader(), () -> call.apply(d));
     }
 
     /** Runs {@code call} with the backend while holding the group lock shared. */

@@ -221,7 +221,7 @@ public final class VfioDevice implements VfioDeviceHandle {
                                                             Errno.EINVAL,
                                                             "pin by %s: its group is not in a container",
                                                             name));
-                    return c.withDriver(
+                    return c.withOpenDeviceDriver(
                             d -> d.ops().pinPages(this, iova, npage, prot, pfns), "pin by " + name);
                 });
     }
@@ -252,7 +252,7 @@ public final class VfioDevice implements VfioDeviceHandle {
                         vfio.warn("unpin by " + name + " ignored: its group is not in a container");
                         return null;
                     }
-                    c.withDriver(
+                    c.withOpenDeviceDriver(
                             d -> {
                                 d.ops().unpinPages(this, iova, npage);
                                 return null;
@@ -296,7 +296,7 @@ public final class VfioDevice implements VfioDeviceHandle {
                                                             Errno.EINVAL,
                                                             "dma_rw by %s: its group is not in a container",
                                                             name));
-                    c.withDriver(
+                    c.withOpenDeviceDriver(
                             d -> {
                                 d.ops().dmaRw(this, iova, buf, offset, length, write);
                                 return null;

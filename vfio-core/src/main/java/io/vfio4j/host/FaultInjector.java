@@ -4,6 +4,7 @@ import io.vfio4j.api.Errno;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +31,26 @@ public final class FaultInjector {
         ALLOCATION
     }
 
-    private final long[] hits = new long[FaultSite.values().length];
-    private long totalHits;
+    /**
+     * Hit counters, one adder per site: every pin and IOMMU map of every thread counts here, so
+     * they must not serialize the host.
+     */
+    private final LongAdder[] hits = new LongAdder[FaultSite.values().length];
 
     /** Matching hits still to come before the failure; 0 when disarmed. */
     private long remaining;
 
+    /** {@code remaining > 0}, readable without the lock: the disarmed fast path of {@link #hit}. */
+    private volatile boolean armed;
+
     private Errno errno;
     private EnumSet<FaultSite> sites = EnumSet.noneOf(FaultSite.class);
+
+    public FaultInjector() {
+        for (int i = 0; i < hits.length; i++) {
+            hits[i] = new LongAdder();
+        }
+    }
 
     /**
      * Arms the injector: the {@code n}-th (1-based) future hit at one of {@code sites} (every site
@@ -51,15 +64,22 @@ public final class FaultInjector {
         this.sites =
                 sites.length == 0 ? EnumSet.allOf(FaultSite.class) : EnumSet.of(sites[0], sites);
         this.remaining = n;
+        this.armed = true;
     }
 
     /**
      * Records a hit at {@code site}; returns the errno to fail with if this is the armed hit. Host
      * components call it; a test may call it to model another failure point.
      */
-    public synchronized Optional<Errno> hit(FaultSite site) {
-        hits[site.ordinal()]++;
-        totalHits++;
+    public Optional<Errno> hit(FaultSite site) {
+        hits[site.ordinal()].increment();
+        if (!armed) {
+            return Optional.empty();
+        }
+        return armedHit(site);
+    }
+
+    private synchronized Optional<Errno> armedHit(FaultSite site) {
         if (remaining == 0 || !sites.contains(site)) {
             return Optional.empty();
         }
@@ -68,23 +88,28 @@ public final class FaultInjector {
         }
         Errno failure = errno;
         disarm();
-        LOG.debug("injected {} at {} (hit {} there)", failure, site, hits[site.ordinal()]);
+        LOG.debug("injected {} at {} (hit {} there)", failure, site, hits(site));
         return Optional.of(failure);
     }
 
     /** Hits at {@code site} since creation or {@link #resetCounters()}. */
-    public synchronized long hits(FaultSite site) {
-        return hits[site.ordinal()];
+    public long hits(FaultSite site) {
+        return hits[site.ordinal()].sum();
     }
 
     /** Hits at all sites since creation or {@link #resetCounters()}. */
-    public synchronized long totalHits() {
-        return totalHits;
+    public long totalHits() {
+        long total = 0;
+        for (LongAdder h : hits) {
+            total += h.sum();
+        }
+        return total;
     }
 
     /** Cancels a pending failure. */
     public synchronized void disarm() {
         remaining = 0;
+        armed = false;
         errno = null;
         sites = EnumSet.noneOf(FaultSite.class);
     }
@@ -95,8 +120,9 @@ public final class FaultInjector {
     }
 
     /** Zeroes the hit counters; a pending failure stays armed and keeps its countdown. */
-    public synchronized void resetCounters() {
-        java.util.Arrays.fill(hits, 0);
-        totalHits = 0;
+    public void resetCounters() {
+        for (LongAdder h : hits) {
+            h.reset();
+        }
     }
 }

@@ -31,6 +31,9 @@ public final class SimAddressSpace implements AddressSpace {
     private final TreeMap<Long, Region> regions = new TreeMap<>(Long::compareUnsigned);
     private final Map<AttachmentKey<?>, Object> attachments = new ConcurrentHashMap<>();
 
+    /** The region the last lookup found (pins walk one region run after run); null if none. */
+    private Region lastRegion;
+
     private boolean alive = true;
     private long lockedVm;
     private long underflows;
@@ -204,6 +207,7 @@ public final class SimAddressSpace implements AddressSpace {
         }
         Region region = host.placeRegion(spec, anonymousRunPages);
         regions.put(region.vaddr(), region);
+        lastRegion = null;
         LOG.debug("address space {}: mapped {}", id, region);
         return region;
     }
@@ -234,6 +238,7 @@ public final class SimAddressSpace implements AddressSpace {
             // Like munmap of hugetlbfs memory, a cut must fall on a backing page boundary.
             requireAligned(k.vaddr(), k.size(), k.backingPageShift(), "munmap remainder " + k);
         }
+        lastRegion = null;
         cut.forEach(r -> regions.remove(r.vaddr()));
         keep.forEach(k -> regions.put(k.vaddr(), k));
         LOG.debug(
@@ -247,6 +252,7 @@ public final class SimAddressSpace implements AddressSpace {
     /** The address space loses its users (exit or exec): regions go, the counter stays. */
     synchronized void kill() {
         alive = false;
+        lastRegion = null;
         regions.clear();
         LOG.debug("address space {} of pid {} is dead, locked_vm {}", id, ownerPid, lockedVm);
     }
@@ -291,12 +297,16 @@ public final class SimAddressSpace implements AddressSpace {
 
     /** The region at {@code vaddr}, or EFAULT if unbacked or (for a write) read-only. */
     private Region regionAt(long vaddr, boolean write) {
-        Map.Entry<Long, Region> e = regions.floorEntry(vaddr);
-        if (e == null || !e.getValue().contains(vaddr)) {
-            throw VfioException.of(
-                    Errno.EFAULT, "no memory mapped at 0x%x in address space %d", vaddr, id);
+        Region r = lastRegion;
+        if (r == null || !r.contains(vaddr)) {
+            Map.Entry<Long, Region> e = regions.floorEntry(vaddr);
+            if (e == null || !e.getValue().contains(vaddr)) {
+                throw VfioException.of(
+                        Errno.EFAULT, "no memory mapped at 0x%x in address space %d", vaddr, id);
+            }
+            r = e.getValue();
+            lastRegion = r;
         }
-        Region r = e.getValue();
         if (write && r.readOnly()) {
             throw VfioException.of(
                     Errno.EFAULT,

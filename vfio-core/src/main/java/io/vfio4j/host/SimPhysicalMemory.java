@@ -25,7 +25,7 @@ public final class SimPhysicalMemory implements PhysicalMemory {
     private final Object lock = new Object();
     private final int pageShift;
     private final PinTable pins = new PinTable();
-    private final IntervalSet dirty = new IntervalSet();
+    private final DirtyFrames dirty = new DirtyFrames();
     private final PageContents contents;
 
     /** Allocated frame ranges, start -> end (exclusive): which frames exist at all. */

@@ -1,0 +1,163 @@
+package io.vfio4j.system;
+
+import io.vfio4j.api.BackendState;
+import io.vfio4j.core.Vfio;
+import io.vfio4j.core.VfioContainer;
+import io.vfio4j.core.VfioDevice;
+import io.vfio4j.core.VfioGroup;
+import io.vfio4j.host.SimAddressSpace;
+import io.vfio4j.mdev.MdevBus;
+import io.vfio4j.mdev.MdevDevice;
+import io.vfio4j.mdev.MdevParent;
+import io.vfio4j.mdev.MdevType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The whole observable state of one simulated system, as a value: every container (backend, type,
+ * groups, {@link BackendState} with its mappings, pins, {@code dma_avail}, windows and registered
+ * listeners), every group, every address space's {@code locked_vm}, every pinned frame run with its
+ * pin count, the vendor leaks reported so far and, when an {@link MdevBus} is given, every mdev
+ * type's {@code available_instances} and the live mdevs.
+ *
+ * <p>"A refused request leaves no trace" is tested as {@code
+ * assertThat(SystemSnapshot.of(...)).isEqualTo(before)}; {@link #diff} explains a difference. Dirty
+ * marks and fault-injector hit counters are left out on purpose: the kernel marks pages dirty when
+ * it unwinds, and counting hits is how fault injection works.
+ */
+public record SystemSnapshot(
+        List<ContainerView> containers,
+        List<GroupView> groups,
+        List<SpaceView> spaces,
+        long totalPins,
+        List<PinSegment> pinnedFrames,
+        int vendorLeaks,
+        Map<String, String> mdev) {
+
+    public SystemSnapshot {
+        containers = List.copyOf(containers);
+        groups = List.copyOf(groups);
+        spaces = List.copyOf(spaces);
+        pinnedFrames = List.copyOf(pinnedFrames);
+        mdev = Map.copyOf(mdev);
+    }
+
+    /** One container: its backend, its groups and what the backend holds. */
+    public record ContainerView(
+            int id,
+            Optional<String> backend,
+            Optional<String> type,
+            List<Integer> groups,
+            Optional<BackendState> state) {}
+
+    /** One VFIO group: its container, viability and open devices. */
+    public record GroupView(
+            int id, String kind, Optional<Integer> container, boolean viable, List<String> open) {}
+
+    /** One address space: its counter and whether it still has users. */
+    public record SpaceView(long id, int pid, boolean alive, long lockedVm, long underflows) {}
+
+    /** A maximal run of frames with the same pin count. */
+    public record PinSegment(long pfn, long pages, long pins) {}
+
+    /** The state of {@code vfio} and its host. */
+    public static SystemSnapshot of(Vfio vfio) {
+        return of(vfio, null);
+    }
+
+    /** The state of {@code vfio}, its host and the mdev bus (may be null). */
+    public static SystemSnapshot of(Vfio vfio, MdevBus bus) {
+        Objects.requireNonNull(vfio, "vfio");
+        List<ContainerView> containers = new ArrayList<>();
+        for (VfioContainer c : vfio.containers()) {
+            containers.add(
+                    new ContainerView(
+                            c.id(),
+                            c.backendName(),
+                            c.iommuType().map(Enum::name),
+                            c.groups().stream().map(VfioGroup::id).toList(),
+                            c.state()));
+        }
+        List<GroupView> groups = new ArrayList<>();
+        for (VfioGroup g : vfio.groups()) {
+            groups.add(
+                    new GroupView(
+                            g.id(),
+                            g.kind().name(),
+                            g.container().map(VfioContainer::id),
+                            g.isViable(),
+                            g.devices().stream()
+                                    .filter(VfioDevice::isOpen)
+                                    .map(VfioDevice::name)
+                                    .toList()));
+        }
+        List<SpaceView> spaces = new ArrayList<>();
+        for (SimAddressSpace s : vfio.host().addressSpaces()) {
+            spaces.add(
+                    new SpaceView(s.id(), s.ownerPid(), s.isAlive(), s.lockedVm(), s.underflows()));
+        }
+        List<PinSegment> pinned = new ArrayList<>();
+        vfio.host()
+                .memory()
+                .forEachPinned((pfn, pages, pins) -> pinned.add(new PinSegment(pfn, pages, pins)));
+        return new SystemSnapshot(
+                containers,
+                groups,
+                spaces,
+                vfio.host().memory().totalPins(),
+                pinned,
+                vfio.vendorLeaks().size(),
+                bus == null ? Map.of() : mdevView(bus));
+    }
+
+    /** Every type's {@code available_instances} and every live mdev with its type. */
+    public static Map<String, String> mdevView(MdevBus bus) {
+        Map<String, String> out = new TreeMap<>();
+        for (MdevParent p : bus.parents()) {
+            for (MdevType t : p.types()) {
+                out.put(
+                        "type " + p.name() + "/" + t.name() + " available_instances",
+                        Integer.toString(t.availableInstances()));
+            }
+        }
+        for (MdevDevice d : bus.devices()) {
+            out.put("mdev " + d.uuid(), d.type().name() + (d.isOpen() ? " open" : ""));
+        }
+        return out;
+    }
+
+    /** A readable list of what differs between this snapshot and {@code other}. */
+    public String diff(SystemSnapshot other) {
+        List<String> out = new ArrayList<>();
+        diffList("container", containers, other.containers, out);
+        diffList("group", groups, other.groups, out);
+        diffList("address space", spaces, other.spaces, out);
+        if (totalPins != other.totalPins) {
+            out.add("total pins " + totalPins + " -> " + other.totalPins);
+        }
+        if (!pinnedFrames.equals(other.pinnedFrames)) {
+            out.add("pinned frames " + pinnedFrames + " -> " + other.pinnedFrames);
+        }
+        if (vendorLeaks != other.vendorLeaks) {
+            out.add("vendor leaks " + vendorLeaks + " -> " + other.vendorLeaks);
+        }
+        if (!mdev.equals(other.mdev)) {
+            out.add("mdev " + new TreeMap<>(mdev) + " -> " + new TreeMap<>(other.mdev));
+        }
+        return out.isEmpty() ? "no difference" : String.join("\n", out);
+    }
+
+    private static <T> void diffList(String what, List<T> a, List<T> b, List<String> out) {
+        for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+            T x = i < a.size() ? a.get(i) : null;
+            T y = i < b.size() ? b.get(i) : null;
+            if (!Objects.equals(x, y)) {
+                out.add(what + ": " + x + " -> " + y);
+            }
+        }
+    }
+}
