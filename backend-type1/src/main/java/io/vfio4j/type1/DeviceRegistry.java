@@ -34,11 +34,14 @@ final class DeviceRegistry {
     }
 
     boolean unregister(VfioDeviceHandle device) {
-        return registered.remove(device.name()) != null;
+        boolean was = registered.remove(device.name()) != null;
+        pruneEmpty();
+        return was;
     }
 
     void unregisterAll() {
         registered.clear();
+        pruneEmpty();
     }
 
     boolean noneRegistered() {
@@ -67,6 +70,7 @@ final class DeviceRegistry {
                             }
                             return false;
                         });
+        pruneEmpty();
         return out;
     }
 
@@ -93,8 +97,15 @@ final class DeviceRegistry {
         return holds.values();
     }
 
-    /** Forgets devices that hold nothing, so the map does not grow with hot plug. */
+    /**
+     * Forgets unregistered devices that hold nothing, so the map does not grow with hot plug. A
+     * registered device keeps its (empty) table: a device that pins and unpins in a loop does not
+     * rebuild it on every call.
+     */
     void pruneEmpty() {
-        holds.values().removeIf(h -> h.pages.isEmpty());
+        if (holds.size() > registered.size()) {
+            holds.values()
+                    .removeIf(h -> h.pages.isEmpty() && !registered.containsKey(h.device.name()));
+        }
     }
 }

@@ -14,6 +14,12 @@ final class DmaIndex {
     private final TreeMap<Long, DmaMapping> byIova = new TreeMap<>(Long::compareUnsigned);
     private long mappedBytes;
 
+    /**
+     * The mapping the last lookup found: pins and unpins walk one mapping page after page, so most
+     * lookups are answered here without a tree descent (and without boxing the key).
+     */
+    private DmaMapping last;
+
     int size() {
         return byIova.size();
     }
@@ -32,6 +38,9 @@ final class DmaIndex {
     }
 
     void remove(DmaMapping m) {
+        if (last == m) {
+            last = null;
+        }
         byIova.remove(m.iova);
         mappedBytes -= m.size;
     }
@@ -49,9 +58,14 @@ final class DmaIndex {
      * The mapping containing {@code address}, or null (the kernel's {@code vfio_find_dma(a, 1)}).
      */
     DmaMapping containing(long address) {
+        DmaMapping m = last;
+        if (m != null && m.contains(address)) {
+            return m;
+        }
         Map.Entry<Long, DmaMapping> e = byIova.floorEntry(address);
         if (e != null && e.getValue().contains(address)) {
-            return e.getValue();
+            last = e.getValue();
+            return last;
         }
         return null;
     }

@@ -53,25 +53,28 @@ final class ExternalPins {
         // progress[0]: pages of this call that hold a reference now (pinNew advances it per run)
         int[] progress = {0};
         try {
+            DmaMapping d = null;
             while (progress[0] < npage) {
                 int k = progress[0];
                 long i = iova + ((long) k << st.pageShift);
-                DmaMapping d = st.dmas.overlapping(i, i + st.pageSize - 1);
-                if (d == null) {
-                    throw VfioException.of(
-                            Errno.EINVAL,
-                            "pin: no mapping covers iova 0x%x (page %d of %d)",
-                            i,
-                            k,
-                            npage);
-                }
-                if (!DmaProt.allows(d.prot, prot)) {
-                    throw VfioException.of(
-                            Errno.EPERM,
-                            "pin: iova 0x%x asked %s of %s",
-                            i,
-                            DmaProt.toString(prot),
-                            d.describe());
+                if (d == null || !d.contains(i) || !d.contains(i + st.pageSize - 1)) {
+                    d = st.dmas.overlapping(i, i + st.pageSize - 1);
+                    if (d == null) {
+                        throw VfioException.of(
+                                Errno.EINVAL,
+                                "pin: no mapping covers iova 0x%x (page %d of %d)",
+                                i,
+                                k,
+                                npage);
+                    }
+                    if (!DmaProt.allows(d.prot, prot)) {
+                        throw VfioException.of(
+                                Errno.EPERM,
+                                "pin: iova 0x%x asked %s of %s",
+                                i,
+                                DmaProt.toString(prot),
+                                d.describe());
+                    }
                 }
                 long page = st.pageOf(i);
                 PageRefTable pins = d.pins();
@@ -151,14 +154,20 @@ final class ExternalPins {
                 }
                 throw e;
             }
-            long minpg = st.minPageSize();
+            long firstPage = st.pageOf(i);
+            PageRefTable pins = d.pins();
+            // The pages are new (checked by the caller): one insert each, no lookup first.
             for (int j = 0; j < n; j++) {
-                long page = st.pageOf(i) + j;
-                d.pins().add(page, run.pfn() + j, 1);
-                holds.pages.add(page, 0, 1);
+                pins.addNew(firstPage + j, run.pfn() + j, 1);
+                holds.pages.add(firstPage + j, 0, 1);
                 pfns[k + j] = run.pfn() + j;
                 journal[k + j] = d;
-                d.setDirty(((page << st.pageShift) - d.iova) / minpg);
+            }
+            if (d.dirty != null) {
+                long minpg = st.minPageSize();
+                for (int j = 0; j < n; j++) {
+                    d.setDirty((((firstPage + j) << st.pageShift) - d.iova) / minpg);
+                }
             }
             progress[0] = k + n;
         }
@@ -209,37 +218,45 @@ final class ExternalPins {
         }
         DeviceRegistry.Holds own = st.devices.existingHolds(device.name());
         Uncharger unch = new Uncharger(doAccounting);
+        FrameReleaser frames = new FrameReleaser();
+        DmaMapping d = null;
         int k = 0;
         for (; k < npage; k++) {
             long i = iova + ((long) k << st.pageShift);
-            DmaMapping d = st.dmas.overlapping(i, i + st.pageSize - 1);
-            if (d == null) {
-                break;
+            if (d == null || !d.contains(i) || !d.contains(i + st.pageSize - 1)) {
+                d = st.dmas.overlapping(i, i + st.pageSize - 1);
+                if (d == null) {
+                    break;
+                }
             }
             long page = st.pageOf(i);
-            if (!d.hasPins() || !d.pins().contains(page)) {
+            long freed = d.hasPins() ? d.pins().releaseFrame(page) : PageRefTable.ABSENT;
+            if (freed == PageRefTable.ABSENT) {
                 LOG.debug(
                         "unpin by {}: iova 0x{} is not pinned, ignored",
                         device.name(),
                         Long.toHexString(i));
                 continue;
             }
-            DeviceRegistry.Holds holder = own != null && own.pages.refs(page) > 0 ? own : null;
-            if (holder == null) {
+            if (own == null || own.pages.release(page) < 0) {
                 // The kernel counts references per IOVA, not per device: the drop still
                 // happens; charge it to a device that does hold one.
-                holder = st.devices.otherHolder(page, device.name());
+                DeviceRegistry.Holds holder = st.devices.otherHolder(page, device.name());
                 LOG.debug(
                         "unpin by {} of iova 0x{} drops a reference held by {}",
                         device.name(),
                         Long.toHexString(i),
                         holder == null ? "nobody" : holder.device.name());
+                if (holder != null) {
+                    holder.pages.release(page);
+                }
             }
-            if (holder != null) {
-                holder.pages.release(page);
+            if (freed >= 0) {
+                frames.add(freed, d.writable());
+                unch.add(d, 1);
             }
-            unch.add(d, dropRefs(d, page, 1));
         }
+        frames.flush();
         unch.flush();
         st.devices.pruneEmpty();
         if (k != npage) {
@@ -250,6 +267,34 @@ final class ExternalPins {
                     k,
                     npage,
                     Long.toHexString(iova + ((long) k << st.pageShift)));
+        }
+    }
+
+    /**
+     * Collects frames whose last pin reference went, and unpins them from the host one physically
+     * contiguous run at a time instead of one frame at a time.
+     */
+    private final class FrameReleaser {
+        private long start = -1;
+        private long pages;
+        private boolean dirty;
+
+        void add(long pfn, boolean isDirty) {
+            if (pages > 0 && pfn == start + pages && isDirty == dirty) {
+                pages++;
+                return;
+            }
+            flush();
+            start = pfn;
+            pages = 1;
+            dirty = isDirty;
+        }
+
+        void flush() {
+            if (pages > 0) {
+                st.host.memory().unpin(start, pages, dirty);
+                pages = 0;
+            }
         }
     }
 

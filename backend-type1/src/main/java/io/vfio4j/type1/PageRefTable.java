@@ -85,12 +85,33 @@ final class PageRefTable {
 
     /** Adds {@code delta} references to {@code page}, inserting it with {@code pfn} if absent. */
     void add(long page, long pfn, int delta) {
-        int s = slotOf(page);
-        if (s >= 0) {
-            refs[s] += delta;
-            totalRefs += delta;
+        int mask = keys.length - 1;
+        int i = hash(page) & mask;
+        while (true) {
+            long k = keys[i];
+            if (k == page) {
+                refs[i] += delta;
+                totalRefs += delta;
+                return;
+            }
+            if (k == EMPTY) {
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        if ((size + 1) * 4L > keys.length * 3L) {
+            addNew(page, pfn, delta);
             return;
         }
+        keys[i] = page;
+        pfns[i] = pfn;
+        refs[i] = delta;
+        size++;
+        totalRefs += delta;
+    }
+
+    /** Inserts {@code page}, which the caller knows is absent, with {@code delta} references. */
+    void addNew(long page, long pfn, int delta) {
         if ((size + 1) * 4L > keys.length * 3L) {
             rehash(keys.length * 2);
         }
@@ -104,6 +125,32 @@ final class PageRefTable {
         refs[i] = delta;
         size++;
         totalRefs += delta;
+    }
+
+    /** {@link #releaseFrame}: the page is not in the table. */
+    static final long ABSENT = -1;
+
+    /** {@link #releaseFrame}: the page keeps references. */
+    static final long STILL_HELD = -2;
+
+    /**
+     * Drops one reference from {@code page} in one probe; removes the entry at zero.
+     *
+     * @return the page's frame if this dropped its last reference, {@link #STILL_HELD} if
+     *     references remain, {@link #ABSENT} if the page was not in the table
+     */
+    long releaseFrame(long page) {
+        int s = slotOf(page);
+        if (s < 0) {
+            return ABSENT;
+        }
+        totalRefs--;
+        if (--refs[s] > 0) {
+            return STILL_HELD;
+        }
+        long pfn = pfns[s];
+        removeSlot(s);
+        return pfn;
     }
 
     /**
@@ -195,13 +242,51 @@ final class PageRefTable {
     long[] sortedPages() {
         long[] out = new long[size];
         int n = 0;
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
         for (long k : keys) {
             if (k != EMPTY) {
                 out[n++] = k;
+                min = Math.min(min, k);
+                max = Math.max(max, k);
             }
         }
-        Arrays.sort(out);
+        if (n < RADIX_MIN || max - min >= 1L << 32) {
+            Arrays.sort(out);
+        } else {
+            radixSort(out, min);
+        }
         return out;
+    }
+
+    /** Below this many pages a comparison sort is as fast as the radix sort. */
+    private static final int RADIX_MIN = 4096;
+
+    /**
+     * Sorts {@code a}, whose values lie in {@code [min, min + 2^32)}, with two stable 16-bit
+     * counting passes: O(n) where {@link Arrays#sort} of a million pages costs tens of ms (replay
+     * sorts the external pins of every mapping).
+     */
+    private static void radixSort(long[] a, long min) {
+        long[] tmp = new long[a.length];
+        long[] src = a;
+        long[] dst = tmp;
+        for (int shift = 0; shift < 32; shift += 16) {
+            int[] count = new int[(1 << 16) + 1];
+            for (long v : src) {
+                count[(int) (((v - min) >>> shift) & 0xFFFF) + 1]++;
+            }
+            for (int i = 0; i < 1 << 16; i++) {
+                count[i + 1] += count[i];
+            }
+            for (long v : src) {
+                dst[count[(int) (((v - min) >>> shift) & 0xFFFF)]++] = v;
+            }
+            long[] t = src;
+            src = dst;
+            dst = t;
+        }
+        // Two passes: the sorted values are back in a.
     }
 
     void clear() {

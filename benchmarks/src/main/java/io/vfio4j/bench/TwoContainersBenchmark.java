@@ -1,0 +1,122 @@
+package io.vfio4j.bench;
+
+import io.vfio4j.host.SimHost;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Two VMs on one host: each benchmark thread owns a process and a type1 container (per-thread
+ * state) on a shared {@link SimHost}. {@code pinUnpin*}: an mdev pins and unpins random single
+ * pages of a 64 GiB guest; {@code mapUnmap*}: MAP and UNMAP of a 16 GiB guest of 2 MiB THP pages
+ * with one IOMMU domain per container. Compare the one-thread and two-thread rows: the two-thread
+ * figure is the sum over both threads.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class TwoContainersBenchmark {
+
+    /** The host both containers share. */
+    @State(Scope.Benchmark)
+    public static class Host {
+        final SimHost host = Type1Rig.x86Host();
+        final AtomicInteger nextGroup = new AtomicInteger(1);
+    }
+
+    /** One thread's VM: an mdev-only container with a 64 GiB guest. */
+    @State(Scope.Thread)
+    public static class MdevVm {
+        Type1Rig rig;
+        PinUnpinBenchmark.PinCursor cursor;
+        final long[] pfns = new long[1];
+
+        @Setup(Level.Trial)
+        public void setUp(Host h) {
+            int id = h.nextGroup.getAndIncrement();
+            rig = new Type1Rig(h.host, id, false, true, Type1Rig.Backing.ANON, 64 * Sizes.GIB);
+            rig.map();
+            cursor = new PinUnpinBenchmark.PinCursor(rig.guestPages, 1, true, id);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            rig.ops.release();
+        }
+    }
+
+    /** One thread's VM: a passthrough container with a 16 GiB THP guest. */
+    @State(Scope.Thread)
+    public static class PassthroughVm {
+        Type1Rig rig;
+
+        @Setup(Level.Trial)
+        public void setUp(Host h) {
+            rig =
+                    new Type1Rig(
+                            h.host,
+                            h.nextGroup.getAndIncrement(),
+                            true,
+                            false,
+                            Type1Rig.Backing.THP,
+                            16 * Sizes.GIB);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            rig.ops.release();
+        }
+    }
+
+    private static long pinUnpin(MdevVm vm, PageCounter counter) {
+        long iova = Type1Rig.iova(vm.cursor.next());
+        vm.rig.ops.pinPages(vm.rig.mdev, iova, 1, Type1Rig.RW, vm.pfns);
+        vm.rig.ops.unpinPages(vm.rig.mdev, iova, 1);
+        counter.pages++;
+        return vm.pfns[0];
+    }
+
+    private static void mapUnmap(PassthroughVm vm, PageCounter counter) {
+        vm.rig.map();
+        vm.rig.unmap();
+        counter.pages += vm.rig.guestPages;
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long pinUnpinOneThread(MdevVm vm, PageCounter counter) {
+        return pinUnpin(vm, counter);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public long pinUnpinTwoThreads(MdevVm vm, PageCounter counter) {
+        return pinUnpin(vm, counter);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public void mapUnmapOneThread(PassthroughVm vm, PageCounter counter) {
+        mapUnmap(vm, counter);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public void mapUnmapTwoThreads(PassthroughVm vm, PageCounter counter) {
+        mapUnmap(vm, counter);
+    }
+}
