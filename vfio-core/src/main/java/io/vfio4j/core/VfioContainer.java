@@ -77,7 +77,7 @@ public final class VfioContainer {
                                 () ->
                                         new VfioException(
                                                 Errno.ENODEV, "no IOMMU backend is available"));
-        setIommu(b.name(), b.provider().preferredType());
+        setIommu(b.name(), BackendCalls.call(b.loader(), b.provider()::preferredType));
     }
 
     /** {@code VFIO_SET_IOMMU(type)}: offers the type to every backend in order. */

@@ -47,7 +47,8 @@ final class MdevRegistry {
     /**
      * Creates an mdev.
      *
-     * @throws VfioException EEXIST for a UUID in use; ENOSPC when the type has no instance left
+     * @throws VfioException EEXIST for a UUID in use; EUSERS when the type has no instance left (as
+     *     mdev_device_create since 6.1)
      */
     Instance create(String parent, String type, String uuid, String alias) {
         if (find(uuid).isPresent() || (alias != null && find(alias).isPresent())) {
@@ -56,7 +57,7 @@ final class MdevRegistry {
         int[] left = available.get(parent).get(type);
         if (left[0] == 0) {
             throw VfioException.of(
-                    Errno.ENOSPC, "mdev type %s of %s has no available instance", type, parent);
+                    Errno.EUSERS, "mdev type %s of %s has no available instance", type, parent);
         }
         Model.MdevTypeDef def = types.get(parent + "/" + type);
         ScenarioVendor vendor = new ScenarioVendor(def.vendor(), run.pageSize());
