@@ -63,7 +63,7 @@ public final class InvariantChecker {
         }
     }
 
-    void afterOperation(String description, boolean succeeded) {
+    void afterOperation(java.util.function.Supplier<String> description, boolean succeeded) {
         int[] d = depth.get();
         if (--d[0] != 0) {
             return;
@@ -77,7 +77,7 @@ public final class InvariantChecker {
             if (!problems.isEmpty()) {
                 throw new InvariantViolation(
                         "after "
-                                + description
+                                + description.get()
                                 + (succeeded ? "" : " (refused)")
                                 + ":\n  "
                                 + String.join("\n  ", problems));

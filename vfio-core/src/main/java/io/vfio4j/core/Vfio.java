@@ -195,10 +195,11 @@ public final class Vfio implements AutoCloseable {
     }
 
     /**
-     * Runs one user-visible operation. Operations nest (a DMA-unmap callback unpins inside an
-     * unmap); the invariant check runs when the outermost one ends, successful or not.
+     * Runs one user-visible operation. The description is built only if a check fails, so hot paths
+     * such as single-page pins pay nothing for it. Operations nest (a DMA-unmap callback unpins
+     * inside an unmap); the invariant check runs when the outermost one ends, successful or not.
      */
-    <T> T operation(String description, Supplier<T> op) {
+    <T> T operation(Supplier<String> description, Supplier<T> op) {
         invariants.beforeOperation();
         boolean ok = false;
         try {

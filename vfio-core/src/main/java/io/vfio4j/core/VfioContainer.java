@@ -93,7 +93,7 @@ public final class VfioContainer {
      */
     public void setIommu(long typeId) {
         vfio.operation(
-                "SET_IOMMU(" + typeId + ") on container " + id,
+                () -> "SET_IOMMU(" + typeId + ") on container " + id,
                 () -> {
                     trySetIommu(vfio.backends().backends(), typeId);
                     return null;
@@ -106,7 +106,7 @@ public final class VfioContainer {
     public void setIommu(String backendName, IommuType type) {
         DiscoveredBackend b = vfio.backends().require(backendName);
         vfio.operation(
-                "SET_IOMMU(" + backendName + ", " + type + ") on container " + id,
+                () -> "SET_IOMMU(" + backendName + ", " + type + ") on container " + id,
                 () -> {
                     trySetIommu(List.of(b), type.id());
                     return null;
@@ -213,7 +213,7 @@ public final class VfioContainer {
      */
     public <R> R ioctl(Task caller, VfioCommand<R> command) {
         return vfio.operation(
-                command.ioctlName() + " on container " + id,
+                () -> command.ioctlName() + " on container " + id,
                 () -> {
                     groupLock.readLock().lock();
                     try {

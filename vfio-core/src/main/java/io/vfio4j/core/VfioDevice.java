@@ -80,7 +80,7 @@ public final class VfioDevice implements VfioDeviceHandle {
     void open() {
         synchronized (lifecycle) {
             vfio.operation(
-                    "open device " + name,
+                    () -> "open device " + name,
                     () -> {
                         // As the kernel: the count rises first, so the driver's open may already
                         // pin.
@@ -138,7 +138,7 @@ public final class VfioDevice implements VfioDeviceHandle {
                 throw new IllegalStateException("device " + name + " is not open");
             }
             vfio.operation(
-                    "close device " + name,
+                    () -> "close device " + name,
                     () -> {
                         try {
                             if (openCount == 1) {
@@ -178,7 +178,7 @@ public final class VfioDevice implements VfioDeviceHandle {
      */
     public int pinPages(long iova, int npage, int prot, long[] pfns) {
         return vfio.operation(
-                "pin " + npage + " pages at 0x" + Long.toHexString(iova) + " by " + name,
+                () -> "pin " + npage + " pages at 0x" + Long.toHexString(iova) + " by " + name,
                 () -> {
                     if (pfns == null || npage <= 0) {
                         throw VfioException.of(
@@ -231,7 +231,7 @@ public final class VfioDevice implements VfioDeviceHandle {
      */
     public void unpinPages(long iova, int npage) {
         vfio.operation(
-                "unpin " + npage + " pages at 0x" + Long.toHexString(iova) + " by " + name,
+                () -> "unpin " + npage + " pages at 0x" + Long.toHexString(iova) + " by " + name,
                 () -> {
                     if (!isOpen()
                             || driver.dmaUnmapListener().isEmpty()
@@ -270,12 +270,13 @@ public final class VfioDevice implements VfioDeviceHandle {
      */
     public void dmaRw(long iova, byte[] buf, int offset, int length, boolean write) {
         vfio.operation(
-                (write ? "dma write " : "dma read ")
-                        + length
-                        + " bytes at 0x"
-                        + Long.toHexString(iova)
-                        + " by "
-                        + name,
+                () ->
+                        (write ? "dma write " : "dma read ")
+                                + length
+                                + " bytes at 0x"
+                                + Long.toHexString(iova)
+                                + " by "
+                                + name,
                 () -> {
                     if (buf == null || length <= 0 || offset < 0 || offset + length > buf.length) {
                         throw VfioException.of(

@@ -109,7 +109,7 @@ public final class VfioGroup implements VfioGroupHandle {
      */
     public void setContainer(Task caller, VfioContainer target) {
         vfio.operation(
-                describe() + " SET_CONTAINER " + target,
+                () -> describe() + " SET_CONTAINER " + target,
                 () -> {
                     synchronized (this) {
                         if (container != null) {
@@ -143,7 +143,7 @@ public final class VfioGroup implements VfioGroupHandle {
      */
     public void unsetContainer() {
         vfio.operation(
-                describe() + " UNSET_CONTAINER",
+                () -> describe() + " UNSET_CONTAINER",
                 () -> {
                     synchronized (this) {
                         if (container == null) {
