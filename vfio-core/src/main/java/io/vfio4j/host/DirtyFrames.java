@@ -1,98 +1,94 @@
 package io.vfio4j.host;
 
 /**
- * The frames marked dirty by unpins: multi-frame runs as coalesced intervals (marking 1 TiB costs
- * one entry) and single frames as 64-bit words of a sparse bitmap in a primitive hash, so a mark of
- * one frame is O(1) with no allocation however scattered the frames are. Marks are never cleared
- * (frames are never reused). Not thread-safe: {@link SimPhysicalMemory} locks.
+ * The frames of one {@link FrameBank} marked dirty by unpins: multi-frame runs as coalesced
+ * intervals (marking 1 TiB costs one entry) and single frames in a dense bitmap whose 32 KiB chunks
+ * (2^18 frames each) are allocated on first use, so marking one frame is an array index, however
+ * scattered the frames are. Marks are never cleared (frames are never reused). Not thread-safe: the
+ * bank locks.
  */
 final class DirtyFrames {
-    private static final int MIN_CAPACITY = 16;
+    private static final int CHUNK_SHIFT = 18;
+    private static final int WORDS_PER_CHUNK = 1 << (CHUNK_SHIFT - 6);
 
+    private final long basePfn;
+    private final long pages;
     private final IntervalSet runs = new IntervalSet();
 
-    /** Bitmap words keyed by {@code pfn >>> 6}; a word of 0 marks a free slot. */
-    private long[] keys = new long[MIN_CAPACITY];
+    /**
+     * Bitmap chunks by {@code (pfn - basePfn) >>> CHUNK_SHIFT}; null until the first single mark.
+     */
+    private long[][] chunks;
 
-    private long[] words = new long[MIN_CAPACITY];
-    private int size;
+    DirtyFrames(long basePfn, long pages) {
+        this.basePfn = basePfn;
+        this.pages = pages;
+    }
 
-    void add(long pfn, long pages) {
-        if (pages == 1) {
-            mark(pfn);
+    /** Marks {@code [pfn, pfn + count)}, which lies inside the bank. */
+    void add(long pfn, long count) {
+        if (count == 1) {
+            mark(pfn - basePfn);
         } else {
-            runs.add(pfn, pages);
+            runs.add(pfn, count);
         }
     }
 
     boolean contains(long pfn) {
-        return (word(pfn >>> 6) & (1L << pfn)) != 0 || runs.contains(pfn);
+        long index = pfn - basePfn;
+        if (index < 0 || index >= pages) {
+            return false;
+        }
+        return bit(index) || runs.contains(pfn);
     }
 
-    /** Frames marked. O(intervals + bitmap words): for checks and reports. */
+    /** Frames marked. O(intervals + allocated bitmap words): for checks and reports. */
     long size() {
         long n = runs.size();
-        for (int i = 0; i < words.length; i++) {
-            long w = words[i];
-            while (w != 0) {
-                long pfn = (keys[i] << 6) | Long.numberOfTrailingZeros(w);
-                if (!runs.contains(pfn)) {
-                    n++;
+        if (chunks == null) {
+            return n;
+        }
+        for (int c = 0; c < chunks.length; c++) {
+            long[] chunk = chunks[c];
+            if (chunk == null) {
+                continue;
+            }
+            for (int i = 0; i < chunk.length; i++) {
+                long w = chunk[i];
+                while (w != 0) {
+                    long index = ((long) c << CHUNK_SHIFT) + ((long) i << 6);
+                    if (!runs.contains(basePfn + index + Long.numberOfTrailingZeros(w))) {
+                        n++;
+                    }
+                    w &= w - 1;
                 }
-                w &= w - 1;
             }
         }
         return n;
     }
 
-    private long word(long key) {
-        int mask = keys.length - 1;
-        for (int i = slot(key, mask); words[i] != 0; i = (i + 1) & mask) {
-            if (keys[i] == key) {
-                return words[i];
-            }
+    private boolean bit(long index) {
+        if (chunks == null) {
+            return false;
         }
-        return 0;
+        long[] chunk = chunks[(int) (index >>> CHUNK_SHIFT)];
+        return chunk != null && (chunk[wordIn(index)] & (1L << index)) != 0;
     }
 
-    private void mark(long pfn) {
-        long key = pfn >>> 6;
-        long bit = 1L << pfn;
-        int mask = keys.length - 1;
-        int i = slot(key, mask);
-        for (; words[i] != 0; i = (i + 1) & mask) {
-            if (keys[i] == key) {
-                words[i] |= bit;
-                return;
-            }
+    private void mark(long index) {
+        if (chunks == null) {
+            chunks = new long[(int) ((pages + (1L << CHUNK_SHIFT) - 1) >>> CHUNK_SHIFT)][];
         }
-        keys[i] = key;
-        words[i] = bit;
-        if (++size * 2 > keys.length) {
-            rehash(keys.length * 2);
+        int c = (int) (index >>> CHUNK_SHIFT);
+        long[] chunk = chunks[c];
+        if (chunk == null) {
+            chunk = new long[WORDS_PER_CHUNK];
+            chunks[c] = chunk;
         }
+        chunk[wordIn(index)] |= 1L << index;
     }
 
-    private static int slot(long key, int mask) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32)) & mask;
-    }
-
-    private void rehash(int capacity) {
-        long[] oldKeys = keys;
-        long[] oldWords = words;
-        keys = new long[capacity];
-        words = new long[capacity];
-        int mask = capacity - 1;
-        for (int j = 0; j < oldWords.length; j++) {
-            if (oldWords[j] != 0) {
-                int i = slot(oldKeys[j], mask);
-                while (words[i] != 0) {
-                    i = (i + 1) & mask;
-                }
-                keys[i] = oldKeys[j];
-                words[i] = oldWords[j];
-            }
-        }
+    private static int wordIn(long index) {
+        return (int) (index >>> 6) & (WORDS_PER_CHUNK - 1);
     }
 }

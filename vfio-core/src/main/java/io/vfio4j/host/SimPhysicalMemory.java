@@ -3,15 +3,14 @@ package io.vfio4j.host;
 import io.vfio4j.api.Errno;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.PhysicalMemory;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
- * The host's page frames: where regions get their frames (two bump allocators, RAM and MMIO),
- * sparse pin counts ({@link PinTable}), dirty marks and sparse contents. Frames are never reused,
- * so a frame pinned by a process that exited stays distinct and pinned until unpinned. Thread-safe:
- * one lock guards everything.
+ * The host's page frames: where regions get their frames (two bump allocators, RAM and MMIO), and,
+ * per reservation, a {@link FrameBank} with pin counts and dirty marks; plus sparse contents.
+ * Frames are never reused, so a frame pinned by a process that exited stays distinct and pinned
+ * until unpinned. Thread-safe: each bank has its own lock (VMs pinning their own memory do not
+ * contend), the allocators and the contents have one each.
  */
 public final class SimPhysicalMemory implements PhysicalMemory {
     /** RAM starts at 4 GiB physical, below it is the legacy hole. */
@@ -22,14 +21,12 @@ public final class SimPhysicalMemory implements PhysicalMemory {
 
     private static final long MMIO_END = 1L << 56;
 
-    private final Object lock = new Object();
+    private final Object allocationLock = new Object();
     private final int pageShift;
-    private final PinTable pins = new PinTable();
-    private final DirtyFrames dirty = new DirtyFrames();
     private final PageContents contents;
 
-    /** Allocated frame ranges, start -> end (exclusive): which frames exist at all. */
-    private final TreeMap<Long, Long> allocated = new TreeMap<>();
+    /** The banks in frame order; replaced whole (copy on write) by the rare allocation. */
+    private volatile BankIndex banks = new BankIndex(new long[0], new FrameBank[0]);
 
     private long nextRamPfn;
     private long nextMmioPfn;
@@ -51,7 +48,7 @@ public final class SimPhysicalMemory implements PhysicalMemory {
      * {@code alignPages}; returns {@code base}.
      */
     long allocateRam(long pages, long leadPages, long alignPages) {
-        synchronized (lock) {
+        synchronized (allocationLock) {
             long aligned = alignUp(nextRamPfn + leadPages, alignPages);
             long base = aligned - leadPages;
             if (base + pages > MMIO_BASE >>> pageShift) {
@@ -60,21 +57,21 @@ public final class SimPhysicalMemory implements PhysicalMemory {
             }
             // A one-frame gap: consecutive regions are never physically contiguous either.
             nextRamPfn = base + pages + 1;
-            allocated.put(base, base + pages);
+            banks = banks.with(new FrameBank(base, pages));
             return base;
         }
     }
 
     /** Reserves {@code pages} MMIO frames aligned to {@code alignPages}; returns the first. */
     long allocateMmio(long pages, long alignPages) {
-        synchronized (lock) {
+        synchronized (allocationLock) {
             long base = alignUp(nextMmioPfn, alignPages);
             if (base + pages > MMIO_END >>> pageShift) {
                 throw new IllegalStateException(
                         "simulated host is out of MMIO address space for " + pages + " pages");
             }
             nextMmioPfn = base + pages + 1;
-            allocated.put(base, base + pages);
+            banks = banks.with(new FrameBank(base, pages));
             return base;
         }
     }
@@ -86,35 +83,26 @@ public final class SimPhysicalMemory implements PhysicalMemory {
 
     /** Adds one pin to each frame of the run (the frames may or may not be pinned already). */
     void pin(long pfn, long pages) {
-        synchronized (lock) {
-            pins.pin(pfn, pages);
-        }
+        requireRun(pfn, pages);
+        bankOf(pfn, pages, "pin").pin(pfn, pages);
     }
 
     @Override
     public void unpin(long pfn, long pages, boolean dirty) {
         requireRun(pfn, pages);
-        synchronized (lock) {
-            pins.unpin(pfn, pages);
-            if (dirty) {
-                this.dirty.add(pfn, pages);
-            }
-        }
+        bankOf(pfn, pages, "unpin").unpin(pfn, pages, dirty);
     }
 
     @Override
     public void repin(long pfn, long pages) {
         requireRun(pfn, pages);
-        synchronized (lock) {
-            pins.repin(pfn, pages);
-        }
+        bankOf(pfn, pages, "repin").repin(pfn, pages);
     }
 
     @Override
     public long pinCount(long pfn) {
-        synchronized (lock) {
-            return pins.count(pfn);
-        }
+        FrameBank bank = banks.find(pfn);
+        return bank == null ? 0 : bank.pinCount(pfn);
     }
 
     /** Frames with at least one pin. O(segments): for checks and reports. */
@@ -126,45 +114,52 @@ public final class SimPhysicalMemory implements PhysicalMemory {
 
     /** The sum of all frames' pin counts. */
     public long totalPins() {
-        synchronized (lock) {
-            return pins.totalPins();
+        long total = 0;
+        for (FrameBank bank : banks.banks) {
+            total += bank.totalPins();
         }
+        return total;
     }
 
-    /** Entries of the pin table (interval segments plus single-frame entries): its real size. */
+    /** Entries of the pin tables (interval segments plus single-frame entries): their real size. */
     public int segmentCount() {
-        synchronized (lock) {
-            return pins.segmentCount();
+        int total = 0;
+        for (FrameBank bank : banks.banks) {
+            total += bank.segmentCount();
         }
+        return total;
     }
 
     /**
-     * Visits the pinned frames in ascending frame order as maximal runs of equal pin count. The
-     * visitor runs under the memory lock: it must not call other threads that use this memory.
+     * Visits the pinned frames in ascending frame order as maximal runs of equal pin count. Each
+     * reservation is visited under its own lock, so a visit concurrent with pins is consistent per
+     * reservation, not across them; the visitor must not call other threads that use this memory.
      */
     public void forEachPinned(PinSegmentVisitor visitor) {
         Objects.requireNonNull(visitor, "visitor");
-        synchronized (lock) {
-            pins.forEach(visitor);
+        // Banks never touch (a gap frame separates them): no run continues into the next bank.
+        for (FrameBank bank : banks.banks) {
+            bank.forEachPinned(visitor);
         }
     }
 
     /** Frames marked dirty by an unpin with {@code dirty} set. */
     public long dirtyPages() {
-        synchronized (lock) {
-            return dirty.size();
+        long total = 0;
+        for (FrameBank bank : banks.banks) {
+            total += bank.dirtyPages();
         }
+        return total;
     }
 
     public boolean isDirty(long pfn) {
-        synchronized (lock) {
-            return dirty.contains(pfn);
-        }
+        FrameBank bank = banks.find(pfn);
+        return bank != null && bank.isDirty(pfn);
     }
 
     /** Frames whose contents were ever written (the only ones that cost heap). */
     public int materializedFrames() {
-        synchronized (lock) {
+        synchronized (contents) {
             return contents.materializedFrames();
         }
     }
@@ -172,8 +167,8 @@ public final class SimPhysicalMemory implements PhysicalMemory {
     @Override
     public void read(long physAddr, byte[] dst, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, dst.length);
-        synchronized (lock) {
-            requireBacked(physAddr, length);
+        requireBacked(physAddr, length);
+        synchronized (contents) {
             contents.read(physAddr, dst, offset, length);
         }
     }
@@ -181,8 +176,8 @@ public final class SimPhysicalMemory implements PhysicalMemory {
     @Override
     public void write(long physAddr, byte[] src, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, src.length);
-        synchronized (lock) {
-            requireBacked(physAddr, length);
+        requireBacked(physAddr, length);
+        synchronized (contents) {
             contents.write(physAddr, src, offset, length);
         }
     }
@@ -195,14 +190,75 @@ public final class SimPhysicalMemory implements PhysicalMemory {
         long last = physAddr + length - 1;
         long firstPfn = physAddr >>> pageShift;
         long lastPfn = last >>> pageShift;
-        Map.Entry<Long, Long> e = allocated.floorEntry(firstPfn);
+        FrameBank bank = physAddr < 0 ? null : banks.find(firstPfn);
         // One access never spans two reservations: they are separated by a gap frame.
-        if (physAddr < 0 || last < physAddr || e == null || lastPfn >= e.getValue()) {
+        if (last < physAddr || bank == null || lastPfn >= bank.endPfn()) {
             throw VfioException.of(
                     Errno.EFAULT,
                     "physical range [0x%x, 0x%x] is not backed by host memory",
                     physAddr,
                     last);
+        }
+    }
+
+    /** The bank holding the whole run; an unknown frame has never been pinned. */
+    private FrameBank bankOf(long pfn, long pages, String op) {
+        FrameBank bank = banks.find(pfn);
+        if (bank == null || !bank.holds(pfn, pages)) {
+            long bad = bank == null ? pfn : bank.endPfn();
+            throw new IllegalStateException(
+                    op
+                            + " of frame 0x"
+                            + Long.toHexString(bad)
+                            + " which is not pinned (no host memory there)");
+        }
+        return bank;
+    }
+
+    /** The banks sorted by first frame, with their first frames in a primitive array to search. */
+    private static final class BankIndex {
+        final long[] bases;
+        final FrameBank[] banks;
+
+        BankIndex(long[] bases, FrameBank[] banks) {
+            this.bases = bases;
+            this.banks = banks;
+        }
+
+        /** The bank containing {@code pfn}, or null. */
+        FrameBank find(long pfn) {
+            int lo = 0;
+            int hi = bases.length - 1;
+            int found = -1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                if (bases[mid] <= pfn) {
+                    found = mid;
+                    lo = mid + 1;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            if (found < 0 || pfn >= banks[found].endPfn()) {
+                return null;
+            }
+            return banks[found];
+        }
+
+        BankIndex with(FrameBank bank) {
+            int at = 0;
+            while (at < bases.length && bases[at] < bank.basePfn()) {
+                at++;
+            }
+            long[] b = new long[bases.length + 1];
+            FrameBank[] k = new FrameBank[banks.length + 1];
+            System.arraycopy(bases, 0, b, 0, at);
+            System.arraycopy(banks, 0, k, 0, at);
+            b[at] = bank.basePfn();
+            k[at] = bank;
+            System.arraycopy(bases, at, b, at + 1, bases.length - at);
+            System.arraycopy(banks, at, k, at + 1, banks.length - at);
+            return new BankIndex(b, k);
         }
     }
 

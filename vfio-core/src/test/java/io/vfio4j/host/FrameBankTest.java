@@ -1,0 +1,140 @@
+package io.vfio4j.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vfio4j.api.host.PinnedRun;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Per-reservation pin tables and dirty marks behind {@link SimPhysicalMemory}. */
+class FrameBankTest {
+    private static final long VA = 0x4000_0000L;
+    private static final long GIB = 1L << 30;
+
+    private final SimHost host = SimHost.builder().build();
+    private final SimPhysicalMemory memory = host.memory();
+
+    private PinnedRun mapAndPin(long bytes, long pages) {
+        SimProcess p = host.spawnProcess(ProcessSpec.defaults());
+        p.mmap(RegionSpec.anonymous(VA, bytes));
+        return p.simAddressSpace().orElseThrow().pinRun(VA, pages, true);
+    }
+
+    private List<long[]> segments() {
+        List<long[]> out = new ArrayList<>();
+        memory.forEachPinned((pfn, pages, count) -> out.add(new long[] {pfn, pages, count}));
+        return out;
+    }
+
+    @Test
+    void framesOutsideEveryReservationAreNeverPinned() {
+        PinnedRun run = mapAndPin(1 << 20, 4);
+
+        assertThatThrownBy(() -> memory.unpin(1, 1, false))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("0x1 which is not pinned");
+        // The region has 256 frames; a run past its end crosses the gap frame.
+        assertThatThrownBy(() -> memory.unpin(run.pfn(), 1000, false))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not pinned");
+        assertThatThrownBy(() -> memory.repin(run.pfn() - 1, 2))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(memory.pinCount(1)).isZero();
+        assertThat(memory.totalPins()).isEqualTo(4);
+        assertThat(segments()).containsExactly(new long[] {run.pfn(), 4, 1});
+    }
+
+    @Test
+    void reservationsKeepSeparateTablesAndAreVisitedInFrameOrder() {
+        PinnedRun a = mapAndPin(1 << 20, 4);
+        PinnedRun b = mapAndPin(1 << 20, 2);
+
+        assertThat(b.pfn()).isGreaterThan(a.pfn());
+        assertThat(segments())
+                .containsExactly(new long[] {a.pfn(), 4, 1}, new long[] {b.pfn(), 2, 1});
+        assertThat(memory.totalPins()).isEqualTo(6);
+        assertThat(memory.segmentCount()).isEqualTo(2);
+
+        memory.unpin(a.pfn(), 4, true);
+
+        assertThat(memory.totalPins()).isEqualTo(2);
+        assertThat(memory.dirtyPages()).isEqualTo(4);
+        assertThat(memory.isDirty(a.pfn() + 3)).isTrue();
+        assertThat(memory.isDirty(b.pfn())).isFalse();
+        assertThat(memory.isDirty(-5)).isFalse();
+    }
+
+    @Test
+    void scatteredSingleFrameMarksAreCountedOnceAcrossChunksAndRuns() {
+        FrameBank bank = new FrameBank(1000, 3L << 18);
+        long[] frames = {1000, 1063, 1064, 1000 + (1L << 18), 1000 + (3L << 18) - 1};
+        for (long f : frames) {
+            bank.pin(f, 1);
+            bank.unpin(f, 1, true);
+        }
+        // Marked twice: still one frame.
+        bank.pin(1063, 1);
+        bank.unpin(1063, 1, true);
+        // A run over frames already marked one by one counts each frame once.
+        bank.pin(1060, 8);
+        bank.unpin(1060, 8, true);
+
+        assertThat(bank.dirtyPages()).isEqualTo(8 + 3);
+        for (long f : frames) {
+            assertThat(bank.isDirty(f)).as("frame %d", f).isTrue();
+        }
+        assertThat(bank.isDirty(1065)).isTrue();
+        assertThat(bank.isDirty(1068)).isFalse();
+        assertThat(bank.isDirty(1001)).isFalse();
+        assertThat(bank.isDirty(999)).isFalse();
+        assertThat(bank.isDirty(1000 + (3L << 18))).isFalse();
+    }
+
+    @Test
+    void twoVmsPinningTheirOwnMemoryConcurrentlyEndWithExactCounts() throws Exception {
+        int threads = 2;
+        int rounds = 20_000;
+        PinnedRun[] guests = new PinnedRun[threads];
+        for (int t = 0; t < threads; t++) {
+            guests[t] = mapAndPin(GIB, 1);
+        }
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                long pfn = guests[t].pfn();
+                done.add(
+                        pool.submit(
+                                () -> {
+                                    start.await();
+                                    for (int i = 0; i < rounds; i++) {
+                                        memory.repin(pfn, 1);
+                                        if (i % 2 == 0) {
+                                            memory.unpin(pfn, 1, true);
+                                        }
+                                    }
+                                    return null;
+                                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (PinnedRun g : guests) {
+            assertThat(memory.pinCount(g.pfn())).isEqualTo(1 + rounds / 2);
+            assertThat(memory.isDirty(g.pfn())).isTrue();
+        }
+        assertThat(memory.totalPins()).isEqualTo(threads * (1 + rounds / 2L));
+        assertThat(memory.dirtyPages()).isEqualTo(threads);
+    }
+}
