@@ -65,6 +65,25 @@ final class LongIntHashMap {
         return delta;
     }
 
+    /**
+     * Subtracts one from the value of {@code key} in one probe, removing it at 0.
+     *
+     * @return false, changing nothing, if the key is absent
+     */
+    boolean decrementIfPresent(long key) {
+        int i = slot(key);
+        while (values[i] != 0) {
+            if (keys[i] == key) {
+                if (--values[i] == 0) {
+                    removeAt(i);
+                }
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+        return false;
+    }
+
     /** The keys present, in ascending signed order. */
     long[] sortedKeys() {
         long[] out = new long[size];

@@ -69,8 +69,7 @@ final class PinTable {
 
     void unpin(long pfn, long pages) {
         // A single frame pinned alone is the common mdev case: keep segments unsplit.
-        if (pages == 1 && singles.get(pfn) > 0) {
-            singles.add(pfn, -1);
+        if (pages == 1 && singles.decrementIfPresent(pfn)) {
             totalPins--;
             return;
         }

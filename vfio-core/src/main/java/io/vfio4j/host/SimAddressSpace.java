@@ -34,7 +34,9 @@ public final class SimAddressSpace implements AddressSpace {
     /** The region the last lookup found (pins walk one region run after run); null if none. */
     private Region lastRegion;
 
-    private boolean alive = true;
+    /** Volatile so that backends can check liveness without the space's lock. */
+    private volatile boolean alive = true;
+
     private long lockedVm;
     private long underflows;
     private int references;
@@ -57,7 +59,7 @@ public final class SimAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized boolean isAlive() {
+    public boolean isAlive() {
         return alive;
     }
 

@@ -22,7 +22,11 @@ class LongIntHashMapTest {
                 delta = 1;
             }
             int expected = current + delta;
-            assertThat(map.add(key, delta)).isEqualTo(expected);
+            if (delta < 0 && i % 2 == 0) {
+                assertThat(map.decrementIfPresent(key)).isTrue();
+            } else {
+                assertThat(map.add(key, delta)).isEqualTo(expected);
+            }
             if (expected == 0) {
                 model.remove(key);
             } else {
@@ -34,5 +38,18 @@ class LongIntHashMapTest {
         assertThat(map.sortedKeys())
                 .containsExactly(
                         model.keySet().stream().mapToLong(Long::longValue).sorted().toArray());
+    }
+
+    @Test
+    void decrementOfAnAbsentKeyChangesNothing() {
+        LongIntHashMap map = new LongIntHashMap();
+        map.add(5, 2);
+
+        assertThat(map.decrementIfPresent(6)).isFalse();
+        assertThat(map.decrementIfPresent(5)).isTrue();
+        assertThat(map.get(5)).isEqualTo(1);
+        assertThat(map.decrementIfPresent(5)).isTrue();
+        assertThat(map.size()).isZero();
+        assertThat(map.decrementIfPresent(5)).isFalse();
     }
 }
