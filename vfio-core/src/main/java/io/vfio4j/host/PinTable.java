@@ -55,10 +55,70 @@ final class PinTable {
     void pin(long pfn, long pages) {
         if (pages == 1) {
             singles.add(pfn, 1);
-        } else {
+        } else if (!pinFresh(pfn, pfn + pages)) {
             addRange(pfn, pfn + pages);
         }
         totalPins += pages;
+    }
+
+    /**
+     * The MAP fast path: a run that overlaps no segment is inserted or glued to a neighbour of
+     * count 1 with a few tree operations and at most one allocation (the general path splits,
+     * collects gaps and coalesces).
+     *
+     * @return false, changing nothing, if the run overlaps a segment
+     */
+    private boolean pinFresh(long start, long end) {
+        Map.Entry<Long, Segment> below = segments.lowerEntry(end);
+        if (below != null && below.getValue().end > start) {
+            return false;
+        }
+        Segment above = segments.get(end);
+        boolean joinAbove = above != null && above.count == 1;
+        if (below != null && below.getValue().end == start && below.getValue().count == 1) {
+            Segment b = below.getValue();
+            if (joinAbove) {
+                b.end = above.end;
+                segments.remove(end);
+            } else {
+                b.end = end;
+            }
+        } else if (joinAbove) {
+            segments.remove(end);
+            segments.put(start, above);
+        } else {
+            segments.put(start, new Segment(end, 1));
+        }
+        return true;
+    }
+
+    /**
+     * The UNMAP fast path: a run inside one segment of count 1 loses its frames by trimming or
+     * cutting that segment.
+     *
+     * @return false, changing nothing, unless one segment of count 1 covers the run
+     */
+    private boolean unpinWithinLoneSegment(long start, long end) {
+        Map.Entry<Long, Segment> e = segments.floorEntry(start);
+        if (e == null || e.getValue().end < end || e.getValue().count != 1) {
+            return false;
+        }
+        long segStart = e.getKey();
+        Segment s = e.getValue();
+        long segEnd = s.end;
+        if (segStart == start) {
+            segments.remove(segStart);
+            if (segEnd > end) {
+                s.end = segEnd;
+                segments.put(end, s);
+            }
+        } else {
+            s.end = start;
+            if (segEnd > end) {
+                segments.put(end, new Segment(segEnd, 1));
+            }
+        }
+        return true;
     }
 
     /** Adds one pin to frames that must all be pinned already. */
@@ -74,6 +134,10 @@ final class PinTable {
             return;
         }
         long end = pfn + pages;
+        if (unpinWithinLoneSegment(pfn, end)) {
+            totalPins -= pages;
+            return;
+        }
         requirePinned(pfn, end, "unpin");
         split(pfn);
         split(end);

@@ -135,12 +135,20 @@ class PinTableTest {
 
     @Test
     void randomOperationsMatchANaiveModel() {
-        Random rnd = new Random(42);
-        int frames = 64;
+        runAgainstModel(new Random(42), 64, 8);
+    }
+
+    /** Long runs: MAP-like pins and unpins that hit the fast paths and the general path. */
+    @Test
+    void randomLongRunsMatchANaiveModel() {
+        runAgainstModel(new Random(4242), 512, 96);
+    }
+
+    private void runAgainstModel(Random rnd, int frames, int maxRun) {
         long[] model = new long[frames];
         for (int step = 0; step < 20_000; step++) {
             int start = rnd.nextInt(frames);
-            int pages = 1 + rnd.nextInt(Math.min(8, frames - start));
+            int pages = 1 + rnd.nextInt(Math.min(maxRun, frames - start));
             boolean pinnedEverywhere = true;
             for (int p = start; p < start + pages; p++) {
                 pinnedEverywhere &= model[p] > 0;
