@@ -8,8 +8,6 @@ import io.vfio4j.api.host.IommuGroup;
 import io.vfio4j.api.host.IovaRange;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +27,7 @@ public final class SimIommuDomain implements IommuDomain {
     private final int pageShift;
 
     /** Guarded by {@code this}. */
-    private final TreeMap<Long, IommuMapping> table = new TreeMap<>(Long::compareUnsigned);
+    private final IommuPageTable table = new IommuPageTable();
 
     private long mappedPages;
 
@@ -164,17 +162,16 @@ public final class SimIommuDomain implements IommuDomain {
                                         iova,
                                         pages);
                             });
-            Map.Entry<Long, IommuMapping> before = table.floorEntry(last);
-            if (before != null
-                    && Long.compareUnsigned(before.getValue().lastIova(pageShift), iova) >= 0) {
+            int before = table.floor(last);
+            if (before >= 0 && Long.compareUnsigned(table.lastIova(before, pageShift), iova) >= 0) {
                 throw VfioException.of(
                         Errno.EEXIST,
                         "iova range [0x%x, 0x%x] overlaps the mapping %s",
                         iova,
                         last,
-                        before.getValue());
+                        entry(before));
             }
-            table.put(iova, new IommuMapping(iova, pfn, pages, prot));
+            table.insert(before + 1, iova, pfn, pages, prot);
             mappedPages += pages;
         }
     }
@@ -186,32 +183,35 @@ public final class SimIommuDomain implements IommuDomain {
         }
         long last = requireRange(iova, pages);
         synchronized (this) {
-            Map.Entry<Long, IommuMapping> first = table.floorEntry(iova);
-            long from =
-                    first != null
-                                    && Long.compareUnsigned(
-                                                    first.getValue().lastIova(pageShift), iova)
-                                            >= 0
-                            ? first.getKey()
-                            : iova;
-            List<IommuMapping> hit = new ArrayList<>(table.subMap(from, true, last, true).values());
+            int i = table.floor(iova);
+            if (i < 0 || Long.compareUnsigned(table.lastIova(i, pageShift), iova) < 0) {
+                i++;
+            }
             long unmapped = 0;
-            for (IommuMapping m : hit) {
-                table.remove(m.iova());
-                long mLast = m.lastIova(pageShift);
-                if (Long.compareUnsigned(m.iova(), iova) < 0) {
-                    long keep = (iova - m.iova()) >>> pageShift;
-                    table.put(m.iova(), new IommuMapping(m.iova(), m.pfn(), keep, m.prot()));
-                }
-                if (Long.compareUnsigned(mLast, last) > 0) {
-                    long skip = (last + 1 - m.iova()) >>> pageShift;
-                    table.put(
-                            last + 1,
-                            new IommuMapping(last + 1, m.pfn() + skip, m.pages() - skip, m.prot()));
-                }
-                long lo = Long.compareUnsigned(m.iova(), iova) < 0 ? iova : m.iova();
-                long hi = Long.compareUnsigned(mLast, last) > 0 ? last : mLast;
+            while (i < table.size() && Long.compareUnsigned(table.iova(i), last) <= 0) {
+                long mIova = table.iova(i);
+                long mPfn = table.pfn(i);
+                long mPages = table.pages(i);
+                long mLast = table.lastIova(i, pageShift);
+                boolean keepHead = Long.compareUnsigned(mIova, iova) < 0;
+                boolean keepTail = Long.compareUnsigned(mLast, last) > 0;
+                long lo = keepHead ? iova : mIova;
+                long hi = keepTail ? last : mLast;
                 unmapped += ((hi - lo) >>> pageShift) + 1;
+                long skip = (last + 1 - mIova) >>> pageShift;
+                if (keepHead) {
+                    table.set(i, mIova, mPfn, (iova - mIova) >>> pageShift);
+                    i++;
+                    if (keepTail) {
+                        table.insert(i, last + 1, mPfn + skip, mPages - skip, table.prot(i - 1));
+                        i++;
+                    }
+                } else if (keepTail) {
+                    table.set(i, last + 1, mPfn + skip, mPages - skip);
+                    i++;
+                } else {
+                    table.remove(i);
+                }
             }
             mappedPages -= unmapped;
             return unmapped;
@@ -220,19 +220,19 @@ public final class SimIommuDomain implements IommuDomain {
 
     @Override
     public synchronized long translate(long iova) {
-        IommuMapping m = mappingAt(iova);
-        if (m == null) {
+        int i = indexAt(iova);
+        if (i < 0) {
             return -1;
         }
-        long offset = iova - m.iova();
-        return ((m.pfn() + (offset >>> pageShift)) << pageShift)
+        long offset = iova - table.iova(i);
+        return ((table.pfn(i) + (offset >>> pageShift)) << pageShift)
                 | (offset & ((1L << pageShift) - 1));
     }
 
     @Override
     public synchronized int protection(long iova) {
-        IommuMapping m = mappingAt(iova);
-        return m == null ? 0 : m.prot();
+        int i = indexAt(iova);
+        return i < 0 ? 0 : table.prot(i);
     }
 
     @Override
@@ -247,13 +247,17 @@ public final class SimIommuDomain implements IommuDomain {
 
     /** A snapshot of the page table in unsigned IOVA order. */
     public synchronized List<IommuMapping> mappings() {
-        return List.copyOf(table.values());
+        List<IommuMapping> out = new ArrayList<>(table.size());
+        for (int i = 0; i < table.size(); i++) {
+            out.add(entry(i));
+        }
+        return List.copyOf(out);
     }
 
     /** Visits the mappings in unsigned IOVA order, under the domain lock. */
     public synchronized void forEachMapping(IommuMappingVisitor visitor) {
-        for (IommuMapping m : table.values()) {
-            visitor.visit(m.iova(), m.pfn(), m.pages(), m.prot());
+        for (int i = 0; i < table.size(); i++) {
+            visitor.visit(table.iova(i), table.pfn(i), table.pages(i), table.prot(i));
         }
     }
 
@@ -274,12 +278,17 @@ public final class SimIommuDomain implements IommuDomain {
         }
     }
 
-    private IommuMapping mappingAt(long iova) {
-        Map.Entry<Long, IommuMapping> e = table.floorEntry(iova);
-        if (e == null || Long.compareUnsigned(e.getValue().lastIova(pageShift), iova) < 0) {
-            return null;
+    /** The index of the entry translating {@code iova}, or -1. */
+    private int indexAt(long iova) {
+        int i = table.floor(iova);
+        if (i < 0 || Long.compareUnsigned(table.lastIova(i, pageShift), iova) < 0) {
+            return -1;
         }
-        return e.getValue();
+        return i;
+    }
+
+    private IommuMapping entry(int i) {
+        return new IommuMapping(table.iova(i), table.pfn(i), table.pages(i), table.prot(i));
     }
 
     /** Checks alignment and wrap of an IOVA range; returns its last address. */

@@ -189,4 +189,47 @@ class IommuDomainTest {
         assertErrno(Errno.ENOMEM, group::allocateDomain);
         assertThat(group.allocateDomain()).isNotNull();
     }
+
+    @Test
+    void randomMapsAndUnmapsTranslateLikeAPerPageModel() {
+        int pages = 256;
+        long base = 0x100000;
+        long[] model = new long[pages]; // pfn + 1 per IOVA page, 0 if unmapped
+        java.util.Random rnd = new java.util.Random(3);
+        long nextPfn = 0x1000;
+        for (int step = 0; step < 5000; step++) {
+            int first = rnd.nextInt(pages);
+            int n = 1 + rnd.nextInt(Math.min(24, pages - first));
+            long iova = base + ((long) first << 12);
+            if (rnd.nextBoolean()) {
+                boolean free = true;
+                for (int p = first; p < first + n; p++) {
+                    free &= model[p] == 0;
+                }
+                if (free) {
+                    domain.map(iova, nextPfn, n, DmaProt.RW);
+                    for (int p = 0; p < n; p++) {
+                        model[first + p] = nextPfn + p + 1;
+                    }
+                    nextPfn += n + 1;
+                } else {
+                    assertErrno(Errno.EEXIST, () -> domain.map(iova, 0x9999, n, DmaProt.RW));
+                }
+            } else {
+                long expected = 0;
+                for (int p = first; p < first + n; p++) {
+                    expected += model[p] != 0 ? 1 : 0;
+                    model[p] = 0;
+                }
+                assertThat(domain.unmap(iova, n)).isEqualTo(expected);
+            }
+        }
+        long mapped = 0;
+        for (int p = 0; p < pages; p++) {
+            long want = model[p] == 0 ? -1 : (model[p] - 1) << 12;
+            assertThat(domain.translate(base + ((long) p << 12))).as("page %d", p).isEqualTo(want);
+            mapped += model[p] != 0 ? 1 : 0;
+        }
+        assertThat(domain.mappedPages()).isEqualTo(mapped);
+    }
 }

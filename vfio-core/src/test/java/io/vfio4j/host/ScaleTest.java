@@ -91,7 +91,8 @@ class ScaleTest {
         assertThat(domain.mappedPages()).isEqualTo(pages);
         assertThat(domain.mappingCount()).isEqualTo(1024);
         long retained = GraphLayout.parseInstance(host).totalSize();
-        // The lower bound proves the walk reached the page table (1024 entries of ~80 bytes).
-        assertThat(retained).isBetween(1024L * 64, (1L << 20) - 1);
+        // The lower bound proves the walk reached the page table: 1024 entries of 28 bytes
+        // (iova, pfn, pages, prot) in primitive arrays.
+        assertThat(retained).isBetween(1024L * 28, (1L << 20) - 1);
     }
 }
