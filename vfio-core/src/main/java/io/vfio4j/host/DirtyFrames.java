@@ -44,7 +44,7 @@ final class DirtyFrames {
 
     /** Frames marked. O(intervals + allocated bitmap words): for checks and reports. */
     long size() {
-        long n = runs.size();
+        long n = runs.count();
         if (chunks == null) {
             return n;
         }

@@ -1,51 +1,103 @@
 package io.vfio4j.host;
 
-import java.util.Map;
-import java.util.TreeMap;
-
 /**
- * A set of non-negative longs kept as disjoint, coalesced intervals, so marking a 1 TiB range costs
- * one entry. Not thread-safe.
+ * A set of non-negative longs kept as disjoint, coalesced intervals in a {@link GapBuffer}, so
+ * marking a 1 TiB range costs one entry and marking adjacent runs one after the other (an UNMAP
+ * walking a mapping) extends an entry in place, with no allocation. Not thread-safe.
  */
-final class IntervalSet {
-    /** start -> end (exclusive); intervals never touch (adjacent ones are merged). */
-    private final TreeMap<Long, Long> intervals = new TreeMap<>();
+final class IntervalSet extends GapBuffer {
+    /** Interval starts, ascending; intervals never touch (adjacent ones are merged). */
+    private long[] starts = new long[MIN_CAPACITY];
 
-    private long size;
+    /** Interval ends (exclusive). */
+    private long[] ends = new long[MIN_CAPACITY];
+
+    private Object[] columns = {starts, ends};
+    private long values;
+
+    @Override
+    Object[] columns() {
+        return columns;
+    }
+
+    @Override
+    void setColumns(Object[] c) {
+        columns = c;
+        starts = (long[]) c[0];
+        ends = (long[]) c[1];
+    }
+
+    @Override
+    int capacity() {
+        return starts.length;
+    }
 
     /** Adds {@code [start, start + count)}. */
     void add(long start, long count) {
         long end = start + count;
-        long newStart = start;
+        int i = floor(start);
+        if (i < 0 || ends[slot(i)] < start) {
+            // No interval reaches start: merge into the next one if it touches, else insert.
+            i++;
+            if (i < size() && starts[slot(i)] <= end) {
+                int s = slot(i);
+                values += starts[s] - start;
+                starts[s] = start;
+            } else {
+                int s = openSlot(i);
+                starts[s] = start;
+                ends[s] = end;
+                values += count;
+                return;
+            }
+        }
+        // Interval i now starts at or before start and reaches it: extend it to end, absorbing
+        // every later interval that overlaps or touches.
+        int s = slot(i);
+        if (ends[s] >= end) {
+            return;
+        }
         long newEnd = end;
-        Map.Entry<Long, Long> before = intervals.floorEntry(start);
-        if (before != null && before.getValue() >= start) {
-            newStart = before.getKey();
+        while (i + 1 < size() && starts[slot(i + 1)] <= newEnd) {
+            int n = slot(i + 1);
+            newEnd = Math.max(newEnd, ends[n]);
+            values -= ends[n] - starts[n];
+            removeAt(i + 1);
         }
-        // Absorb every interval that overlaps or touches [newStart, end].
-        Map.Entry<Long, Long> e = intervals.ceilingEntry(newStart);
-        while (e != null && e.getKey() <= end) {
-            newEnd = Math.max(newEnd, e.getValue());
-            size -= e.getValue() - e.getKey();
-            intervals.remove(e.getKey());
-            e = intervals.ceilingEntry(newStart);
-        }
-        intervals.put(newStart, newEnd);
-        size += newEnd - newStart;
+        s = slot(i);
+        values += newEnd - ends[s];
+        ends[s] = newEnd;
     }
 
     boolean contains(long value) {
-        Map.Entry<Long, Long> e = intervals.floorEntry(value);
-        return e != null && value < e.getValue();
+        int i = floor(value);
+        return i >= 0 && value < ends[slot(i)];
     }
 
     /** How many values the set holds. */
-    long size() {
-        return size;
+    long count() {
+        return values;
     }
 
     /** How many intervals represent the set. */
     int intervalCount() {
-        return intervals.size();
+        return size();
+    }
+
+    /** The index of the last interval starting at or below {@code value}, or -1. */
+    private int floor(long value) {
+        int lo = 0;
+        int hi = size() - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (starts[slot(mid)] <= value) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
     }
 }

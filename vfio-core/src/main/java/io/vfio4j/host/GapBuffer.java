@@ -1,0 +1,96 @@
+package io.vfio4j.host;
+
+import java.lang.reflect.Array;
+
+/**
+ * A sorted sequence stored column-wise in parallel primitive arrays with a movable gap. Edits at
+ * one position in a row (MAP appending runs in order, UNMAP removing them in order) cost O(1) each,
+ * and an edit elsewhere moves only the entries between the gap and that position; there is no
+ * object per entry. Subclasses own the typed columns and their ordering; this class moves the gap
+ * and resizes. Not thread-safe.
+ */
+abstract class GapBuffer {
+    static final int MIN_CAPACITY = 16;
+
+    private int size;
+
+    /** Logical index where the gap starts; the gap is {@code capacity - size} slots long. */
+    private int gap;
+
+    /** The current column arrays, all of one length (the capacity); called on every edit. */
+    abstract Object[] columns();
+
+    /** Takes resized columns (same order as {@link #columns()}). */
+    abstract void setColumns(Object[] columns);
+
+    abstract int capacity();
+
+    final int size() {
+        return size;
+    }
+
+    /** The array index of logical entry {@code i}. */
+    final int slot(int i) {
+        return i < gap ? i : i + capacity() - size;
+    }
+
+    /**
+     * Makes room for a new entry at logical index {@code at} (growing if full).
+     *
+     * @return the array index to write the entry's columns to
+     */
+    final int openSlot(int at) {
+        if (size == capacity()) {
+            resize(capacity() * 2);
+        }
+        moveGap(at);
+        int s = gap;
+        gap++;
+        size++;
+        return s;
+    }
+
+    /** Removes logical entry {@code at}. */
+    final void removeAt(int at) {
+        moveGap(at);
+        // The entry now sits just after the gap: widening the gap drops it.
+        size--;
+        if (size < capacity() / 4 && capacity() > MIN_CAPACITY) {
+            resize(Math.max(MIN_CAPACITY, capacity() / 2));
+        }
+    }
+
+    /** Empties the buffer, back to the minimum capacity. */
+    final void clearAll() {
+        size = 0;
+        gap = 0;
+        resize(MIN_CAPACITY);
+    }
+
+    /** Moves the gap to logical index {@code at}: only the entries in between move. */
+    private void moveGap(int at) {
+        int gapLength = capacity() - size;
+        if (at < gap) {
+            for (Object column : columns()) {
+                System.arraycopy(column, at, column, at + gapLength, gap - at);
+            }
+        } else if (at > gap) {
+            for (Object column : columns()) {
+                System.arraycopy(column, gap + gapLength, column, gap, at - gap);
+            }
+        }
+        gap = at;
+    }
+
+    /** Copies the entries into columns of {@code capacity}, with the gap at the end. */
+    private void resize(int capacity) {
+        moveGap(size);
+        Object[] old = columns();
+        Object[] resized = new Object[old.length];
+        for (int c = 0; c < old.length; c++) {
+            resized[c] = Array.newInstance(old[c].getClass().getComponentType(), capacity);
+            System.arraycopy(old[c], 0, resized[c], 0, size);
+        }
+        setColumns(resized);
+    }
+}
