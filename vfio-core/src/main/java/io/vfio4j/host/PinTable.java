@@ -1,45 +1,26 @@
 package io.vfio4j.host;
 
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-
 /**
  * Sparse per-frame pin counts. A frame's count is the sum of two parts:
  *
  * <ul>
- *   <li>an interval map of disjoint segments {@code [start, end) -> count}, coalesced when adjacent
- *       segments have equal counts, for multi-frame pins (1 TiB pinned in 1024 runs is one
+ *   <li>disjoint segments {@code [start, end) -> count} ({@link PinSegments}), coalesced when
+ *       adjacent segments have equal counts, for multi-frame pins (1 TiB pinned in 1024 runs is one
  *       segment);
  *   <li>a primitive hash of single-frame pins, for up to millions of scattered mdev-style pins.
  * </ul>
  *
  * Each pin or unpin costs O(log segments + segments touched); only an unpin over frames that were
- * pinned one by one walks those frames. Not thread-safe: {@link SimPhysicalMemory} locks.
+ * pinned one by one walks those frames. Not thread-safe: {@link FrameBank} locks.
  */
 final class PinTable {
-    /** A mutable segment: the map key is its start. */
-    private static final class Segment {
-        long end;
-        long count;
-
-        Segment(long end, long count) {
-            this.end = end;
-            this.count = count;
-        }
-    }
-
-    /** Frame numbers stay far below 2^63, so the natural signed order is the frame order. */
-    private final TreeMap<Long, Segment> segments = new TreeMap<>();
-
+    private final PinSegments segments = new PinSegments();
     private final LongIntHashMap singles = new LongIntHashMap();
     private long totalPins;
 
     long count(long pfn) {
-        Map.Entry<Long, Segment> e = segments.floorEntry(pfn);
-        long c = e != null && pfn < e.getValue().end ? e.getValue().count : 0;
+        int i = segments.floor(pfn);
+        long c = i >= 0 && pfn < segments.end(i) ? segments.count(i) : 0;
         return c + singles.get(pfn);
     }
 
@@ -62,61 +43,32 @@ final class PinTable {
     }
 
     /**
-     * The MAP fast path: a run that overlaps no segment is inserted or glued to a neighbour of
-     * count 1 with a few tree operations and at most one allocation (the general path splits,
-     * collects gaps and coalesces).
+     * The MAP fast path: a run that overlaps no segment is inserted, or glued to a neighbour of
+     * count 1 in place.
      *
      * @return false, changing nothing, if the run overlaps a segment
      */
     private boolean pinFresh(long start, long end) {
-        Map.Entry<Long, Segment> below = segments.lowerEntry(end);
-        if (below != null && below.getValue().end > start) {
+        int below = segments.floor(end - 1);
+        if (below >= 0 && segments.end(below) > start) {
             return false;
         }
-        Segment above = segments.get(end);
-        boolean joinAbove = above != null && above.count == 1;
-        if (below != null && below.getValue().end == start && below.getValue().count == 1) {
-            Segment b = below.getValue();
-            if (joinAbove) {
-                b.end = above.end;
-                segments.remove(end);
-            } else {
-                b.end = end;
-            }
+        int above = below + 1;
+        boolean joinAbove =
+                above < segments.size()
+                        && segments.start(above) == end
+                        && segments.count(above) == 1;
+        boolean joinBelow =
+                below >= 0 && segments.end(below) == start && segments.count(below) == 1;
+        if (joinBelow && joinAbove) {
+            segments.setEnd(below, segments.end(above));
+            segments.remove(above);
+        } else if (joinBelow) {
+            segments.setEnd(below, end);
         } else if (joinAbove) {
-            segments.remove(end);
-            segments.put(start, above);
+            segments.setStart(above, start);
         } else {
-            segments.put(start, new Segment(end, 1));
-        }
-        return true;
-    }
-
-    /**
-     * The UNMAP fast path: a run inside one segment of count 1 loses its frames by trimming or
-     * cutting that segment.
-     *
-     * @return false, changing nothing, unless one segment of count 1 covers the run
-     */
-    private boolean unpinWithinLoneSegment(long start, long end) {
-        Map.Entry<Long, Segment> e = segments.floorEntry(start);
-        if (e == null || e.getValue().end < end || e.getValue().count != 1) {
-            return false;
-        }
-        long segStart = e.getKey();
-        Segment s = e.getValue();
-        long segEnd = s.end;
-        if (segStart == start) {
-            segments.remove(segStart);
-            if (segEnd > end) {
-                s.end = segEnd;
-                segments.put(end, s);
-            }
-        } else {
-            s.end = start;
-            if (segEnd > end) {
-                segments.put(end, new Segment(segEnd, 1));
-            }
+            segments.insert(above, start, end, 1);
         }
         return true;
     }
@@ -134,28 +86,54 @@ final class PinTable {
             return;
         }
         long end = pfn + pages;
-        if (unpinWithinLoneSegment(pfn, end)) {
-            totalPins -= pages;
-            return;
-        }
-        requirePinned(pfn, end, "unpin");
-        split(pfn);
-        split(end);
-        long cursor = pfn;
-        Iterator<Map.Entry<Long, Segment>> it =
-                segments.subMap(pfn, true, end, false).entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<Long, Segment> e = it.next();
-            unpinSingles(cursor, e.getKey());
-            Segment s = e.getValue();
-            if (--s.count == 0) {
-                it.remove();
+        if (!unpinWithinLoneSegment(pfn, end)) {
+            requirePinned(pfn, end, "unpin");
+            split(pfn);
+            split(end);
+            long cursor = pfn;
+            int i = firstAtOrAfter(pfn);
+            while (i < segments.size() && segments.start(i) < end) {
+                unpinSingles(cursor, segments.start(i));
+                cursor = segments.end(i);
+                long left = segments.count(i) - 1;
+                if (left == 0) {
+                    segments.remove(i);
+                } else {
+                    segments.setCount(i, left);
+                    i++;
+                }
             }
-            cursor = s.end;
+            unpinSingles(cursor, end);
+            coalesce(pfn, end);
         }
-        unpinSingles(cursor, end);
-        coalesce(pfn, end);
         totalPins -= pages;
+    }
+
+    /**
+     * The UNMAP fast path: a run inside one segment of count 1 loses its frames by trimming or
+     * cutting that segment.
+     *
+     * @return false, changing nothing, unless one segment of count 1 covers the run
+     */
+    private boolean unpinWithinLoneSegment(long start, long end) {
+        int i = segments.floor(start);
+        if (i < 0 || segments.end(i) < end || segments.count(i) != 1) {
+            return false;
+        }
+        long segEnd = segments.end(i);
+        if (segments.start(i) == start) {
+            if (segEnd > end) {
+                segments.setStart(i, end);
+            } else {
+                segments.remove(i);
+            }
+        } else {
+            segments.setEnd(i, start);
+            if (segEnd > end) {
+                segments.insert(i + 1, end, segEnd, 1);
+            }
+        }
+        return true;
     }
 
     /**
@@ -166,21 +144,22 @@ final class PinTable {
         long[] keys = singles.sortedKeys();
         Coalescer out = new Coalescer(visitor);
         int k = 0;
-        for (Map.Entry<Long, Segment> e : segments.entrySet()) {
-            long cursor = e.getKey();
-            Segment s = e.getValue();
-            while (k < keys.length && keys[k] < s.end) {
+        for (int i = 0; i < segments.size(); i++) {
+            long cursor = segments.start(i);
+            long segEnd = segments.end(i);
+            long count = segments.count(i);
+            while (k < keys.length && keys[k] < segEnd) {
                 long key = keys[k++];
                 long single = singles.get(key);
                 if (key < cursor) {
                     out.add(key, 1, single);
                 } else {
-                    out.add(cursor, key - cursor, s.count);
-                    out.add(key, 1, s.count + single);
+                    out.add(cursor, key - cursor, count);
+                    out.add(key, 1, count + single);
                     cursor = key + 1;
                 }
             }
-            out.add(cursor, s.end - cursor, s.count);
+            out.add(cursor, segEnd - cursor, count);
         }
         while (k < keys.length) {
             out.add(keys[k], 1, singles.get(keys[k]));
@@ -189,23 +168,24 @@ final class PinTable {
         out.flush();
     }
 
+    /** The general pin: splits at both ends, adds one to covered segments, fills the gaps. */
     private void addRange(long start, long end) {
         split(start);
         split(end);
-        List<long[]> gaps = new ArrayList<>(2);
         long cursor = start;
-        for (Map.Entry<Long, Segment> e : segments.subMap(start, true, end, false).entrySet()) {
-            if (e.getKey() > cursor) {
-                gaps.add(new long[] {cursor, e.getKey()});
+        int i = firstAtOrAfter(start);
+        while (i < segments.size() && segments.start(i) < end) {
+            long s = segments.start(i);
+            if (s > cursor) {
+                segments.insert(i, cursor, s, 1);
+                i++;
             }
-            e.getValue().count++;
-            cursor = e.getValue().end;
+            segments.setCount(i, segments.count(i) + 1);
+            cursor = segments.end(i);
+            i++;
         }
         if (cursor < end) {
-            gaps.add(new long[] {cursor, end});
-        }
-        for (long[] g : gaps) {
-            segments.put(g[0], new Segment(g[1], 1));
+            segments.insert(i, cursor, end, 1);
         }
         coalesce(start, end);
     }
@@ -213,11 +193,13 @@ final class PinTable {
     /** Throws unless every frame of {@code [start, end)} has a pin in a segment or a single. */
     private void requirePinned(long start, long end, String op) {
         long cursor = start;
-        Map.Entry<Long, Segment> first = segments.floorEntry(start);
-        long from = first != null && first.getValue().end > start ? first.getKey() : start;
-        for (Map.Entry<Long, Segment> e : segments.subMap(from, true, end, false).entrySet()) {
-            requireSingles(cursor, e.getKey(), op);
-            cursor = Math.max(cursor, e.getValue().end);
+        int i = segments.floor(start);
+        if (i < 0 || segments.end(i) <= start) {
+            i++;
+        }
+        for (; i < segments.size() && segments.start(i) < end; i++) {
+            requireSingles(cursor, segments.start(i), op);
+            cursor = Math.max(cursor, segments.end(i));
         }
         requireSingles(cursor, end, op);
     }
@@ -237,30 +219,31 @@ final class PinTable {
         }
     }
 
+    /** The index of the first segment starting at or after {@code pfn}. */
+    private int firstAtOrAfter(long pfn) {
+        int i = segments.floor(pfn);
+        return i >= 0 && segments.start(i) == pfn ? i : i + 1;
+    }
+
     /** Makes {@code at} a segment boundary if a segment straddles it. */
     private void split(long at) {
-        Map.Entry<Long, Segment> e = segments.lowerEntry(at);
-        if (e != null && e.getValue().end > at) {
-            Segment s = e.getValue();
-            segments.put(at, new Segment(s.end, s.count));
-            s.end = at;
+        int i = segments.floor(at - 1);
+        if (i >= 0 && segments.end(i) > at) {
+            segments.insert(i + 1, at, segments.end(i), segments.count(i));
+            segments.setEnd(i, at);
         }
     }
 
     /** Merges equal-count neighbours around {@code [start, end]} so segments stay maximal. */
     private void coalesce(long start, long end) {
-        Long key = segments.lowerKey(start);
-        if (key == null) {
-            key = segments.ceilingKey(start);
-        }
-        while (key != null && key <= end) {
-            Segment s = segments.get(key);
-            Map.Entry<Long, Segment> next = segments.higherEntry(key);
-            if (next != null && next.getKey() == s.end && next.getValue().count == s.count) {
-                s.end = next.getValue().end;
-                segments.remove(next.getKey());
+        int i = Math.max(0, segments.floor(start - 1));
+        while (i + 1 < segments.size() && segments.start(i) <= end) {
+            if (segments.end(i) == segments.start(i + 1)
+                    && segments.count(i) == segments.count(i + 1)) {
+                segments.setEnd(i, segments.end(i + 1));
+                segments.remove(i + 1);
             } else {
-                key = next == null ? null : next.getKey();
+                i++;
             }
         }
     }
