@@ -1038,12 +1038,14 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
             c.rewind();
             TceTable t = w.table();
             long ps = w.pageSize();
+            // One look at the whole range (free when the table is empty) spares one per stretch.
+            boolean replacing = t.anyLive(first, first + n);
             while (c.next()) {
                 checkStretch(c, w);
                 PreregRegion region = c.region();
                 long index = first + c.offset();
                 long count = c.pages();
-                if (!t.anyLive(index, index + count)) {
+                if (!replacing || !t.anyLive(index, index + count)) {
                     region.mappedAdd(count);
                     t.fill(index, count, c.hpa() | perm, c.va(), ps);
                     continue;
