@@ -22,6 +22,16 @@ final class PreregRegion {
     private final long[] runPfn;
     private final long[] runPages;
     private final int[] runBackingShift;
+
+    /**
+     * The run holding the first page of each block of {@code 2^blockShift} pages, blocks about as
+     * long as the average run: a page's run is found among the few between two blocks' entries
+     * instead of by a search of all runs.
+     */
+    private final int blockShift;
+
+    private final int[] blockRun;
+
     private final BitSet dirty = new BitSet();
     private int used = 1;
     private long mapped = 1;
@@ -49,6 +59,17 @@ final class PreregRegion {
             page += r.pages();
         }
         this.maxIommuShift = shift;
+        this.blockShift = 63 - Long.numberOfLeadingZeros(Math.max(1, entries / Math.max(1, n)));
+        int blocks = entries == 0 ? 0 : (int) (((entries - 1) >>> blockShift) + 1);
+        blockRun = new int[blocks];
+        int r = 0;
+        for (int b = 0; b < blocks; b++) {
+            long first = (long) b << blockShift;
+            while (r + 1 < n && runFirstPage[r + 1] <= first) {
+                r++;
+            }
+            blockRun[b] = r;
+        }
     }
 
     long ua() {
@@ -96,6 +117,18 @@ final class PreregRegion {
         }
     }
 
+    /** {@code n} calls of {@link #mappedInc} at once. */
+    void mappedAdd(long n) {
+        mapped += n;
+    }
+
+    /** {@code n} calls of {@link #mappedDec} at once. */
+    void mappedSub(long n) {
+        if (mapped > 1) {
+            mapped = Math.max(1, mapped - n);
+        }
+    }
+
     /** True if {@code [va, va + length)} lies inside the region. */
     boolean contains(long va, long length) {
         long off = va - ua;
@@ -123,10 +156,63 @@ final class PreregRegion {
         return runBackingShift[run((va - ua) >>> systemPageShift)];
     }
 
+    /**
+     * How many pages of {@code 2^shift} bytes from {@code va} (inside the region) lie wholly in the
+     * region.
+     */
+    long pagesFrom(long va, int shift) {
+        return (sizeBytes() - (va - ua)) >>> shift;
+    }
+
+    /** Pinned runs, in address order; they cover the region without gaps. */
+    int runCount() {
+        return runPfn.length;
+    }
+
+    /** The run that holds the system page at {@code va} (inside the region). */
+    int runOf(long va) {
+        return run((va - ua) >>> systemPageShift);
+    }
+
+    /** The user address just past run {@code r}. */
+    long runEnd(int r) {
+        return ua + ((runFirstPage[r] + runPages[r]) << systemPageShift);
+    }
+
+    /** log2 of the backing page size of run {@code r}. */
+    int runBackingShift(int r) {
+        return runBackingShift[r];
+    }
+
+    /**
+     * {@link #hpa} for a {@code va} whose system page lies in run {@code r}: inside a run, host
+     * addresses grow with user addresses, so a caller walking the run adds the distance.
+     */
+    long runHpa(int r, long va) {
+        return (runPfn[r] << systemPageShift) + (va - ua) - (runFirstPage[r] << systemPageShift);
+    }
+
     /** Records that a device could have written the page at {@code va} (applied at unpin). */
     void markDirty(long va) {
         long page = (va - ua) >>> systemPageShift;
         dirty.set((int) page);
+    }
+
+    /**
+     * {@link #markDirty} for each of {@code count} consecutive IOMMU pages of {@code 2^shift} bytes
+     * from {@code va}: as one page at a time, only the first system page of each is marked.
+     */
+    void markDirty(long va, long count, int shift) {
+        long page = (va - ua) >>> systemPageShift;
+        if (shift <= systemPageShift) {
+            long last = (va - ua + ((count - 1) << shift)) >>> systemPageShift;
+            dirty.set((int) page, (int) last + 1);
+        } else {
+            long stride = 1L << (shift - systemPageShift);
+            for (long i = 0; i < count; i++) {
+                dirty.set((int) (page + i * stride));
+            }
+        }
     }
 
     /** Runs of pinned frames, for audits: {@code visitor(pfn, pages)}. */
@@ -154,8 +240,9 @@ final class PreregRegion {
     }
 
     private int run(long page) {
-        int lo = 0;
-        int hi = runFirstPage.length - 1;
+        int b = (int) (page >>> blockShift);
+        int lo = blockRun[b];
+        int hi = b + 1 < blockRun.length ? blockRun[b + 1] : runFirstPage.length - 1;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
             if (runFirstPage[mid] <= page) {

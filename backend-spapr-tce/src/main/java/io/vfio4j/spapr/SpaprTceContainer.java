@@ -1023,26 +1023,42 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
 
     /**
      * v2 build: translate every IOMMU page through the process's preregistered regions; all lookups
-     * succeed before any entry changes. No pinning, no accounting.
+     * succeed before any entry changes. No pinning, no accounting. The walk goes by stretches of
+     * pages in one pinned run ({@link PreregCursor}); a stretch over empty entries is written in
+     * one go, one over older entries replaces them one by one as the kernel does.
      */
     private void buildV2(DmaWindow w, long iova, long vaddr, long n, int prot) {
-        long ps = w.pageSize();
         long first = w.index(iova);
         long perm = firstTableGroup().tcePermissions(prot);
         synchronized (registry) {
-            PreregRegion region = null;
-            for (long i = 0; i < n; i++) {
-                region = lookupForTce(region, vaddr + i * ps, w);
+            PreregCursor c = new PreregCursor(registry, vaddr, n, w.pageShift());
+            while (c.next()) {
+                checkStretch(c, w);
             }
-            region = null;
-            for (long i = 0; i < n; i++) {
-                long va = vaddr + i * ps;
-                region = lookupForTce(region, va, w);
-                region.mappedInc();
-                long oldShadow = w.table().shadow(first + i);
-                long old = w.table().exchange(first + i, region.hpa(va) | perm, va);
-                if (old != 0) {
-                    releaseV2(old, oldShadow, ps);
+            c.rewind();
+            TceTable t = w.table();
+            long ps = w.pageSize();
+            // One look at the whole range (free when the table is empty) spares one per stretch.
+            boolean replacing = t.anyLive(first, first + n);
+            while (c.next()) {
+                checkStretch(c, w);
+                PreregRegion region = c.region();
+                long index = first + c.offset();
+                long count = c.pages();
+                if (!replacing || !t.anyLive(index, index + count)) {
+                    region.mappedAdd(count);
+                    t.fill(index, count, c.hpa() | perm, c.va(), ps);
+                    continue;
+                }
+                long hpa = c.hpa();
+                long va = c.va();
+                for (long k = 0; k < count; k++) {
+                    region.mappedInc();
+                    long oldShadow = t.shadow(index + k);
+                    long old = t.exchange(index + k, (hpa + k * ps) | perm, va + k * ps);
+                    if (old != 0) {
+                        releaseV2(old, oldShadow, ps);
+                    }
                 }
             }
         }
@@ -1052,25 +1068,22 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
     /** The translation checks of {@link #buildV2}, without changing anything. */
     private void checkV2(DmaWindow w, long vaddr, long n) {
         synchronized (registry) {
-            PreregRegion region = null;
-            for (long i = 0; i < n; i++) {
-                region = lookupForTce(region, vaddr + i * w.pageSize(), w);
+            PreregCursor c = new PreregCursor(registry, vaddr, n, w.pageShift());
+            while (c.next()) {
+                checkStretch(c, w);
             }
         }
     }
 
-    private PreregRegion lookupForTce(PreregRegion cached, long va, DmaWindow w) {
-        long ps = w.pageSize();
-        PreregRegion region =
-                cached != null && cached.contains(va, ps)
-                        ? cached
-                        : registry.findContaining(va, ps);
+    /** Refuses a stretch outside registered memory or with pages too small for the window. */
+    private static void checkStretch(PreregCursor c, DmaWindow w) {
+        PreregRegion region = c.region();
         if (region == null) {
             throw VfioException.of(
                     Errno.EINVAL,
                     "MAP_DMA: [0x%x, +0x%x) is not inside preregistered memory",
-                    va,
-                    ps);
+                    c.va(),
+                    w.pageSize());
         }
         if (w.pageShift() > region.maxIommuShift()) {
             throw VfioException.of(
@@ -1080,13 +1093,12 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
                     region.maxIommuShift(),
                     w.pageShift());
         }
-        if (region.backingShift(va) < w.pageShift()) {
+        if (c.backingShift() < w.pageShift()) {
             throw VfioException.of(
                     Errno.EPERM,
                     "MAP_DMA: the page at 0x%x is smaller than the window's IOMMU page",
-                    va);
+                    c.va());
         }
-        return region;
     }
 
     /** Releases what an old v2 entry held (registry lock held). */
@@ -1130,19 +1142,48 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
             return;
         }
         if (v2) {
-            synchronized (registry) {
-                PreregRegion cached = null;
-                for (long i = t.nextLive(first, end); i >= 0; i = t.nextLive(i + 1, end)) {
-                    long shadow = t.shadow(i);
-                    cached = releaseV2(t.exchange(i, 0, 0), shadow, w.pageSize(), cached);
-                }
-            }
+            clearV2(t, first, end, w.pageShift());
         } else {
             for (long i = t.nextLive(first, end); i >= 0; i = t.nextLive(i + 1, end)) {
                 releaseV1(t.exchange(i, 0, 0));
             }
         }
         invalidate(w, first, count);
+    }
+
+    /**
+     * v2 clear of the live entries in {@code [first, end)}: stretches of entries that map
+     * consecutive user addresses of one region with the same write permission are emptied in one
+     * pass and released at once (dirty marks, {@code mapped}); that is the per-entry release
+     * summed. Entries of a region no container references any more, or of none, go one by one:
+     * their release may free the region midway.
+     */
+    private void clearV2(TceTable t, long first, long end, int shift) {
+        long ps = 1L << shift;
+        synchronized (registry) {
+            PreregRegion cached = null;
+            for (long i = t.nextLive(first, end); i >= 0; i = t.nextLive(i, end)) {
+                long shadow = t.shadow(i);
+                PreregRegion region =
+                        cached != null && cached.contains(shadow, ps)
+                                ? cached
+                                : registry.findContaining(shadow, ps);
+                if (region == null || region.used() == 0) {
+                    cached = releaseV2(t.exchange(i, 0, 0), shadow, ps, region);
+                    i++;
+                    continue;
+                }
+                boolean writable = (t.get(i) & TceTableGroup.TCE_WRITE) != 0;
+                long limit = i + Math.min(end - i, region.pagesFrom(shadow, shift));
+                long k = t.clearStretch(i, limit, shadow, ps, TceTableGroup.TCE_WRITE);
+                if (writable) {
+                    region.markDirty(shadow, k, shift);
+                }
+                region.mappedSub(k);
+                cached = region;
+                i += k;
+            }
+        }
     }
 
     /** One TCE cache invalidation per request and group (the kernel's {@code tce_kill}). */

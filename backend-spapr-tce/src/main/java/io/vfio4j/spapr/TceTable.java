@@ -114,6 +114,95 @@ final class TceTable {
     }
 
     /**
+     * Writes {@code count} entries from {@code index}: entry {@code k} is {@code entry + k * step}
+     * with shadow {@code shadow + k * step}. Every entry of the range must be empty (the caller
+     * checks with {@link #anyLive}): this is a run of {@link #exchange}s that replace nothing.
+     */
+    void fill(long index, long count, long entry, long shadowValue, long step) {
+        long i = index;
+        long end = index + count;
+        long e = entry;
+        long sh = shadowValue;
+        while (i < end) {
+            long[] entries;
+            long[] shadows;
+            int o;
+            int n;
+            if (flatEntries != null) {
+                entries = flatEntries;
+                shadows = flatShadow;
+                o = (int) i;
+                n = (int) (end - i);
+            } else {
+                entries = chunk(dirEntries, i);
+                if (entries == null) {
+                    entries = allocate(i);
+                }
+                shadows = chunk(dirShadow, i);
+                o = offset(i);
+                n = (int) Math.min(end - i, (1L << chunkShift) - o);
+            }
+            for (int k = 0; k < n; k++) {
+                entries[o + k] = e;
+                shadows[o + k] = sh;
+                e += step;
+                sh += step;
+            }
+            i += n;
+        }
+        live += count;
+    }
+
+    /**
+     * Empties the stretch of live entries that starts at {@code from} (a live entry) and ends
+     * before {@code to}, an empty entry, an entry whose {@code entry & mask} differs from the
+     * first's, or one whose shadow is not {@code shadow + k * step} (the first's shadow must be
+     * {@code shadow}). Returns how many entries it emptied, at least 1. One pass, no per-entry
+     * bookkeeping: the caller releases the stretch as a whole.
+     */
+    long clearStretch(long from, long to, long shadowValue, long step, long mask) {
+        long end = Math.min(to, size);
+        long i = from;
+        long sh = shadowValue;
+        long want = get(from) & mask;
+        outer:
+        while (i < end) {
+            long[] entries;
+            long[] shadows;
+            int o;
+            int n;
+            if (flatEntries != null) {
+                entries = flatEntries;
+                shadows = flatShadow;
+                o = (int) i;
+                n = (int) (end - i);
+            } else {
+                entries = chunk(dirEntries, i);
+                if (entries == null) {
+                    break;
+                }
+                shadows = chunk(dirShadow, i);
+                o = offset(i);
+                n = (int) Math.min(end - i, (1L << chunkShift) - o);
+            }
+            for (int k = o; k < o + n; k++) {
+                long e = entries[k];
+                if (e == 0 || (e & mask) != want || shadows[k] != sh) {
+                    i += k - o;
+                    break outer;
+                }
+                entries[k] = 0;
+                shadows[k] = 0;
+                sh += step;
+            }
+            i += n;
+        }
+        long cleared = i - from;
+        live -= cleared;
+        return cleared;
+    }
+
+    /**
      * The first non-empty entry in {@code [from, to)}, or -1. Unallocated chunks are skipped whole
      * (the kernel skips unallocated levels the same way).
      */
