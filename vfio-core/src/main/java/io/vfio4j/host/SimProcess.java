@@ -22,7 +22,8 @@ public final class SimProcess implements Task {
     private volatile boolean capSysRawio;
 
     /** Null once the process exited. */
-    private SimAddressSpace space;
+    /** Volatile: backends read the current space on every call without the process lock. */
+    private volatile SimAddressSpace space;
 
     SimProcess(SimHost host, int pid, ProcessSpec spec, SimAddressSpace space) {
         this.host = host;
@@ -44,12 +45,12 @@ public final class SimProcess implements Task {
     }
 
     @Override
-    public synchronized Optional<AddressSpace> addressSpace() {
+    public Optional<AddressSpace> addressSpace() {
         return Optional.ofNullable(space);
     }
 
     /** The current address space with its simulation-side type. */
-    public synchronized Optional<SimAddressSpace> simAddressSpace() {
+    public Optional<SimAddressSpace> simAddressSpace() {
         return Optional.ofNullable(space);
     }
 
@@ -84,7 +85,7 @@ public final class SimProcess implements Task {
     }
 
     @Override
-    public synchronized boolean isAlive() {
+    public boolean isAlive() {
         return space != null;
     }
 
