@@ -1026,6 +1026,11 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
      * succeed before any entry changes. No pinning, no accounting. The walk goes by stretches of
      * pages in one pinned run ({@link PreregCursor}); a stretch over empty entries is written in
      * one go, one over older entries replaces them one by one as the kernel does.
+     *
+     * <p>A replaced entry may be the last TCE of a region no container references any more (S-2).
+     * Such a region is freed only once every entry is written, and only if it still has no TCE
+     * then: the same MAP may map into it further on, and the checks above, made on the regions as
+     * they were, must hold for the whole walk (see docs/deviations.md, S-2).
      */
     private void buildV2(DmaWindow w, long iova, long vaddr, long n, int prot) {
         long first = w.index(iova);
@@ -1040,6 +1045,9 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
             long ps = w.pageSize();
             // One look at the whole range (free when the table is empty) spares one per stretch.
             boolean replacing = t.anyLive(first, first + n);
+            // Regions left with no TCE and no user by a replaced entry; rare, so made on demand.
+            List<PreregRegion> emptied = null;
+            PreregRegion oldRegion = null;
             while (c.next()) {
                 checkStretch(c, w);
                 PreregRegion region = c.region();
@@ -1057,12 +1065,30 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
                     long oldShadow = t.shadow(index + k);
                     long old = t.exchange(index + k, (hpa + k * ps) | perm, va + k * ps);
                     if (old != 0) {
-                        releaseV2(old, oldShadow, ps);
+                        oldRegion = unuseV2(old, oldShadow, ps, oldRegion);
+                        if (oldRegion != null && unused(oldRegion)) {
+                            emptied = remember(emptied, oldRegion);
+                        }
+                    }
+                }
+            }
+            if (emptied != null) {
+                for (PreregRegion e : emptied) {
+                    if (unused(e)) {
+                        freeRegion(e);
                     }
                 }
             }
         }
         invalidate(w, first, n);
+    }
+
+    private static List<PreregRegion> remember(List<PreregRegion> list, PreregRegion region) {
+        List<PreregRegion> l = list == null ? new ArrayList<>(2) : list;
+        if (!l.contains(region)) {
+            l.add(region);
+        }
+        return l;
     }
 
     /** The translation checks of {@link #buildV2}, without changing anything. */
@@ -1101,17 +1127,13 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
         }
     }
 
-    /** Releases what an old v2 entry held (registry lock held). */
-    private void releaseV2(long oldEntry, long oldShadow, long iommuPageSize) {
-        releaseV2(oldEntry, oldShadow, iommuPageSize, null);
-    }
-
     /**
-     * As {@link #releaseV2(long, long, long)}, trying {@code cached} (the region the previous entry
-     * of a walk came from) before the registry lookup; returns the region to try for the next
-     * entry, or null.
+     * Releases what an old v2 entry held (registry lock held): its dirty mark and one {@code
+     * mapped} of its region, which it returns (null if none holds the entry). Frees nothing: the
+     * caller frees the region if it is {@link #unused} (S-2). {@code cached} (the region the
+     * previous entry of a walk came from) is tried before the registry lookup.
      */
-    private PreregRegion releaseV2(
+    private PreregRegion unuseV2(
             long oldEntry, long oldShadow, long iommuPageSize, PreregRegion cached) {
         PreregRegion region =
                 cached != null && cached.contains(oldShadow, iommuPageSize)
@@ -1127,11 +1149,16 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
             region.markDirty(oldShadow);
         }
         region.mappedDec();
-        if (region.used() == 0 && region.mapped() == 1) {
-            freeRegion(region); // a region kept alive only by this TCE (see dropRegionReference)
-            return null;
-        }
         return region;
+    }
+
+    /**
+     * True for a region no container references and nothing maps into or pins (registry lock held):
+     * one kept alive only by TCEs or pins since its last reference went (see {@link
+     * #dropRegionReference}), whose last one is now gone. The caller frees it.
+     */
+    private static boolean unused(PreregRegion region) {
+        return region.used() == 0 && region.mapped() == 1;
     }
 
     /** Clears {@code count} entries from {@code first}; empty entries and chunks are skipped. */
@@ -1169,7 +1196,11 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
                                 ? cached
                                 : registry.findContaining(shadow, ps);
                 if (region == null || region.used() == 0) {
-                    cached = releaseV2(t.exchange(i, 0, 0), shadow, ps, region);
+                    cached = unuseV2(t.exchange(i, 0, 0), shadow, ps, region);
+                    if (cached != null && unused(cached)) {
+                        freeRegion(cached); // a clear maps nothing afterwards: free it at once
+                        cached = null;
+                    }
                     i++;
                     continue;
                 }
@@ -1365,7 +1396,7 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
 
     private void releasePinReference(PreregRegion region) {
         region.mappedDec();
-        if (region.used() == 0 && region.mapped() == 1) {
+        if (unused(region)) {
             freeRegion(region);
         }
     }

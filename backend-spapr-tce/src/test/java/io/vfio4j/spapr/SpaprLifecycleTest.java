@@ -122,6 +122,95 @@ class SpaprLifecycleTest {
         assertThat(r.pins(V)).isZero();
     }
 
+    /** One system page of preregistered memory just below {@link SpaprSetup#V}. */
+    private static final long Q = V - 64 * KIB;
+
+    /** [V, V + 1 MiB) in 64 KiB pages. */
+    private static final long R_MIB = 16;
+
+    /**
+     * C registers [V, +1 MiB), C2 registers [Q, +64 KiB) and maps entries 0..15 (4 KiB each) of its
+     * default window to [V, +64 KiB); C is released, so only those 16 TCEs keep the region at V
+     * alive (S-2). Returns C2.
+     */
+    private VfioIommuDriverOps unownedRegionKeptByTces() {
+        VfioIommuDriverOps c = r.v2(r.g1);
+        VfioIommuDriverOps c2 = r.v2(r.g2);
+        r.ram(Q, 64 * KIB);
+        r.ram(V, GIB);
+        r.register(c, V, MIB);
+        r.register(c2, Q, 64 * KIB);
+        r.map(c2, V, 0, 64 * KIB);
+        c.release();
+        assertThat(r.region(V, MIB).used()).isZero();
+        assertThat(r.region(V, MIB).mapped()).isEqualTo(1 + 16);
+        assertThat(r.lockedVm()).isEqualTo(R_MIB + 1 + T0);
+        return c2;
+    }
+
+    @Test
+    void replacingMapThatEmptiesAnUnownedRegionMayMapIntoItFurtherOn() {
+        VfioIommuDriverOps c2 = unownedRegionKeptByTces();
+
+        // Entries 0..15 now map Q: the last TCEs into the region at V are replaced. Entries
+        // 16..31 map [V, +64 KiB) again. The kernel keeps such a region (it never frees an
+        // unowned one) and maps into it; we free it only if no TCE is left once the MAP is over.
+        r.map(c2, Q, 0, 128 * KIB);
+
+        PreregRegion region = r.region(V, MIB);
+        assertThat(region).as("region at V after the MAP").isNotNull();
+        assertThat(region.mapped()).isEqualTo(1 + 16);
+        assertThat(region.used()).isZero();
+        assertThat(r.region(Q, 64 * KIB).mapped()).isEqualTo(1 + 16);
+        assertThat(r.g2Pe.dmaTranslate(0x1230)).isEqualTo((r.pfn(Q) << 16) + 0x1230);
+        assertThat(r.g2Pe.dmaTranslate(64 * KIB + 0x1230)).isEqualTo((r.pfn(V) << 16) + 0x1230);
+        assertThat(r.g2Pe.dmaTranslate(128 * KIB)).isEqualTo(-1);
+        assertThat(c2.state().mappings()).isEqualTo(32);
+        assertThat(r.lockedVm()).isEqualTo(R_MIB + 1 + T0);
+        assertThat(r.pins(V)).isEqualTo(1);
+        assertThat(r.pins(Q)).isEqualTo(1);
+
+        r.unmap(c2, 64 * KIB, 64 * KIB); // its last TCE goes now
+        assertThat(r.region(V, MIB)).isNull();
+        assertThat(r.lockedVm()).isEqualTo(1 + T0);
+        assertThat(r.pins(V)).isZero();
+        assertThat(r.region(Q, 64 * KIB).mapped()).isEqualTo(1 + 16);
+        assertThat(r.a.underflows()).isZero();
+    }
+
+    @Test
+    void replacingMapThatEmptiesAnUnownedRegionFreesItWhenTheMapEnds() {
+        VfioIommuDriverOps c2 = unownedRegionKeptByTces();
+
+        r.map(c2, Q, 0, 64 * KIB); // the region at V keeps no TCE: S-2 frees it
+
+        assertThat(r.region(V, MIB)).isNull();
+        assertThat(r.lockedVm()).isEqualTo(1 + T0);
+        assertThat(r.pins(V)).isZero();
+        assertThat(r.region(Q, 64 * KIB).mapped()).isEqualTo(1 + 16);
+        assertThat(c2.state().mappings()).isEqualTo(16);
+        // freed, so no longer there to map from
+        assertErrno(Errno.EINVAL, () -> r.map(c2, V, 64 * KIB, 64 * KIB));
+    }
+
+    @Test
+    void refusedMapOverTheLastTcesOfAnUnownedRegionLeavesItAndThem() {
+        VfioIommuDriverOps c2 = unownedRegionKeptByTces();
+        long pins = r.host.memory().totalPins();
+
+        // Q, the whole region at V, then [V + 1 MiB, +64 KiB), which is not registered: refused
+        assertErrno(Errno.EINVAL, () -> r.map(c2, Q, 0, 64 * KIB + MIB + 64 * KIB));
+
+        assertThat(r.region(V, MIB)).isNotNull();
+        assertThat(r.region(V, MIB).mapped()).isEqualTo(1 + 16);
+        assertThat(r.region(Q, 64 * KIB).mapped()).isEqualTo(1);
+        assertThat(r.g2Pe.dmaTranslate(0x1230)).isEqualTo((r.pfn(V) << 16) + 0x1230);
+        assertThat(r.g2Pe.dmaTranslate(64 * KIB)).isEqualTo(-1);
+        assertThat(c2.state().mappings()).isEqualTo(16);
+        assertThat(r.lockedVm()).isEqualTo(R_MIB + 1 + T0);
+        assertThat(r.host.memory().totalPins()).isEqualTo(pins);
+    }
+
     @Test
     void refusedV1MapLeavesPinsAndOlderTcesAsTheyWere() {
         VfioIommuDriverOps c = r.v1(r.g1);

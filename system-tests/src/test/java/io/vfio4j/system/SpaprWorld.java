@@ -399,7 +399,8 @@ final class SpaprWorld {
         }
         int r = Math.floorMod(k, REGIONS);
         long off = Math.floorMod(pageOff, REGION / P);
-        long n = Math.max(1, Math.min(npages, REGION / P - off));
+        // may run on into the next region(s), or past the last one into memory never registered
+        long n = Math.max(1, npages);
         long vaddr = RAM + r * REGION + off * P;
         long base = Math.floorMod(slot, 2) == 0 ? 0 : SLOT1;
         long iova = base + Math.floorMod(entry, 64) * P;
@@ -425,7 +426,13 @@ final class SpaprWorld {
             ctr.pendingDefault = false;
         }
         Win w = window(ctr, iova);
-        boolean ok = w != null && w.holds(iova, size) && alive(ctr.owner, r);
+        int last = (int) ((vaddr + size - 1 - RAM) / REGION);
+        // Every region the range touches must be alive before the MAP: one kept only by TCEs
+        // that this MAP replaces still counts (the MAP is judged on where it ends, S-2).
+        boolean ok = w != null && w.holds(iova, size);
+        for (int x = r; ok && x <= last; x++) {
+            ok = alive(ctr.owner, x);
+        }
         if (!ok) {
             assertThat(e).as("MAP [0x%x, +0x%x) from region %d", iova, size, r).isNotNull();
             return;
@@ -433,7 +440,7 @@ final class SpaprWorld {
         assertThat(e).as("MAP [0x%x, +0x%x) from region %d", iova, size, r).isNull();
         long ps = 1L << w.shift;
         for (long a = iova; a != iova + size; a += ps) {
-            ctr.tces.put(a, r);
+            ctr.tces.put(a, (int) ((vaddr + (a - iova) - RAM) / REGION));
         }
     }
 
