@@ -25,6 +25,16 @@ final class ExternalPins {
 
     private final Type1State st;
 
+    /*
+     * Scratch reused by every call (all run under the container lock): the pin table slots
+     * reserved for the new pages of a pin call, the pages of the call that hold a reference now,
+     * and unpin's collectors.
+     */
+    private final int[] slots = new int[MAX_PAGES_PER_CALL];
+    private int taken;
+    private final FrameReleaser frames = new FrameReleaser();
+    private final Uncharger uncharger = new Uncharger(false);
+
     ExternalPins(Type1State st) {
         this.st = st;
     }
@@ -48,14 +58,13 @@ final class ExternalPins {
                     device.name());
         }
         boolean doAccounting = !st.domains.hasDomain();
-        DeviceRegistry.Holds holds = st.devices.holdsOf(device);
-        DmaMapping[] journal = new DmaMapping[npage];
-        // progress[0]: pages of this call that hold a reference now (pinNew advances it per run)
-        int[] progress = {0};
+        DeviceRegistry.Holds holds = st.devices.pinner(device);
+        taken = 0;
         try {
             DmaMapping d = null;
-            while (progress[0] < npage) {
-                int k = progress[0];
+            PageRefTable pins = null;
+            while (taken < npage) {
+                int k = taken;
                 long i = iova + ((long) k << st.pageShift);
                 if (d == null || !d.contains(i) || !d.contains(i + st.pageSize - 1)) {
                     d = st.dmas.overlapping(i, i + st.pageSize - 1);
@@ -75,30 +84,41 @@ final class ExternalPins {
                                 DmaProt.toString(prot),
                                 d.describe());
                     }
+                    pins = d.pins();
+                    // Room for every page of the call inside d: reserved slots never move.
+                    long inside = ((d.last() - i) >>> st.pageShift) + 1;
+                    pins.ensureRoom((int) Math.min(npage - k, inside));
                 }
                 long page = st.pageOf(i);
-                PageRefTable pins = d.pins();
-                if (pins.contains(page)) {
-                    pins.add(page, 0, 1);
-                    holds.pages.add(page, 0, 1);
-                    pfns[k] = pins.pfn(page);
-                    journal[k] = d;
-                    progress[0] = k + 1;
+                int slot = pins.find(page);
+                if (slot >= 0) {
+                    pfns[k] = pins.addRefAt(slot);
+                    st.devices.took(holds, page);
+                    taken = k + 1;
                     continue;
                 }
+                // A new page: reserve it and the new pages after it in d, then pin them as runs.
+                pins.reserveAt(-slot - 1, page);
+                slots[k] = -slot - 1;
                 int end = k + 1;
                 while (end < npage) {
                     long next = iova + ((long) end << st.pageShift);
-                    if (!d.contains(next) || pins.contains(st.pageOf(next))) {
+                    if (!d.contains(next)) {
                         break;
                     }
+                    int s = pins.find(st.pageOf(next));
+                    if (s >= 0) {
+                        break;
+                    }
+                    pins.reserveAt(-s - 1, st.pageOf(next));
+                    slots[end] = -s - 1;
                     end++;
                 }
-                pinNew(d, holds, iova, progress, end, doAccounting, pfns, journal);
+                pinNew(d, holds, iova, end, doAccounting, pfns);
             }
         } catch (RuntimeException e) {
             java.util.Arrays.fill(pfns, 0, Math.min(npage, pfns.length), 0L);
-            releaseJournal(journal, holds, iova, progress[0], doAccounting);
+            releaseTaken(holds, iova, taken, doAccounting);
             throw e;
         }
         st.domains.markPinnedScope(device.group().id());
@@ -106,88 +126,94 @@ final class ExternalPins {
     }
 
     /**
-     * Pins pages [k, end) of the call, all new and inside {@code d}, run by run, charging each run
-     * once. A failed run is released here; earlier runs are in the journal and counted in {@code
-     * progress[0]}.
+     * Pins pages [taken, end) of the call, all new, inside {@code d} and reserved in its pin table
+     * (slots in {@link #slots}), run by run, charging each run once. On failure the reservations
+     * still unfilled are removed and the failed run is released here; earlier runs are counted in
+     * {@link #taken}.
      */
     private void pinNew(
             DmaMapping d,
             DeviceRegistry.Holds holds,
             long iova,
-            int[] progress,
             int end,
             boolean doAccounting,
-            long[] pfns,
-            DmaMapping[] journal) {
-        if (!d.owner.space().isAlive()) {
-            throw VfioException.of(
-                    Errno.ENODEV,
-                    "pin: owner %s of %s has no users left",
-                    d.owner.describe(),
-                    d.describe());
-        }
-        while (progress[0] < end) {
-            int k = progress[0];
-            long i = iova + ((long) k << st.pageShift);
-            long vaddr = d.vaddr + (i - d.iova);
-            PinnedRun run = d.owner.space().pinRun(vaddr, end - k, d.writable());
-            if (run.reserved()) {
-                // PFNMAP: nothing was pinned; such frames have no page to hand out (>= 6.0).
+            long[] pfns) {
+        PageRefTable pins = d.pins();
+        try {
+            if (!d.owner.space().isAlive()) {
                 throw VfioException.of(
-                        Errno.EINVAL,
-                        "pin: iova 0x%x (vaddr 0x%x) is device memory without struct page (PFNMAP)",
-                        i,
-                        vaddr);
+                        Errno.ENODEV,
+                        "pin: owner %s of %s has no users left",
+                        d.owner.describe(),
+                        d.describe());
             }
-            int n = (int) Math.min(run.pages(), end - k);
-            boolean charged = false;
-            try {
-                if (doAccounting) {
-                    st.charge(d, n);
-                    charged = true;
+            while (taken < end) {
+                int k = taken;
+                long i = iova + ((long) k << st.pageShift);
+                long vaddr = d.vaddr + (i - d.iova);
+                PinnedRun run = d.owner.space().pinRun(vaddr, end - k, d.writable());
+                if (run.reserved()) {
+                    // PFNMAP: nothing was pinned; such frames have no page to hand out (>= 6.0).
+                    throw VfioException.of(
+                            Errno.EINVAL,
+                            "pin: iova 0x%x (vaddr 0x%x) is device memory without struct page (PFNMAP)",
+                            i,
+                            vaddr);
                 }
-                st.host.allocation("vfio_pfn");
-            } catch (RuntimeException e) {
-                st.host.memory().unpin(run.pfn(), n, false);
-                if (charged) {
-                    st.uncharge(d, n);
+                int n = (int) Math.min(run.pages(), end - k);
+                boolean charged = false;
+                try {
+                    if (doAccounting) {
+                        st.charge(d, n);
+                        charged = true;
+                    }
+                    st.host.allocation("vfio_pfn");
+                } catch (RuntimeException e) {
+                    st.host.memory().unpin(run.pfn(), n, false);
+                    if (charged) {
+                        st.uncharge(d, n);
+                    }
+                    throw e;
                 }
-                throw e;
-            }
-            long firstPage = st.pageOf(i);
-            PageRefTable pins = d.pins();
-            // The pages are new (checked by the caller): one insert each, no lookup first.
-            for (int j = 0; j < n; j++) {
-                pins.addNew(firstPage + j, run.pfn() + j, 1);
-                holds.pages.add(firstPage + j, 0, 1);
-                pfns[k + j] = run.pfn() + j;
-                journal[k + j] = d;
-            }
-            if (d.dirty != null) {
-                long minpg = st.minPageSize();
+                long firstPage = st.pageOf(i);
+                long pfn = run.pfn();
                 for (int j = 0; j < n; j++) {
-                    d.setDirty((((firstPage + j) << st.pageShift) - d.iova) / minpg);
+                    pins.fillAt(slots[k + j], pfn + j);
+                    pfns[k + j] = pfn + j;
                 }
+                st.devices.tookRun(holds, firstPage, n);
+                if (d.dirty != null) {
+                    long minpg = st.minPageSize();
+                    for (int j = 0; j < n; j++) {
+                        d.setDirty((((firstPage + j) << st.pageShift) - d.iova) / minpg);
+                    }
+                }
+                taken = k + n;
             }
-            progress[0] = k + n;
+        } catch (RuntimeException e) {
+            for (int k = taken; k < end; k++) {
+                pins.remove(st.pageOf(iova + ((long) k << st.pageShift)));
+            }
+            throw e;
         }
     }
 
-    /** Drops the references this call took on pages [0, taken), as one unpin each. */
-    private void releaseJournal(
-            DmaMapping[] journal,
-            DeviceRegistry.Holds holds,
-            long iova,
-            int taken,
-            boolean doAccounting) {
+    /** Drops the references this call took on pages [0, count), as one unpin each. */
+    private void releaseTaken(
+            DeviceRegistry.Holds holds, long iova, int count, boolean doAccounting) {
         Uncharger unch = new Uncharger(doAccounting);
-        for (int j = 0; j < taken; j++) {
-            long page = st.pageOf(iova + ((long) j << st.pageShift));
-            holds.pages.release(page);
-            unch.add(journal[j], dropRefs(journal[j], page, 1));
+        DmaMapping d = null;
+        for (int j = 0; j < count; j++) {
+            long i = iova + ((long) j << st.pageShift);
+            if (d == null || !d.contains(i) || !d.contains(i + st.pageSize - 1)) {
+                d = st.dmas.overlapping(i, i + st.pageSize - 1);
+            }
+            long page = st.pageOf(i);
+            st.devices.untook(holds, page);
+            unch.add(d, dropRefs(d, page, 1));
         }
         unch.flush();
-        st.devices.pruneEmpty();
+        st.devices.settle();
     }
 
     /**
@@ -216,9 +242,9 @@ final class ExternalPins {
         if (st.settings.strictUnpin()) {
             checkStrict(device, iova, npage);
         }
-        DeviceRegistry.Holds own = st.devices.existingHolds(device.name());
-        Uncharger unch = new Uncharger(doAccounting);
-        FrameReleaser frames = new FrameReleaser();
+        DeviceRegistry.Holds own = st.devices.existing(device);
+        Uncharger unch = uncharger;
+        unch.begin(doAccounting);
         DmaMapping d = null;
         int k = 0;
         for (; k < npage; k++) {
@@ -232,24 +258,23 @@ final class ExternalPins {
             long page = st.pageOf(i);
             long freed = d.hasPins() ? d.pins().releaseFrame(page) : PageRefTable.ABSENT;
             if (freed == PageRefTable.ABSENT) {
-                LOG.debug(
-                        "unpin by {}: iova 0x{} is not pinned, ignored",
-                        device.name(),
-                        Long.toHexString(i));
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug(
+                            "unpin by {}: iova 0x{} is not pinned, ignored",
+                            device.name(),
+                            Long.toHexString(i));
+                }
                 continue;
             }
-            if (own == null || own.pages.release(page) < 0) {
+            DeviceRegistry.Holds holder = st.devices.drop(own, device.name(), page);
+            if ((holder == null || holder != own) && LOG.isDebugEnabled()) {
                 // The kernel counts references per IOVA, not per device: the drop still
-                // happens; charge it to a device that does hold one.
-                DeviceRegistry.Holds holder = st.devices.otherHolder(page, device.name());
+                // happens; it is charged to a device that does hold one.
                 LOG.debug(
                         "unpin by {} of iova 0x{} drops a reference held by {}",
                         device.name(),
                         Long.toHexString(i),
                         holder == null ? "nobody" : holder.device.name());
-                if (holder != null) {
-                    holder.pages.release(page);
-                }
             }
             if (freed >= 0) {
                 frames.add(freed, d.writable());
@@ -258,7 +283,7 @@ final class ExternalPins {
         }
         frames.flush();
         unch.flush();
-        st.devices.pruneEmpty();
+        st.devices.settle();
         if (k != npage) {
             LOG.warn(
                     "unpin by {} from 0x{}: only {} of {} pages handled, 0x{} is not mapped",
@@ -271,35 +296,64 @@ final class ExternalPins {
     }
 
     /**
-     * Collects frames whose last pin reference went, and unpins them from the host one physically
-     * contiguous run at a time instead of one frame at a time.
+     * Collects frames whose last pin reference went, and unpins them from the host in as few calls
+     * as possible: a physically contiguous run grows frame by frame, and a finished run joins the
+     * pending range when it sits right below or above it (consecutive virtual runs are often
+     * physically adjacent in reverse order).
      */
     private final class FrameReleaser {
-        private long start = -1;
+        private long runStart;
+        private long runPages;
+        private long start;
         private long pages;
         private boolean dirty;
 
         void add(long pfn, boolean isDirty) {
-            if (pages > 0 && pfn == start + pages && isDirty == dirty) {
-                pages++;
+            if (runPages > 0 && pfn == runStart + runPages && isDirty == dirty) {
+                runPages++;
                 return;
             }
-            flush();
-            start = pfn;
-            pages = 1;
-            dirty = isDirty;
+            foldRun();
+            if (isDirty != dirty) {
+                unpinPending();
+                dirty = isDirty;
+            }
+            runStart = pfn;
+            runPages = 1;
         }
 
-        void flush() {
+        private void foldRun() {
+            if (runPages == 0) {
+                return;
+            }
+            if (pages > 0 && runStart + runPages == start) {
+                start = runStart;
+                pages += runPages;
+            } else if (pages > 0 && start + pages == runStart) {
+                pages += runPages;
+            } else {
+                unpinPending();
+                start = runStart;
+                pages = runPages;
+            }
+            runPages = 0;
+        }
+
+        private void unpinPending() {
             if (pages > 0) {
                 st.host.memory().unpin(start, pages, dirty);
                 pages = 0;
             }
         }
+
+        void flush() {
+            foldRun();
+            unpinPending();
+        }
     }
 
     private void checkStrict(VfioDeviceHandle device, long iova, int npage) {
-        DeviceRegistry.Holds own = st.devices.existingHolds(device.name());
+        DeviceRegistry.Holds own = st.devices.existing(device);
         for (int k = 0; k < npage; k++) {
             long i = iova + ((long) k << st.pageShift);
             DmaMapping d = st.dmas.overlapping(i, i + st.pageSize - 1);
@@ -318,7 +372,7 @@ final class ExternalPins {
                         device.name(),
                         i);
             }
-            if (own == null || own.pages.refs(page) == 0) {
+            if (!st.devices.holdsRef(own, page)) {
                 throw VfioException.of(
                         Errno.EINVAL,
                         "strict unpin by %s: iova 0x%x is pinned only by other devices",
@@ -333,26 +387,14 @@ final class ExternalPins {
      * unpins and un-charges what that frees, and reports each device's leak.
      */
     void releaseLeaks(int groupId) {
-        List<DeviceRegistry.Holds> leaking = new ArrayList<>();
-        for (DeviceRegistry.Holds h : st.devices.allHolds()) {
-            if (h.device.group().id() == groupId && !h.pages.isEmpty()) {
-                leaking.add(h);
-            }
-        }
-        leaking.forEach(this::releaseLeak);
-        st.devices.pruneEmpty();
+        st.devices.holdingIn(groupId).forEach(this::releaseLeak);
+        st.devices.settle();
     }
 
     /** Releases every leftover pin of every device (release of the container). */
     void releaseAllLeaks() {
-        List<DeviceRegistry.Holds> leaking = new ArrayList<>();
-        for (DeviceRegistry.Holds h : st.devices.allHolds()) {
-            if (!h.pages.isEmpty()) {
-                leaking.add(h);
-            }
-        }
-        leaking.forEach(this::releaseLeak);
-        st.devices.pruneEmpty();
+        st.devices.holdingAny().forEach(this::releaseLeak);
+        st.devices.settle();
         // Pins no device is known to hold (references dropped by another device in the
         // non-strict mode are re-attributed, so this only guards against bugs).
         for (DmaMapping d : st.dmas.all()) {
@@ -377,7 +419,7 @@ final class ExternalPins {
         List<Long> iovas = new ArrayList<>(pages.length);
         long refs = 0;
         for (long page : pages) {
-            int r = h.pages.remove(page);
+            int r = st.devices.forget(h, page);
             long iova = page << st.pageShift;
             iovas.add(iova);
             refs += r;
@@ -399,12 +441,19 @@ final class ExternalPins {
 
     /** Collects un-charges per mapping so accounting moves once per mapping per call. */
     private final class Uncharger {
-        private final boolean doAccounting;
+        private boolean doAccounting;
         private DmaMapping current;
         private long pending;
 
         Uncharger(boolean doAccounting) {
-            this.doAccounting = doAccounting;
+            begin(doAccounting);
+        }
+
+        /** Starts over (the instance is reused call after call). */
+        void begin(boolean accounting) {
+            doAccounting = accounting;
+            current = null;
+            pending = 0;
         }
 
         void add(DmaMapping d, long unpinned) {

@@ -111,7 +111,7 @@ final class PageRefTable {
     }
 
     /** Inserts {@code page}, which the caller knows is absent, with {@code delta} references. */
-    void addNew(long page, long pfn, int delta) {
+    private void addNew(long page, long pfn, int delta) {
         if ((size + 1) * 4L > keys.length * 3L) {
             rehash(keys.length * 2);
         }
@@ -125,6 +125,75 @@ final class PageRefTable {
         refs[i] = delta;
         size++;
         totalRefs += delta;
+    }
+
+    /**
+     * One probe for {@code page}: its slot if present, else {@code -(slot + 1)} for the empty slot
+     * it would take. A slot stays valid until the table next moves entries (a removal or growth).
+     */
+    int find(long page) {
+        int mask = keys.length - 1;
+        int i = hash(page) & mask;
+        while (true) {
+            long k = keys[i];
+            if (k == page) {
+                return i;
+            }
+            if (k == EMPTY) {
+                return -i - 1;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /** Adds one reference to the page at {@code slot} (from {@link #find}); returns its frame. */
+    long addRefAt(int slot) {
+        refs[slot]++;
+        totalRefs++;
+        return pfns[slot];
+    }
+
+    /**
+     * Grows the table now if {@code more} inserts would overload it, so that slots found afterwards
+     * stay valid through up to {@code more} {@link #reserveAt} calls.
+     */
+    void ensureRoom(int more) {
+        long need = (long) size + more;
+        int capacity = keys.length;
+        while (need * 4 > capacity * 3L) {
+            capacity <<= 1;
+        }
+        if (capacity != keys.length) {
+            rehash(capacity);
+        }
+    }
+
+    /**
+     * Claims the empty slot {@code -(find(page) + 1)} for {@code page}, with no reference and no
+     * frame yet: the page is being pinned. {@link #fillAt} completes it, {@link #remove} undoes it.
+     * Room must have been ensured.
+     */
+    void reserveAt(int freeSlot, long page) {
+        keys[freeSlot] = page;
+        pfns[freeSlot] = 0;
+        refs[freeSlot] = 0;
+        size++;
+    }
+
+    /** Completes a reservation: the page is pinned at {@code pfn}, with one reference. */
+    void fillAt(int slot, long pfn) {
+        pfns[slot] = pfn;
+        refs[slot] = 1;
+        totalRefs++;
+    }
+
+    /** Adds every page's references of this table to {@code dst} (pfn column not copied). */
+    void addRefsTo(PageRefTable dst) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != EMPTY && refs[i] > 0) {
+                dst.add(keys[i], 0, refs[i]);
+            }
+        }
     }
 
     /** {@link #releaseFrame}: the page is not in the table. */
