@@ -16,6 +16,10 @@ final class PageRefTable {
     private long[] pfns;
     private int[] refs;
     private int size;
+
+    /** 64 - log2(capacity): {@link #home} keeps the top bits of the product. */
+    private int shift;
+
     private long totalRefs;
 
     PageRefTable() {
@@ -23,6 +27,7 @@ final class PageRefTable {
     }
 
     private void allocate(int capacity) {
+        shift = 64 - Integer.numberOfTrailingZeros(capacity);
         keys = new long[capacity];
         Arrays.fill(keys, EMPTY);
         pfns = new long[capacity];
@@ -43,14 +48,17 @@ final class PageRefTable {
         return totalRefs;
     }
 
-    private static int hash(long key) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32));
+    /**
+     * Fibonacci hashing: the top bits of {@code key * 2^64/phi}. Consecutive pages, the usual pin
+     * pattern, land almost evenly apart, so probe chains stay short and removals move little.
+     */
+    private int home(long key) {
+        return (int) ((key * 0x9E3779B97F4A7C15L) >>> shift);
     }
 
     private int slotOf(long key) {
         int mask = keys.length - 1;
-        int i = hash(key) & mask;
+        int i = home(key);
         while (true) {
             long k = keys[i];
             if (k == key) {
@@ -86,7 +94,7 @@ final class PageRefTable {
     /** Adds {@code delta} references to {@code page}, inserting it with {@code pfn} if absent. */
     void add(long page, long pfn, int delta) {
         int mask = keys.length - 1;
-        int i = hash(page) & mask;
+        int i = home(page);
         while (true) {
             long k = keys[i];
             if (k == page) {
@@ -116,7 +124,7 @@ final class PageRefTable {
             rehash(keys.length * 2);
         }
         int mask = keys.length - 1;
-        int i = hash(page) & mask;
+        int i = home(page);
         while (keys[i] != EMPTY) {
             i = (i + 1) & mask;
         }
@@ -133,7 +141,7 @@ final class PageRefTable {
      */
     int find(long page) {
         int mask = keys.length - 1;
-        int i = hash(page) & mask;
+        int i = home(page);
         while (true) {
             long k = keys[i];
             if (k == page) {
@@ -278,8 +286,8 @@ final class PageRefTable {
         int hole = slot;
         int i = (slot + 1) & mask;
         while (keys[i] != EMPTY) {
-            int home = hash(keys[i]) & mask;
-            boolean movable = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
+            int h = home(keys[i]);
+            boolean movable = hole <= i ? (h <= hole || h > i) : (h <= hole && h > i);
             if (movable) {
                 keys[hole] = keys[i];
                 pfns[hole] = pfns[i];
