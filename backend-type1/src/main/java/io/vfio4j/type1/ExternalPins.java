@@ -61,60 +61,27 @@ final class ExternalPins {
         DeviceRegistry.Holds holds = st.devices.pinner(device);
         taken = 0;
         try {
-            DmaMapping d = null;
-            PageRefTable pins = null;
             while (taken < npage) {
-                int k = taken;
-                long i = iova + ((long) k << st.pageShift);
-                if (d == null || !d.contains(i) || !d.contains(i + st.pageSize - 1)) {
-                    d = st.dmas.overlapping(i, i + st.pageSize - 1);
-                    if (d == null) {
-                        throw VfioException.of(
-                                Errno.EINVAL,
-                                "pin: no mapping covers iova 0x%x (page %d of %d)",
-                                i,
-                                k,
-                                npage);
-                    }
-                    if (!DmaProt.allows(d.prot, prot)) {
-                        throw VfioException.of(
-                                Errno.EPERM,
-                                "pin: iova 0x%x asked %s of %s",
-                                i,
-                                DmaProt.toString(prot),
-                                d.describe());
-                    }
-                    pins = d.pins();
-                    // Room for every page of the call inside d: reserved slots never move.
-                    long inside = ((d.last() - i) >>> st.pageShift) + 1;
-                    pins.ensureRoom((int) Math.min(npage - k, inside));
+                long i = iova + ((long) taken << st.pageShift);
+                DmaMapping d = st.dmas.overlapping(i, i + st.pageSize - 1);
+                if (d == null) {
+                    throw VfioException.of(
+                            Errno.EINVAL,
+                            "pin: no mapping covers iova 0x%x (page %d of %d)",
+                            i,
+                            taken,
+                            npage);
                 }
-                long page = st.pageOf(i);
-                int slot = pins.find(page);
-                if (slot >= 0) {
-                    pfns[k] = pins.addRefAt(slot);
-                    st.devices.took(holds, page);
-                    taken = k + 1;
-                    continue;
+                if (!DmaProt.allows(d.prot, prot)) {
+                    throw VfioException.of(
+                            Errno.EPERM,
+                            "pin: iova 0x%x asked %s of %s",
+                            i,
+                            DmaProt.toString(prot),
+                            d.describe());
                 }
-                // A new page: reserve it and the new pages after it in d, then pin them as runs.
-                pins.reserveAt(-slot - 1, page);
-                slots[k] = -slot - 1;
-                int end = k + 1;
-                while (end < npage) {
-                    long next = iova + ((long) end << st.pageShift);
-                    if (!d.contains(next)) {
-                        break;
-                    }
-                    int s = pins.find(st.pageOf(next));
-                    if (s >= 0) {
-                        break;
-                    }
-                    pins.reserveAt(-s - 1, st.pageOf(next));
-                    slots[end] = -s - 1;
-                    end++;
-                }
-                pinNew(d, holds, iova, end, doAccounting, pfns);
+                long inside = ((d.last() - i) >>> st.pageShift) + 1;
+                pinIn(d, holds, iova, (int) Math.min(npage, taken + inside), doAccounting, pfns);
             }
         } catch (RuntimeException e) {
             java.util.Arrays.fill(pfns, 0, Math.min(npage, pfns.length), 0L);
@@ -123,6 +90,44 @@ final class ExternalPins {
         }
         st.domains.markPinnedScope(device.group().id());
         return npage;
+    }
+
+    /** Takes a reference on pages [taken, stop) of the call, all inside {@code d}. */
+    private void pinIn(
+            DmaMapping d,
+            DeviceRegistry.Holds holds,
+            long iova,
+            int stop,
+            boolean doAccounting,
+            long[] pfns) {
+        PageRefTable pins = d.pins();
+        // Room for every page up to stop first: reserved slots must not move.
+        pins.ensureRoom(stop - taken);
+        long page0 = st.pageOf(iova);
+        while (taken < stop) {
+            int k = taken;
+            int slot = pins.find(page0 + k);
+            if (slot >= 0) {
+                pfns[k] = pins.addRefAt(slot);
+                st.devices.took(holds, page0 + k);
+                taken = k + 1;
+                continue;
+            }
+            // A new page: reserve it and the new pages after it, then pin them as runs.
+            pins.reserveAt(-slot - 1, page0 + k);
+            slots[k] = -slot - 1;
+            int end = k + 1;
+            while (end < stop) {
+                int s = pins.find(page0 + end);
+                if (s >= 0) {
+                    break;
+                }
+                pins.reserveAt(-s - 1, page0 + end);
+                slots[end] = -s - 1;
+                end++;
+            }
+            pinNew(d, holds, iova, end, doAccounting, pfns);
+        }
     }
 
     /**
@@ -243,26 +248,54 @@ final class ExternalPins {
             checkStrict(device, iova, npage);
         }
         DeviceRegistry.Holds own = st.devices.existing(device);
-        Uncharger unch = uncharger;
-        unch.begin(doAccounting);
-        DmaMapping d = null;
+        uncharger.begin(doAccounting);
         int k = 0;
-        for (; k < npage; k++) {
+        while (k < npage) {
             long i = iova + ((long) k << st.pageShift);
-            if (d == null || !d.contains(i) || !d.contains(i + st.pageSize - 1)) {
-                d = st.dmas.overlapping(i, i + st.pageSize - 1);
-                if (d == null) {
-                    break;
-                }
+            DmaMapping d = st.dmas.overlapping(i, i + st.pageSize - 1);
+            if (d == null) {
+                break;
             }
-            long page = st.pageOf(i);
-            long freed = d.hasPins() ? d.pins().releaseFrame(page) : PageRefTable.ABSENT;
+            long inside = ((d.last() - i) >>> st.pageShift) + 1;
+            int stop = (int) Math.min(npage, k + inside);
+            unpinIn(d, own, device, iova, k, stop);
+            k = stop;
+        }
+        frames.flush();
+        uncharger.flush();
+        st.devices.settle();
+        if (k != npage) {
+            LOG.warn(
+                    "unpin by {} from 0x{}: only {} of {} pages handled, 0x{} is not mapped",
+                    device.name(),
+                    Long.toHexString(iova),
+                    k,
+                    npage,
+                    Long.toHexString(iova + ((long) k << st.pageShift)));
+        }
+    }
+
+    /** Drops one reference on each of pages [from, to) of the call, all inside {@code d}. */
+    private void unpinIn(
+            DmaMapping d,
+            DeviceRegistry.Holds own,
+            VfioDeviceHandle device,
+            long iova,
+            int from,
+            int to) {
+        PageRefTable pins = d.hasPins() ? d.pins() : null;
+        boolean dirty = d.writable();
+        long page0 = st.pageOf(iova);
+        int unpinned = 0;
+        for (int k = from; k < to; k++) {
+            long page = page0 + k;
+            long freed = pins == null ? PageRefTable.ABSENT : pins.releaseFrame(page);
             if (freed == PageRefTable.ABSENT) {
                 if (LOG.isDebugEnabled()) {
                     LOG.debug(
                             "unpin by {}: iova 0x{} is not pinned, ignored",
                             device.name(),
-                            Long.toHexString(i));
+                            Long.toHexString(page << st.pageShift));
                 }
                 continue;
             }
@@ -273,25 +306,16 @@ final class ExternalPins {
                 LOG.debug(
                         "unpin by {} of iova 0x{} drops a reference held by {}",
                         device.name(),
-                        Long.toHexString(i),
+                        Long.toHexString(page << st.pageShift),
                         holder == null ? "nobody" : holder.device.name());
             }
             if (freed >= 0) {
-                frames.add(freed, d.writable());
-                unch.add(d, 1);
+                frames.add(freed, dirty);
+                unpinned++;
             }
         }
-        frames.flush();
-        unch.flush();
-        st.devices.settle();
-        if (k != npage) {
-            LOG.warn(
-                    "unpin by {} from 0x{}: only {} of {} pages handled, 0x{} is not mapped",
-                    device.name(),
-                    Long.toHexString(iova),
-                    k,
-                    npage,
-                    Long.toHexString(iova + ((long) k << st.pageShift)));
+        if (unpinned > 0) {
+            uncharger.add(d, unpinned);
         }
     }
 
