@@ -195,7 +195,8 @@ final class ExternalPins {
                 }
                 taken = k + n;
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Reservations are placeholders with no reference: never leave one behind.
             for (int k = taken; k < end; k++) {
                 pins.remove(st.pageOf(iova + ((long) k << st.pageShift)));
             }

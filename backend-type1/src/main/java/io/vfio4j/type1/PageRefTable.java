@@ -11,6 +11,7 @@ import java.util.Arrays;
 final class PageRefTable {
     private static final long EMPTY = Long.MIN_VALUE; // IOVA page numbers never reach 2^63
     private static final int MIN_CAPACITY = 16;
+    private static final int MAX_CAPACITY = 1 << 30;
 
     private long[] keys;
     private long[] pfns;
@@ -169,6 +170,9 @@ final class PageRefTable {
         long need = (long) size + more;
         int capacity = keys.length;
         while (need * 4 > capacity * 3L) {
+            if (capacity == MAX_CAPACITY) {
+                throw new IllegalStateException("page table cannot hold " + need + " pages");
+            }
             capacity <<= 1;
         }
         if (capacity != keys.length) {
