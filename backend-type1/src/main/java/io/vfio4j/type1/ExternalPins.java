@@ -25,6 +25,16 @@ final class ExternalPins {
 
     private final Type1State st;
 
+    /*
+     * Scratch reused by every call (all run under the container lock): the pin table slots
+     * reserved for the new pages of a pin call, the pages of the call that hold a reference now,
+     * and unpin's collectors.
+     */
+    private final int[] slots = new int[MAX_PAGES_PER_CALL];
+    private int taken;
+    private final FrameReleaser frames = new FrameReleaser();
+    private final Uncharger uncharger = new Uncharger(false);
+
     ExternalPins(Type1State st) {
         this.st = st;
     }
@@ -48,146 +58,168 @@ final class ExternalPins {
                     device.name());
         }
         boolean doAccounting = !st.domains.hasDomain();
-        DeviceRegistry.Holds holds = st.devices.holdsOf(device);
-        DmaMapping[] journal = new DmaMapping[npage];
-        // progress[0]: pages of this call that hold a reference now (pinNew advances it per run)
-        int[] progress = {0};
+        DeviceRegistry.Holds holds = st.devices.pinner(device);
+        taken = 0;
         try {
-            DmaMapping d = null;
-            while (progress[0] < npage) {
-                int k = progress[0];
-                long i = iova + ((long) k << st.pageShift);
-                if (d == null || !d.contains(i) || !d.contains(i + st.pageSize - 1)) {
-                    d = st.dmas.overlapping(i, i + st.pageSize - 1);
-                    if (d == null) {
-                        throw VfioException.of(
-                                Errno.EINVAL,
-                                "pin: no mapping covers iova 0x%x (page %d of %d)",
-                                i,
-                                k,
-                                npage);
-                    }
-                    if (!DmaProt.allows(d.prot, prot)) {
-                        throw VfioException.of(
-                                Errno.EPERM,
-                                "pin: iova 0x%x asked %s of %s",
-                                i,
-                                DmaProt.toString(prot),
-                                d.describe());
-                    }
+            while (taken < npage) {
+                long i = iova + ((long) taken << st.pageShift);
+                DmaMapping d = st.dmas.overlapping(i, i + st.pageSize - 1);
+                if (d == null) {
+                    throw VfioException.of(
+                            Errno.EINVAL,
+                            "pin: no mapping covers iova 0x%x (page %d of %d)",
+                            i,
+                            taken,
+                            npage);
                 }
-                long page = st.pageOf(i);
-                PageRefTable pins = d.pins();
-                if (pins.contains(page)) {
-                    pins.add(page, 0, 1);
-                    holds.pages.add(page, 0, 1);
-                    pfns[k] = pins.pfn(page);
-                    journal[k] = d;
-                    progress[0] = k + 1;
-                    continue;
+                if (!DmaProt.allows(d.prot, prot)) {
+                    throw VfioException.of(
+                            Errno.EPERM,
+                            "pin: iova 0x%x asked %s of %s",
+                            i,
+                            DmaProt.toString(prot),
+                            d.describe());
                 }
-                int end = k + 1;
-                while (end < npage) {
-                    long next = iova + ((long) end << st.pageShift);
-                    if (!d.contains(next) || pins.contains(st.pageOf(next))) {
-                        break;
-                    }
-                    end++;
-                }
-                pinNew(d, holds, iova, progress, end, doAccounting, pfns, journal);
+                long inside = ((d.last() - i) >>> st.pageShift) + 1;
+                pinIn(d, holds, iova, (int) Math.min(npage, taken + inside), doAccounting, pfns);
             }
         } catch (RuntimeException e) {
             java.util.Arrays.fill(pfns, 0, Math.min(npage, pfns.length), 0L);
-            releaseJournal(journal, holds, iova, progress[0], doAccounting);
+            releaseTaken(holds, iova, taken, doAccounting);
             throw e;
         }
         st.domains.markPinnedScope(device.group().id());
         return npage;
     }
 
+    /** Takes a reference on pages [taken, stop) of the call, all inside {@code d}. */
+    private void pinIn(
+            DmaMapping d,
+            DeviceRegistry.Holds holds,
+            long iova,
+            int stop,
+            boolean doAccounting,
+            long[] pfns) {
+        PageRefTable pins = d.pins();
+        // Room for every page up to stop first: reserved slots must not move.
+        pins.ensureRoom(stop - taken);
+        long page0 = st.pageOf(iova);
+        while (taken < stop) {
+            int k = taken;
+            int slot = pins.find(page0 + k);
+            if (slot >= 0) {
+                pfns[k] = pins.addRefAt(slot);
+                st.devices.took(holds, page0 + k);
+                taken = k + 1;
+                continue;
+            }
+            // A new page: reserve it and the new pages after it, then pin them as runs.
+            pins.reserveAt(-slot - 1, page0 + k);
+            slots[k] = -slot - 1;
+            int end = k + 1;
+            while (end < stop) {
+                int s = pins.find(page0 + end);
+                if (s >= 0) {
+                    break;
+                }
+                pins.reserveAt(-s - 1, page0 + end);
+                slots[end] = -s - 1;
+                end++;
+            }
+            pinNew(d, holds, iova, end, doAccounting, pfns);
+        }
+    }
+
     /**
-     * Pins pages [k, end) of the call, all new and inside {@code d}, run by run, charging each run
-     * once. A failed run is released here; earlier runs are in the journal and counted in {@code
-     * progress[0]}.
+     * Pins pages [taken, end) of the call, all new, inside {@code d} and reserved in its pin table
+     * (slots in {@link #slots}), run by run, charging each run once. On failure the reservations
+     * still unfilled are removed and the failed run is released here; earlier runs are counted in
+     * {@link #taken}.
      */
     private void pinNew(
             DmaMapping d,
             DeviceRegistry.Holds holds,
             long iova,
-            int[] progress,
             int end,
             boolean doAccounting,
-            long[] pfns,
-            DmaMapping[] journal) {
-        if (!d.owner.space().isAlive()) {
-            throw VfioException.of(
-                    Errno.ENODEV,
-                    "pin: owner %s of %s has no users left",
-                    d.owner.describe(),
-                    d.describe());
-        }
-        while (progress[0] < end) {
-            int k = progress[0];
-            long i = iova + ((long) k << st.pageShift);
-            long vaddr = d.vaddr + (i - d.iova);
-            PinnedRun run = d.owner.space().pinRun(vaddr, end - k, d.writable());
-            if (run.reserved()) {
-                // PFNMAP: nothing was pinned; such frames have no page to hand out (>= 6.0).
+            long[] pfns) {
+        PageRefTable pins = d.pins();
+        try {
+            if (!d.owner.space().isAlive()) {
                 throw VfioException.of(
-                        Errno.EINVAL,
-                        "pin: iova 0x%x (vaddr 0x%x) is device memory without struct page (PFNMAP)",
-                        i,
-                        vaddr);
+                        Errno.ENODEV,
+                        "pin: owner %s of %s has no users left",
+                        d.owner.describe(),
+                        d.describe());
             }
-            int n = (int) Math.min(run.pages(), end - k);
-            boolean charged = false;
-            try {
-                if (doAccounting) {
-                    st.charge(d, n);
-                    charged = true;
+            while (taken < end) {
+                int k = taken;
+                long i = iova + ((long) k << st.pageShift);
+                long vaddr = d.vaddr + (i - d.iova);
+                PinnedRun run = d.owner.space().pinRun(vaddr, end - k, d.writable());
+                if (run.reserved()) {
+                    // PFNMAP: nothing was pinned; such frames have no page to hand out (>= 6.0).
+                    throw VfioException.of(
+                            Errno.EINVAL,
+                            "pin: iova 0x%x (vaddr 0x%x) is device memory without struct page (PFNMAP)",
+                            i,
+                            vaddr);
                 }
-                st.host.allocation("vfio_pfn");
-            } catch (RuntimeException e) {
-                st.host.memory().unpin(run.pfn(), n, false);
-                if (charged) {
-                    st.uncharge(d, n);
+                int n = (int) Math.min(run.pages(), end - k);
+                boolean charged = false;
+                try {
+                    if (doAccounting) {
+                        st.charge(d, n);
+                        charged = true;
+                    }
+                    st.host.allocation("vfio_pfn");
+                } catch (RuntimeException e) {
+                    st.host.memory().unpin(run.pfn(), n, false);
+                    if (charged) {
+                        st.uncharge(d, n);
+                    }
+                    throw e;
                 }
-                throw e;
-            }
-            long firstPage = st.pageOf(i);
-            PageRefTable pins = d.pins();
-            // The pages are new (checked by the caller): one insert each, no lookup first.
-            for (int j = 0; j < n; j++) {
-                pins.addNew(firstPage + j, run.pfn() + j, 1);
-                holds.pages.add(firstPage + j, 0, 1);
-                pfns[k + j] = run.pfn() + j;
-                journal[k + j] = d;
-            }
-            if (d.dirty != null) {
-                long minpg = st.minPageSize();
+                long firstPage = st.pageOf(i);
+                long pfn = run.pfn();
                 for (int j = 0; j < n; j++) {
-                    d.setDirty((((firstPage + j) << st.pageShift) - d.iova) / minpg);
+                    pins.fillAt(slots[k + j], pfn + j);
+                    pfns[k + j] = pfn + j;
                 }
+                st.devices.tookRun(holds, firstPage, n);
+                if (d.dirty != null) {
+                    long minpg = st.minPageSize();
+                    for (int j = 0; j < n; j++) {
+                        d.setDirty((((firstPage + j) << st.pageShift) - d.iova) / minpg);
+                    }
+                }
+                taken = k + n;
             }
-            progress[0] = k + n;
+        } catch (RuntimeException | Error e) {
+            // Reservations are placeholders with no reference: never leave one behind.
+            for (int k = taken; k < end; k++) {
+                pins.remove(st.pageOf(iova + ((long) k << st.pageShift)));
+            }
+            throw e;
         }
     }
 
-    /** Drops the references this call took on pages [0, taken), as one unpin each. */
-    private void releaseJournal(
-            DmaMapping[] journal,
-            DeviceRegistry.Holds holds,
-            long iova,
-            int taken,
-            boolean doAccounting) {
+    /** Drops the references this call took on pages [0, count), as one unpin each. */
+    private void releaseTaken(
+            DeviceRegistry.Holds holds, long iova, int count, boolean doAccounting) {
         Uncharger unch = new Uncharger(doAccounting);
-        for (int j = 0; j < taken; j++) {
-            long page = st.pageOf(iova + ((long) j << st.pageShift));
-            holds.pages.release(page);
-            unch.add(journal[j], dropRefs(journal[j], page, 1));
+        DmaMapping d = null;
+        for (int j = 0; j < count; j++) {
+            long i = iova + ((long) j << st.pageShift);
+            if (d == null || !d.contains(i) || !d.contains(i + st.pageSize - 1)) {
+                d = st.dmas.overlapping(i, i + st.pageSize - 1);
+            }
+            long page = st.pageOf(i);
+            st.devices.untook(holds, page);
+            unch.add(d, dropRefs(d, page, 1));
         }
         unch.flush();
-        st.devices.pruneEmpty();
+        st.devices.settle();
     }
 
     /**
@@ -216,49 +248,23 @@ final class ExternalPins {
         if (st.settings.strictUnpin()) {
             checkStrict(device, iova, npage);
         }
-        DeviceRegistry.Holds own = st.devices.existingHolds(device.name());
-        Uncharger unch = new Uncharger(doAccounting);
-        FrameReleaser frames = new FrameReleaser();
-        DmaMapping d = null;
+        DeviceRegistry.Holds own = st.devices.existing(device);
+        uncharger.begin(doAccounting);
         int k = 0;
-        for (; k < npage; k++) {
+        while (k < npage) {
             long i = iova + ((long) k << st.pageShift);
-            if (d == null || !d.contains(i) || !d.contains(i + st.pageSize - 1)) {
-                d = st.dmas.overlapping(i, i + st.pageSize - 1);
-                if (d == null) {
-                    break;
-                }
+            DmaMapping d = st.dmas.overlapping(i, i + st.pageSize - 1);
+            if (d == null) {
+                break;
             }
-            long page = st.pageOf(i);
-            long freed = d.hasPins() ? d.pins().releaseFrame(page) : PageRefTable.ABSENT;
-            if (freed == PageRefTable.ABSENT) {
-                LOG.debug(
-                        "unpin by {}: iova 0x{} is not pinned, ignored",
-                        device.name(),
-                        Long.toHexString(i));
-                continue;
-            }
-            if (own == null || own.pages.release(page) < 0) {
-                // The kernel counts references per IOVA, not per device: the drop still
-                // happens; charge it to a device that does hold one.
-                DeviceRegistry.Holds holder = st.devices.otherHolder(page, device.name());
-                LOG.debug(
-                        "unpin by {} of iova 0x{} drops a reference held by {}",
-                        device.name(),
-                        Long.toHexString(i),
-                        holder == null ? "nobody" : holder.device.name());
-                if (holder != null) {
-                    holder.pages.release(page);
-                }
-            }
-            if (freed >= 0) {
-                frames.add(freed, d.writable());
-                unch.add(d, 1);
-            }
+            long inside = ((d.last() - i) >>> st.pageShift) + 1;
+            int stop = (int) Math.min(npage, k + inside);
+            unpinIn(d, own, device, iova, k, stop);
+            k = stop;
         }
         frames.flush();
-        unch.flush();
-        st.devices.pruneEmpty();
+        uncharger.flush();
+        st.devices.settle();
         if (k != npage) {
             LOG.warn(
                     "unpin by {} from 0x{}: only {} of {} pages handled, 0x{} is not mapped",
@@ -270,36 +276,109 @@ final class ExternalPins {
         }
     }
 
+    /** Drops one reference on each of pages [from, to) of the call, all inside {@code d}. */
+    private void unpinIn(
+            DmaMapping d,
+            DeviceRegistry.Holds own,
+            VfioDeviceHandle device,
+            long iova,
+            int from,
+            int to) {
+        PageRefTable pins = d.hasPins() ? d.pins() : null;
+        boolean dirty = d.writable();
+        long page0 = st.pageOf(iova);
+        int unpinned = 0;
+        for (int k = from; k < to; k++) {
+            long page = page0 + k;
+            long freed = pins == null ? PageRefTable.ABSENT : pins.releaseFrame(page);
+            if (freed == PageRefTable.ABSENT) {
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug(
+                            "unpin by {}: iova 0x{} is not pinned, ignored",
+                            device.name(),
+                            Long.toHexString(page << st.pageShift));
+                }
+                continue;
+            }
+            DeviceRegistry.Holds holder = st.devices.drop(own, device.name(), page);
+            if ((holder == null || holder != own) && LOG.isDebugEnabled()) {
+                // The kernel counts references per IOVA, not per device: the drop still
+                // happens; it is charged to a device that does hold one.
+                LOG.debug(
+                        "unpin by {} of iova 0x{} drops a reference held by {}",
+                        device.name(),
+                        Long.toHexString(page << st.pageShift),
+                        holder == null ? "nobody" : holder.device.name());
+            }
+            if (freed >= 0) {
+                frames.add(freed, dirty);
+                unpinned++;
+            }
+        }
+        if (unpinned > 0) {
+            uncharger.add(d, unpinned);
+        }
+    }
+
     /**
-     * Collects frames whose last pin reference went, and unpins them from the host one physically
-     * contiguous run at a time instead of one frame at a time.
+     * Collects frames whose last pin reference went, and unpins them from the host in as few calls
+     * as possible: a physically contiguous run grows frame by frame, and a finished run joins the
+     * pending range when it sits right below or above it (consecutive virtual runs are often
+     * physically adjacent in reverse order).
      */
     private final class FrameReleaser {
-        private long start = -1;
+        private long runStart;
+        private long runPages;
+        private long start;
         private long pages;
         private boolean dirty;
 
         void add(long pfn, boolean isDirty) {
-            if (pages > 0 && pfn == start + pages && isDirty == dirty) {
-                pages++;
+            if (runPages > 0 && pfn == runStart + runPages && isDirty == dirty) {
+                runPages++;
                 return;
             }
-            flush();
-            start = pfn;
-            pages = 1;
-            dirty = isDirty;
+            foldRun();
+            if (isDirty != dirty) {
+                unpinPending();
+                dirty = isDirty;
+            }
+            runStart = pfn;
+            runPages = 1;
         }
 
-        void flush() {
+        private void foldRun() {
+            if (runPages == 0) {
+                return;
+            }
+            if (pages > 0 && runStart + runPages == start) {
+                start = runStart;
+                pages += runPages;
+            } else if (pages > 0 && start + pages == runStart) {
+                pages += runPages;
+            } else {
+                unpinPending();
+                start = runStart;
+                pages = runPages;
+            }
+            runPages = 0;
+        }
+
+        private void unpinPending() {
             if (pages > 0) {
                 st.host.memory().unpin(start, pages, dirty);
                 pages = 0;
             }
         }
+
+        void flush() {
+            foldRun();
+            unpinPending();
+        }
     }
 
     private void checkStrict(VfioDeviceHandle device, long iova, int npage) {
-        DeviceRegistry.Holds own = st.devices.existingHolds(device.name());
+        DeviceRegistry.Holds own = st.devices.existing(device);
         for (int k = 0; k < npage; k++) {
             long i = iova + ((long) k << st.pageShift);
             DmaMapping d = st.dmas.overlapping(i, i + st.pageSize - 1);
@@ -318,7 +397,7 @@ final class ExternalPins {
                         device.name(),
                         i);
             }
-            if (own == null || own.pages.refs(page) == 0) {
+            if (!st.devices.holdsRef(own, page)) {
                 throw VfioException.of(
                         Errno.EINVAL,
                         "strict unpin by %s: iova 0x%x is pinned only by other devices",
@@ -333,26 +412,14 @@ final class ExternalPins {
      * unpins and un-charges what that frees, and reports each device's leak.
      */
     void releaseLeaks(int groupId) {
-        List<DeviceRegistry.Holds> leaking = new ArrayList<>();
-        for (DeviceRegistry.Holds h : st.devices.allHolds()) {
-            if (h.device.group().id() == groupId && !h.pages.isEmpty()) {
-                leaking.add(h);
-            }
-        }
-        leaking.forEach(this::releaseLeak);
-        st.devices.pruneEmpty();
+        st.devices.holdingIn(groupId).forEach(this::releaseLeak);
+        st.devices.settle();
     }
 
     /** Releases every leftover pin of every device (release of the container). */
     void releaseAllLeaks() {
-        List<DeviceRegistry.Holds> leaking = new ArrayList<>();
-        for (DeviceRegistry.Holds h : st.devices.allHolds()) {
-            if (!h.pages.isEmpty()) {
-                leaking.add(h);
-            }
-        }
-        leaking.forEach(this::releaseLeak);
-        st.devices.pruneEmpty();
+        st.devices.holdingAny().forEach(this::releaseLeak);
+        st.devices.settle();
         // Pins no device is known to hold (references dropped by another device in the
         // non-strict mode are re-attributed, so this only guards against bugs).
         for (DmaMapping d : st.dmas.all()) {
@@ -377,7 +444,7 @@ final class ExternalPins {
         List<Long> iovas = new ArrayList<>(pages.length);
         long refs = 0;
         for (long page : pages) {
-            int r = h.pages.remove(page);
+            int r = st.devices.forget(h, page);
             long iova = page << st.pageShift;
             iovas.add(iova);
             refs += r;
@@ -399,12 +466,19 @@ final class ExternalPins {
 
     /** Collects un-charges per mapping so accounting moves once per mapping per call. */
     private final class Uncharger {
-        private final boolean doAccounting;
+        private boolean doAccounting;
         private DmaMapping current;
         private long pending;
 
         Uncharger(boolean doAccounting) {
-            this.doAccounting = doAccounting;
+            begin(doAccounting);
+        }
+
+        /** Starts over (the instance is reused call after call). */
+        void begin(boolean accounting) {
+            doAccounting = accounting;
+            current = null;
+            pending = 0;
         }
 
         void add(DmaMapping d, long unpinned) {

@@ -11,11 +11,16 @@ import java.util.Arrays;
 final class PageRefTable {
     private static final long EMPTY = Long.MIN_VALUE; // IOVA page numbers never reach 2^63
     private static final int MIN_CAPACITY = 16;
+    private static final int MAX_CAPACITY = 1 << 30;
 
     private long[] keys;
     private long[] pfns;
     private int[] refs;
     private int size;
+
+    /** 64 - log2(capacity): {@link #home} keeps the top bits of the product. */
+    private int shift;
+
     private long totalRefs;
 
     PageRefTable() {
@@ -23,6 +28,7 @@ final class PageRefTable {
     }
 
     private void allocate(int capacity) {
+        shift = 64 - Integer.numberOfTrailingZeros(capacity);
         keys = new long[capacity];
         Arrays.fill(keys, EMPTY);
         pfns = new long[capacity];
@@ -43,14 +49,17 @@ final class PageRefTable {
         return totalRefs;
     }
 
-    private static int hash(long key) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32));
+    /**
+     * Fibonacci hashing: the top bits of {@code key * 2^64/phi}. Consecutive pages, the usual pin
+     * pattern, land almost evenly apart, so probe chains stay short and removals move little.
+     */
+    private int home(long key) {
+        return (int) ((key * 0x9E3779B97F4A7C15L) >>> shift);
     }
 
     private int slotOf(long key) {
         int mask = keys.length - 1;
-        int i = hash(key) & mask;
+        int i = home(key);
         while (true) {
             long k = keys[i];
             if (k == key) {
@@ -86,7 +95,7 @@ final class PageRefTable {
     /** Adds {@code delta} references to {@code page}, inserting it with {@code pfn} if absent. */
     void add(long page, long pfn, int delta) {
         int mask = keys.length - 1;
-        int i = hash(page) & mask;
+        int i = home(page);
         while (true) {
             long k = keys[i];
             if (k == page) {
@@ -111,12 +120,12 @@ final class PageRefTable {
     }
 
     /** Inserts {@code page}, which the caller knows is absent, with {@code delta} references. */
-    void addNew(long page, long pfn, int delta) {
+    private void addNew(long page, long pfn, int delta) {
         if ((size + 1) * 4L > keys.length * 3L) {
             rehash(keys.length * 2);
         }
         int mask = keys.length - 1;
-        int i = hash(page) & mask;
+        int i = home(page);
         while (keys[i] != EMPTY) {
             i = (i + 1) & mask;
         }
@@ -125,6 +134,78 @@ final class PageRefTable {
         refs[i] = delta;
         size++;
         totalRefs += delta;
+    }
+
+    /**
+     * One probe for {@code page}: its slot if present, else {@code -(slot + 1)} for the empty slot
+     * it would take. A slot stays valid until the table next moves entries (a removal or growth).
+     */
+    int find(long page) {
+        int mask = keys.length - 1;
+        int i = home(page);
+        while (true) {
+            long k = keys[i];
+            if (k == page) {
+                return i;
+            }
+            if (k == EMPTY) {
+                return -i - 1;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /** Adds one reference to the page at {@code slot} (from {@link #find}); returns its frame. */
+    long addRefAt(int slot) {
+        refs[slot]++;
+        totalRefs++;
+        return pfns[slot];
+    }
+
+    /**
+     * Grows the table now if {@code more} inserts would overload it, so that slots found afterwards
+     * stay valid through up to {@code more} {@link #reserveAt} calls.
+     */
+    void ensureRoom(int more) {
+        long need = (long) size + more;
+        int capacity = keys.length;
+        while (need * 4 > capacity * 3L) {
+            if (capacity == MAX_CAPACITY) {
+                throw new IllegalStateException("page table cannot hold " + need + " pages");
+            }
+            capacity <<= 1;
+        }
+        if (capacity != keys.length) {
+            rehash(capacity);
+        }
+    }
+
+    /**
+     * Claims the empty slot {@code -(find(page) + 1)} for {@code page}, with no reference and no
+     * frame yet: the page is being pinned. {@link #fillAt} completes it, {@link #remove} undoes it.
+     * Room must have been ensured.
+     */
+    void reserveAt(int freeSlot, long page) {
+        keys[freeSlot] = page;
+        pfns[freeSlot] = 0;
+        refs[freeSlot] = 0;
+        size++;
+    }
+
+    /** Completes a reservation: the page is pinned at {@code pfn}, with one reference. */
+    void fillAt(int slot, long pfn) {
+        pfns[slot] = pfn;
+        refs[slot] = 1;
+        totalRefs++;
+    }
+
+    /** Adds every page's references of this table to {@code dst} (pfn column not copied). */
+    void addRefsTo(PageRefTable dst) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != EMPTY && refs[i] > 0) {
+                dst.add(keys[i], 0, refs[i]);
+            }
+        }
     }
 
     /** {@link #releaseFrame}: the page is not in the table. */
@@ -209,8 +290,8 @@ final class PageRefTable {
         int hole = slot;
         int i = (slot + 1) & mask;
         while (keys[i] != EMPTY) {
-            int home = hash(keys[i]) & mask;
-            boolean movable = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
+            int h = home(keys[i]);
+            boolean movable = hole <= i ? (h <= hole || h > i) : (h <= hole && h > i);
             if (movable) {
                 keys[hole] = keys[i];
                 pfns[hole] = pfns[i];

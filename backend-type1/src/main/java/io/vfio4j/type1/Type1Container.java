@@ -319,6 +319,16 @@ public final class Type1Container implements VfioIommuDriverOps {
         }
     }
 
+    /** The device holding every external reference in sole-holder mode, else null (tests). */
+    VfioDeviceHandle soleHolder() {
+        lock.lock();
+        try {
+            return st.devices.soleHolder();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void audit(AuditSink sink) {
         lock.lock();
@@ -371,10 +381,7 @@ public final class Type1Container implements VfioIommuDriverOps {
 
     /** Every pin reference is held by a device. */
     private void checkHolders(AuditSink sink) {
-        long held = 0;
-        for (DeviceRegistry.Holds h : st.devices.allHolds()) {
-            held += h.pages.totalRefs();
-        }
+        long held = st.devices.heldReferences();
         long refs = 0;
         for (DmaMapping d : st.dmas.all()) {
             refs += d.pinRefs();

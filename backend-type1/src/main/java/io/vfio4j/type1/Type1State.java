@@ -21,7 +21,7 @@ final class Type1State {
 
     final DmaIndex dmas = new DmaIndex();
     final DomainSet domains;
-    final DeviceRegistry devices = new DeviceRegistry();
+    final DeviceRegistry devices = new DeviceRegistry(dmas);
     final IommuPath iommu;
     IovaRangeList iovaList = IovaRangeList.EMPTY;
     long dmaAvail;
