@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,16 +30,28 @@ public final class SimAddressSpace implements AddressSpace {
     private final int ownerPid;
     private final int pageShift;
     private final TreeMap<Long, Region> regions = new TreeMap<>(Long::compareUnsigned);
+
+    /**
+     * The regions in unsigned address order, republished whole on every mmap, munmap and death, so
+     * that pins (the hot path) look regions up without the space's lock.
+     */
+    private volatile Region[] snapshot = new Region[0];
+
     private final Map<AttachmentKey<?>, Object> attachments = new ConcurrentHashMap<>();
 
-    /** The region the last lookup found (pins walk one region run after run); null if none. */
+    /**
+     * The region the last lookup found (pins walk one region run after run); null if none. Racy by
+     * design: regions are immutable records, and a stale hit is a pin ordered before the munmap.
+     */
     private Region lastRegion;
 
     /** Volatile so that backends can check liveness without the space's lock. */
     private volatile boolean alive = true;
 
-    private long lockedVm;
-    private long underflows;
+    /** Updated with compare-and-set: charges of several containers meet here without a lock. */
+    private final AtomicLong lockedVm = new AtomicLong();
+
+    private final AtomicLong underflows = new AtomicLong();
     private int references;
 
     SimAddressSpace(SimHost host, long id, int ownerPid) {
@@ -65,13 +78,13 @@ public final class SimAddressSpace implements AddressSpace {
 
     /** The raw unsigned counter: after an underflow it wraps to a huge (negative) value. */
     @Override
-    public synchronized long lockedVm() {
-        return lockedVm;
+    public long lockedVm() {
+        return lockedVm.get();
     }
 
     /** How many uncharges took {@code locked_vm} below zero (each a kernel WARN). */
-    public synchronized long underflows() {
-        return underflows;
+    public long underflows() {
+        return underflows.get();
     }
 
     /** References taken with {@link #retain()} and not yet released. */
@@ -80,57 +93,61 @@ public final class SimAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized void charge(long pages, long limitPages, boolean capIpcLock) {
+    public void charge(long pages, long limitPages, boolean capIpcLock) {
         requireNonNegative(pages, "charge");
         if (pages == 0) {
             return;
         }
-        // Unsigned, as the kernel's unsigned long arithmetic in __account_locked_vm.
-        long locked = lockedVm + pages;
-        if (!capIpcLock && Long.compareUnsigned(locked, limitPages) > 0) {
-            throw VfioException.of(
-                    Errno.ENOMEM,
-                    "locked_vm of address space %d would reach %s pages, over the limit of %s",
-                    id,
-                    Long.toUnsignedString(locked),
-                    Long.toUnsignedString(limitPages));
+        while (true) {
+            long current = lockedVm.get();
+            // Unsigned, as the kernel's unsigned long arithmetic in __account_locked_vm.
+            long locked = current + pages;
+            if (!capIpcLock && Long.compareUnsigned(locked, limitPages) > 0) {
+                throw VfioException.of(
+                        Errno.ENOMEM,
+                        "locked_vm of address space %d would reach %s pages, over the limit of %s",
+                        id,
+                        Long.toUnsignedString(locked),
+                        Long.toUnsignedString(limitPages));
+            }
+            if (lockedVm.compareAndSet(current, locked)) {
+                return;
+            }
         }
-        lockedVm = locked;
     }
 
     @Override
-    public synchronized void uncharge(long pages) {
+    public void uncharge(long pages) {
         requireNonNegative(pages, "uncharge");
-        if (Long.compareUnsigned(pages, lockedVm) > 0) {
-            underflows++;
+        long before = lockedVm.getAndAdd(-pages);
+        if (Long.compareUnsigned(pages, before) > 0) {
+            underflows.incrementAndGet();
             LOG.warn(
                     "locked_vm underflow in address space {}: {} - {} wraps",
                     id,
-                    Long.toUnsignedString(lockedVm),
+                    Long.toUnsignedString(before),
                     pages);
         }
-        lockedVm -= pages;
     }
 
     @Override
     public PinnedRun pinRun(long vaddr, long maxPages, boolean write) {
         requireRunArgs(vaddr, maxPages);
-        synchronized (this) {
-            requireAlive("pin");
-            host.faults()
-                    .hit(FaultInjector.FaultSite.PIN)
-                    .ifPresent(
-                            errno -> {
-                                throw VfioException.of(
-                                        errno, "injected pin failure at 0x%x", vaddr);
-                            });
-            Region region = regionAt(vaddr, write);
-            PinnedRun run = region.runAt(vaddr, maxPages);
-            if (!run.reserved()) {
-                host.memory().pin(run.pfn(), run.pages());
-            }
-            return run;
+        // No space lock: regions come from the published snapshot (a pin racing an munmap or an
+        // exit is ordered before it, as pins outlive both anyway).
+        requireAlive("pin");
+        host.faults()
+                .hit(FaultInjector.FaultSite.PIN)
+                .ifPresent(
+                        errno -> {
+                            throw VfioException.of(errno, "injected pin failure at 0x%x", vaddr);
+                        });
+        Region region = regionAt(vaddr, write);
+        PinnedRun run = region.runAt(vaddr, maxPages);
+        if (!run.reserved()) {
+            host.memory().pin(run.pfn(), run.pages());
         }
+        return run;
     }
 
     @Override
@@ -209,7 +226,7 @@ public final class SimAddressSpace implements AddressSpace {
         }
         Region region = host.placeRegion(spec, anonymousRunPages);
         regions.put(region.vaddr(), region);
-        lastRegion = null;
+        publish();
         LOG.debug("address space {}: mapped {}", id, region);
         return region;
     }
@@ -240,9 +257,9 @@ public final class SimAddressSpace implements AddressSpace {
             // Like munmap of hugetlbfs memory, a cut must fall on a backing page boundary.
             requireAligned(k.vaddr(), k.size(), k.backingPageShift(), "munmap remainder " + k);
         }
-        lastRegion = null;
         cut.forEach(r -> regions.remove(r.vaddr()));
         keep.forEach(k -> regions.put(k.vaddr(), k));
+        publish();
         LOG.debug(
                 "address space {}: unmapped {} regions in [0x{}, +0x{})",
                 id,
@@ -254,9 +271,9 @@ public final class SimAddressSpace implements AddressSpace {
     /** The address space loses its users (exit or exec): regions go, the counter stays. */
     synchronized void kill() {
         alive = false;
-        lastRegion = null;
         regions.clear();
-        LOG.debug("address space {} of pid {} is dead, locked_vm {}", id, ownerPid, lockedVm);
+        publish();
+        LOG.debug("address space {} of pid {} is dead, locked_vm {}", id, ownerPid, lockedVm.get());
     }
 
     /** A chunk of a user copy: {@code n} bytes at physical {@code phys}, {@code done} copied. */
@@ -301,12 +318,13 @@ public final class SimAddressSpace implements AddressSpace {
     private Region regionAt(long vaddr, boolean write) {
         Region r = lastRegion;
         if (r == null || !r.contains(vaddr)) {
-            Map.Entry<Long, Region> e = regions.floorEntry(vaddr);
-            if (e == null || !e.getValue().contains(vaddr)) {
+            r = find(snapshot, vaddr);
+            if (r == null) {
+                // A space that died under a lock-free pin refuses as dead, not as unmapped.
+                requireAlive("access");
                 throw VfioException.of(
                         Errno.EFAULT, "no memory mapped at 0x%x in address space %d", vaddr, id);
             }
-            r = e.getValue();
             lastRegion = r;
         }
         if (write && r.readOnly()) {
@@ -318,6 +336,30 @@ public final class SimAddressSpace implements AddressSpace {
                     id);
         }
         return r;
+    }
+
+    /** The region of {@code sorted} containing {@code vaddr}, or null (unsigned binary search). */
+    private static Region find(Region[] sorted, long vaddr) {
+        int lo = 0;
+        int hi = sorted.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            Region m = sorted[mid];
+            if (Long.compareUnsigned(vaddr, m.vaddr()) < 0) {
+                hi = mid - 1;
+            } else if (Long.compareUnsigned(vaddr, m.lastAddress()) > 0) {
+                lo = mid + 1;
+            } else {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** Republishes the region snapshot after a change; the caller holds the space's lock. */
+    private void publish() {
+        lastRegion = null;
+        snapshot = regions.values().toArray(new Region[0]);
     }
 
     private void requireAlive(String op) {
