@@ -12,6 +12,13 @@ import java.lang.reflect.Array;
 abstract class GapBuffer {
     static final int MIN_CAPACITY = 16;
 
+    /**
+     * Removals never shrink the buffer below this many entries: a domain unmapped and mapped again
+     * (a VM reboot, a benchmark loop) would otherwise reallocate its table every time; at most this
+     * much (1.75 MiB for a page table) stays allocated.
+     */
+    static final int RETAINED_CAPACITY = 1 << 16;
+
     private int size;
 
     /** Logical index where the gap starts; the gap is {@code capacity - size} slots long. */
@@ -55,8 +62,8 @@ abstract class GapBuffer {
         moveGap(at);
         // The entry now sits just after the gap: widening the gap drops it.
         size--;
-        if (size < capacity() / 4 && capacity() > MIN_CAPACITY) {
-            resize(Math.max(MIN_CAPACITY, capacity() / 2));
+        if (size < capacity() / 4 && capacity() > RETAINED_CAPACITY) {
+            resize(Math.max(RETAINED_CAPACITY, capacity() / 2));
         }
     }
 
