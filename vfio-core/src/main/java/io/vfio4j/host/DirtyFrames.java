@@ -1,15 +1,22 @@
 package io.vfio4j.host;
 
 /**
- * The frames of one {@link FrameBank} marked dirty by unpins: multi-frame runs as coalesced
- * intervals (marking 1 TiB costs one entry) and single frames in a dense bitmap whose 32 KiB chunks
- * (2^18 frames each) are allocated on first use, so marking one frame is an array index, however
- * scattered the frames are. Marks are never cleared (frames are never reused). Not thread-safe: the
- * bank locks.
+ * The frames of one {@link FrameBank} marked dirty by unpins: runs up to {@link #BITMAP_RUN} frames
+ * in a dense bitmap whose 32 KiB chunks (2^18 frames each) are allocated on first use, so marking
+ * scattered pages or small runs is a few word writes however scattered they are; longer runs (huge
+ * pages, whole mappings) as coalesced intervals, so marking 1 TiB costs one entry and the interval
+ * set stays small. Marks are never cleared (frames are never reused). Not thread-safe: the bank
+ * locks.
  */
 final class DirtyFrames {
     private static final int CHUNK_SHIFT = 18;
     private static final int WORDS_PER_CHUNK = 1 << (CHUNK_SHIFT - 6);
+
+    /**
+     * Runs up to this long go to the bitmap (at most 65 words). Scattered mid-sized runs in the
+     * interval set would make it grow without bound and each insertion move its gap.
+     */
+    static final long BITMAP_RUN = 4096;
 
     private final long basePfn;
     private final long pages;
@@ -27,8 +34,11 @@ final class DirtyFrames {
 
     /** Marks {@code [pfn, pfn + count)}, which lies inside the bank. */
     void add(long pfn, long count) {
-        if (count == 1) {
-            mark(pfn - basePfn);
+        if (count <= BITMAP_RUN) {
+            long index = pfn - basePfn;
+            for (long end = index + count; index < end; ) {
+                index = markWithinWord(index, end);
+            }
         } else {
             runs.add(pfn, count);
         }
@@ -75,7 +85,11 @@ final class DirtyFrames {
         return chunk != null && (chunk[wordIn(index)] & (1L << index)) != 0;
     }
 
-    private void mark(long index) {
+    /**
+     * Marks frames from {@code index} up to {@code end} or the end of its word; returns where it
+     * stopped.
+     */
+    private long markWithinWord(long index, long end) {
         if (chunks == null) {
             chunks = new long[(int) ((pages + (1L << CHUNK_SHIFT) - 1) >>> CHUNK_SHIFT)][];
         }
@@ -85,7 +99,11 @@ final class DirtyFrames {
             chunk = new long[WORDS_PER_CHUNK];
             chunks[c] = chunk;
         }
-        chunk[wordIn(index)] |= 1L << index;
+        long stop = Math.min(end, (index | 63) + 1);
+        int n = (int) (stop - index);
+        long bits = (n == 64 ? -1L : (1L << n) - 1) << index;
+        chunk[wordIn(index)] |= bits;
+        return stop;
     }
 
     private static int wordIn(long index) {

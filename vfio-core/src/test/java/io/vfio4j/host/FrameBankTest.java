@@ -98,6 +98,40 @@ class FrameBankTest {
     }
 
     @Test
+    void smallRunsAcrossWordAndChunkBoundariesAndLongRunsAreCountedOnce() {
+        long base = 1000;
+        FrameBank bank = new FrameBank(base, 3L << 18);
+        long chunkEdge = base + (1L << 18);
+        long[][] runs = {
+            {base + 60, 10}, // crosses a word
+            {chunkEdge - 100, 300}, // crosses a chunk
+            {base + 128, 64}, // exactly one word
+            {chunkEdge + 1000, DirtyFrames.BITMAP_RUN}, // the longest bitmap run
+            {chunkEdge + 900, 2 * DirtyFrames.BITMAP_RUN} // an interval over bitmap marks
+        };
+        for (long[] r : runs) {
+            bank.pin(r[0], r[1]);
+            bank.unpin(r[0], r[1], true);
+        }
+
+        long expected = 10 + 300 + 64 + 2 * DirtyFrames.BITMAP_RUN;
+        assertThat(bank.dirtyPages()).isEqualTo(expected);
+        assertThat(bank.isDirty(base + 59)).isFalse();
+        assertThat(bank.isDirty(base + 60)).isTrue();
+        assertThat(bank.isDirty(base + 69)).isTrue();
+        assertThat(bank.isDirty(base + 70)).isFalse();
+        assertThat(bank.isDirty(chunkEdge - 101)).isFalse();
+        assertThat(bank.isDirty(chunkEdge - 100)).isTrue();
+        assertThat(bank.isDirty(chunkEdge + 199)).isTrue();
+        assertThat(bank.isDirty(base + 127)).isFalse();
+        assertThat(bank.isDirty(base + 191)).isTrue();
+        assertThat(bank.isDirty(base + 192)).isFalse();
+        assertThat(bank.isDirty(chunkEdge + 899)).isFalse();
+        assertThat(bank.isDirty(chunkEdge + 900 + 2 * DirtyFrames.BITMAP_RUN - 1)).isTrue();
+        assertThat(bank.isDirty(chunkEdge + 900 + 2 * DirtyFrames.BITMAP_RUN)).isFalse();
+    }
+
+    @Test
     void twoVmsPinningTheirOwnMemoryConcurrentlyEndWithExactCounts() throws Exception {
         int threads = 2;
         int rounds = 20_000;
