@@ -42,6 +42,29 @@ abstract class GapBuffer {
     }
 
     /**
+     * The logical index of the last entry whose key (in column {@code keys}, ascending) is at or
+     * below {@code key}, or -1.
+     *
+     * @param unsigned compare as unsigned (IOVAs) rather than signed (frame numbers)
+     */
+    final int floor(long[] keys, long key, boolean unsigned) {
+        int lo = 0;
+        int hi = size - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long k = keys[slot(mid)];
+            if (unsigned ? Long.compareUnsigned(k, key) <= 0 : k <= key) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    /**
      * Makes room for a new entry at logical index {@code at} (growing if full).
      *
      * @return the array index to write the entry's columns to

@@ -86,18 +86,6 @@ final class IntervalSet extends GapBuffer {
 
     /** The index of the last interval starting at or below {@code value}, or -1. */
     private int floor(long value) {
-        int lo = 0;
-        int hi = size() - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (starts[slot(mid)] <= value) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return found;
+        return floor(starts, value, false);
     }
 }

@@ -56,19 +56,7 @@ final class IommuPageTable extends GapBuffer {
 
     /** The index of the last entry whose IOVA is at or below {@code iova} (unsigned), or -1. */
     int floor(long iova) {
-        int lo = 0;
-        int hi = size() - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (Long.compareUnsigned(iovas[slot(mid)], iova) <= 0) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return found;
+        return floor(iovas, iova, true);
     }
 
     /** Inserts an entry at index {@code at}; the caller keeps the IOVA order. */

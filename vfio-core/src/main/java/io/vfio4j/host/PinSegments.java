@@ -55,19 +55,7 @@ final class PinSegments extends GapBuffer {
 
     /** The index of the last segment starting at or below {@code pfn}, or -1. */
     int floor(long pfn) {
-        int lo = 0;
-        int hi = size() - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (starts[slot(mid)] <= pfn) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return found;
+        return floor(starts, pfn, false);
     }
 
     void insert(int at, long start, long end, long count) {
