@@ -6,7 +6,12 @@ package io.vfio4j.host;
  * one bank: containers of different VMs, whose frames come from different reservations, never share
  * a lock or a table. Thread-safe: the bank's monitor guards its tables.
  */
-final class FrameBank {
+final class FrameBank extends CacheLinePadding.Leading {
+    // Trailing padding: the next object in memory does not share the line of this one's last
+    // fields.
+    @SuppressWarnings("unused")
+    private long p10, p11, p12, p13, p14, p15, p16, p17;
+
     private final long basePfn;
     private final long endPfn;
     private final PinTable pins = new PinTable();

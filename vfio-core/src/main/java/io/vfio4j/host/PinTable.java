@@ -13,7 +13,11 @@ package io.vfio4j.host;
  * Each pin or unpin costs O(log segments + segments touched); only an unpin over frames that were
  * pinned one by one walks those frames. Not thread-safe: {@link FrameBank} locks.
  */
-final class PinTable {
+final class PinTable extends CacheLinePadding.Leading {
+    // Both paddings: totalPins is written on every pin and unpin of the bank.
+    @SuppressWarnings("unused")
+    private long q0, q1, q2, q3, q4, q5, q6, q7;
+
     private final PinSegments segments = new PinSegments();
     private final LongIntHashMap singles = new LongIntHashMap();
     private long totalPins;

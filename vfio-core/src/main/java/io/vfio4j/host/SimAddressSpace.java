@@ -48,8 +48,11 @@ public final class SimAddressSpace implements AddressSpace {
     /** Volatile so that backends can check liveness without the space's lock. */
     private volatile boolean alive = true;
 
-    /** Updated with compare-and-set: charges of several containers meet here without a lock. */
-    private final AtomicLong lockedVm = new AtomicLong();
+    /**
+     * Updated with compare-and-set: charges of several containers meet here without a lock. Padded:
+     * written on every pin and unpin.
+     */
+    private final PaddedCounter lockedVm = new PaddedCounter();
 
     private final AtomicLong underflows = new AtomicLong();
     private int references;
