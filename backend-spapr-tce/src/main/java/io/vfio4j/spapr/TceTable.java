@@ -159,6 +159,9 @@ final class TceTable {
      * first's, or one whose shadow is not {@code shadow + k * step} (the first's shadow must be
      * {@code shadow}). Returns how many entries it emptied, at least 1. One pass, no per-entry
      * bookkeeping: the caller releases the stretch as a whole.
+     *
+     * <p>The flat-or-chunk selection repeats {@link #fill}'s on purpose: sharing it through a
+     * helper cost 10-15 % of TCE put+clear.
      */
     long clearStretch(long from, long to, long shadowValue, long step, long mask) {
         long end = Math.min(to, size);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The devices of a container that pin: those registered for DMA-unmap notification (the kernel's
@@ -199,26 +200,21 @@ final class DeviceRegistry {
      * tables filled in (for leak reports).
      */
     List<Holds> holdingIn(int groupId) {
-        if (sole != null && sole.device.group().id() == groupId) {
-            trackPerDevice();
-        }
-        List<Holds> out = new ArrayList<>();
-        for (Holds h : holds.values()) {
-            if (h.device.group().id() == groupId && !h.pages.isEmpty()) {
-                out.add(h);
-            }
-        }
-        return out;
+        return holding(h -> h.device.group().id() == groupId);
     }
 
     /** Every device holding references, in first-pin order, with their tables filled in. */
     List<Holds> holdingAny() {
-        if (sole != null) {
+        return holding(h -> true);
+    }
+
+    private List<Holds> holding(Predicate<Holds> which) {
+        if (sole != null && which.test(sole)) {
             trackPerDevice();
         }
         List<Holds> out = new ArrayList<>();
         for (Holds h : holds.values()) {
-            if (!h.pages.isEmpty()) {
+            if (which.test(h) && !h.pages.isEmpty()) {
                 out.add(h);
             }
         }

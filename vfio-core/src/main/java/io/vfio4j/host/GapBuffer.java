@@ -19,18 +19,25 @@ abstract class GapBuffer {
      */
     static final int RETAINED_CAPACITY = 1 << 16;
 
+    private Object[] columns;
+    private int capacity;
     private int size;
 
     /** Logical index where the gap starts; the gap is {@code capacity - size} slots long. */
     private int gap;
 
-    /** The current column arrays, all of one length (the capacity); called on every edit. */
-    abstract Object[] columns();
+    /** Registers the subclass's column arrays, all of one length; its constructor calls this. */
+    final void useColumns(Object... initial) {
+        columns = initial;
+        capacity = Array.getLength(initial[0]);
+    }
 
-    /** Takes resized columns (same order as {@link #columns()}). */
-    abstract void setColumns(Object[] columns);
+    /** Takes resized columns (in the order given to {@link #useColumns}). */
+    abstract void setColumns(Object[] resized);
 
-    abstract int capacity();
+    final int capacity() {
+        return capacity;
+    }
 
     final int size() {
         return size;
@@ -81,7 +88,7 @@ abstract class GapBuffer {
     }
 
     /** Removes logical entry {@code at}. */
-    final void removeAt(int at) {
+    final void remove(int at) {
         moveGap(at);
         // The entry now sits just after the gap: widening the gap drops it.
         size--;
@@ -91,7 +98,7 @@ abstract class GapBuffer {
     }
 
     /** Empties the buffer, back to the minimum capacity. */
-    final void clearAll() {
+    final void clear() {
         size = 0;
         gap = 0;
         resize(MIN_CAPACITY);
@@ -101,11 +108,11 @@ abstract class GapBuffer {
     private void moveGap(int at) {
         int gapLength = capacity() - size;
         if (at < gap) {
-            for (Object column : columns()) {
+            for (Object column : columns) {
                 System.arraycopy(column, at, column, at + gapLength, gap - at);
             }
         } else if (at > gap) {
-            for (Object column : columns()) {
+            for (Object column : columns) {
                 System.arraycopy(column, gap + gapLength, column, gap, at - gap);
             }
         }
@@ -115,12 +122,13 @@ abstract class GapBuffer {
     /** Copies the entries into columns of {@code capacity}, with the gap at the end. */
     private void resize(int capacity) {
         moveGap(size);
-        Object[] old = columns();
-        Object[] resized = new Object[old.length];
-        for (int c = 0; c < old.length; c++) {
-            resized[c] = Array.newInstance(old[c].getClass().getComponentType(), capacity);
-            System.arraycopy(old[c], 0, resized[c], 0, size);
+        Object[] resized = new Object[columns.length];
+        for (int c = 0; c < columns.length; c++) {
+            resized[c] = Array.newInstance(columns[c].getClass().getComponentType(), capacity);
+            System.arraycopy(columns[c], 0, resized[c], 0, size);
         }
+        columns = resized;
+        this.capacity = capacity;
         setColumns(resized);
     }
 }

@@ -12,24 +12,16 @@ final class IntervalSet extends GapBuffer {
     /** Interval ends (exclusive). */
     private long[] ends = new long[MIN_CAPACITY];
 
-    private Object[] columns = {starts, ends};
     private long values;
 
-    @Override
-    Object[] columns() {
-        return columns;
+    IntervalSet() {
+        useColumns(starts, ends);
     }
 
     @Override
     void setColumns(Object[] c) {
-        columns = c;
         starts = (long[]) c[0];
         ends = (long[]) c[1];
-    }
-
-    @Override
-    int capacity() {
-        return starts.length;
     }
 
     /** Adds {@code [start, start + count)}. */
@@ -62,7 +54,7 @@ final class IntervalSet extends GapBuffer {
             int n = slot(i + 1);
             newEnd = Math.max(newEnd, ends[n]);
             values -= ends[n] - starts[n];
-            removeAt(i + 1);
+            remove(i + 1);
         }
         s = slot(i);
         values += newEnd - ends[s];

@@ -11,25 +11,17 @@ final class IommuPageTable extends GapBuffer {
     private long[] pfns = new long[MIN_CAPACITY];
     private long[] pages = new long[MIN_CAPACITY];
     private int[] prots = new int[MIN_CAPACITY];
-    private Object[] columns = {iovas, pfns, pages, prots};
 
-    @Override
-    Object[] columns() {
-        return columns;
+    IommuPageTable() {
+        useColumns(iovas, pfns, pages, prots);
     }
 
     @Override
     void setColumns(Object[] c) {
-        columns = c;
         iovas = (long[]) c[0];
         pfns = (long[]) c[1];
         pages = (long[]) c[2];
         prots = (int[]) c[3];
-    }
-
-    @Override
-    int capacity() {
-        return iovas.length;
     }
 
     long iova(int i) {
@@ -74,13 +66,5 @@ final class IommuPageTable extends GapBuffer {
         iovas[s] = iova;
         pfns[s] = pfn;
         pages[s] = pageCount;
-    }
-
-    void remove(int at) {
-        removeAt(at);
-    }
-
-    void clear() {
-        clearAll();
     }
 }

@@ -9,24 +9,16 @@ final class PinSegments extends GapBuffer {
     private long[] starts = new long[MIN_CAPACITY];
     private long[] ends = new long[MIN_CAPACITY];
     private long[] counts = new long[MIN_CAPACITY];
-    private Object[] columns = {starts, ends, counts};
 
-    @Override
-    Object[] columns() {
-        return columns;
+    PinSegments() {
+        useColumns(starts, ends, counts);
     }
 
     @Override
     void setColumns(Object[] c) {
-        columns = c;
         starts = (long[]) c[0];
         ends = (long[]) c[1];
         counts = (long[]) c[2];
-    }
-
-    @Override
-    int capacity() {
-        return starts.length;
     }
 
     long start(int i) {
@@ -63,9 +55,5 @@ final class PinSegments extends GapBuffer {
         starts[s] = start;
         ends[s] = end;
         counts[s] = count;
-    }
-
-    void remove(int at) {
-        removeAt(at);
     }
 }
