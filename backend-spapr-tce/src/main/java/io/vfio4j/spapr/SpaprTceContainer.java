@@ -838,10 +838,11 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
                 freeRegion(region);
             } else {
                 // Only reachable at release when another container maps from this region: the
-                // kernel warns and keeps it; we free it when its last TCE goes.
-                LOG.warn(
-                        "{} has no user left but is still mapped; freed when its last TCE is cleared",
-                        region);
+                // kernel warns and keeps it (tce_iommu_release: WARN_ON(tce_iommu_prereg_free));
+                // we free it when its last TCE goes.
+                events.kernelWarn(
+                        region
+                                + " has no user left but is still mapped; freed when its last TCE is cleared");
             }
         }
     }

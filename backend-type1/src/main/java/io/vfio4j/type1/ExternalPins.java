@@ -20,9 +20,6 @@ import org.slf4j.LoggerFactory;
 final class ExternalPins {
     private static final Logger LOG = LoggerFactory.getLogger(ExternalPins.class);
 
-    /** The kernel's VFIO_PIN_PAGES_MAX_ENTRIES on a 4 KiB, 64-bit host (PAGE_SIZE / 8). */
-    static final int MAX_PAGES_PER_CALL = 512;
-
     private final Type1State st;
 
     /*
@@ -30,19 +27,26 @@ final class ExternalPins {
      * reserved for the new pages of a pin call, the pages of the call that hold a reference now,
      * and unpin's collectors.
      */
-    private final int[] slots = new int[MAX_PAGES_PER_CALL];
+    private final int[] slots;
     private int taken;
     private final FrameReleaser frames = new FrameReleaser();
     private final Uncharger uncharger = new Uncharger(false);
 
     ExternalPins(Type1State st) {
         this.st = st;
+        this.slots = new int[st.maxPinPages];
     }
 
     /** The kernel's {@code vfio_iommu_type1_pin_pages}, after the argument checks. */
     int pin(VfioDeviceHandle device, long iova, int npage, int prot, long[] pfns) {
         if (st.vaddrInvalidCount > 0) {
-            LOG.warn("pin_pages refused while {} mapping vaddrs are invalid", st.vaddrInvalidCount);
+            // vfio_iommu_type1_pin_pages: WARN_ONCE(iommu->vaddr_invalid_count, ...).
+            st.events.kernelWarn(
+                    "pin_pages by "
+                            + device.name()
+                            + " refused while "
+                            + st.vaddrInvalidCount
+                            + " mapping vaddrs are invalid (VFIO_UPDATE_VADDR)");
             throw VfioException.of(
                     Errno.EBUSY,
                     "pin of 0x%x by %s refused: %d mapping(s) have an invalid vaddr (VFIO_UPDATE_VADDR in progress)",
@@ -166,6 +170,7 @@ final class ExternalPins {
                             vaddr);
                 }
                 int n = (int) Math.min(run.pages(), end - k);
+                st.pinnedFrames(run.pfn(), n);
                 boolean charged = false;
                 try {
                     if (doAccounting) {
@@ -174,7 +179,7 @@ final class ExternalPins {
                     }
                     st.host.allocation("vfio_pfn");
                 } catch (RuntimeException e) {
-                    st.host.memory().unpin(run.pfn(), n, false);
+                    st.unpinFrames(run.pfn(), n, false);
                     if (charged) {
                         st.uncharge(d, n);
                     }
@@ -232,7 +237,7 @@ final class ExternalPins {
         PageRefTable pins = d.pins();
         long pfn = pins.pfn(page);
         if (pins.drop(page, n) == 0) {
-            st.host.memory().unpin(pfn, 1, d.writable());
+            st.unpinFrames(pfn, 1, d.writable());
             return 1;
         }
         return 0;
@@ -266,13 +271,16 @@ final class ExternalPins {
         uncharger.flush();
         st.devices.settle();
         if (k != npage) {
-            LOG.warn(
-                    "unpin by {} from 0x{}: only {} of {} pages handled, 0x{} is not mapped",
-                    device.name(),
-                    Long.toHexString(iova),
-                    k,
-                    npage,
-                    Long.toHexString(iova + ((long) k << st.pageShift)));
+            // vfio_iommu_type1_unpin_pages: WARN_ON(i != npage) after the walk.
+            st.events.kernelWarn(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "unpin by %s from 0x%x: only %d of %d pages handled, 0x%x is not mapped",
+                            device.name(),
+                            iova,
+                            k,
+                            npage,
+                            iova + ((long) k << st.pageShift)));
         }
     }
 
@@ -366,7 +374,7 @@ final class ExternalPins {
 
         private void unpinPending() {
             if (pages > 0) {
-                st.host.memory().unpin(start, pages, dirty);
+                st.unpinFrames(start, pages, dirty);
                 pages = 0;
             }
         }
@@ -424,10 +432,9 @@ final class ExternalPins {
         // non-strict mode are re-attributed, so this only guards against bugs).
         for (DmaMapping d : st.dmas.all()) {
             if (d.hasPins()) {
-                LOG.warn(
-                        "{}: {} pins without a known holder, releasing",
-                        d.describe(),
-                        d.pinCount());
+                // vfio_remove_dma: WARN_ON(!RB_EMPTY_ROOT(&dma->pfn_list)).
+                st.events.kernelWarn(
+                        d.describe() + ": " + d.pinCount() + " pins without a known holder");
                 Uncharger unch = new Uncharger(!st.domains.hasDomain());
                 for (long page : d.pins().sortedPages()) {
                     unch.add(d, dropRefs(d, page, d.pins().refs(page)));

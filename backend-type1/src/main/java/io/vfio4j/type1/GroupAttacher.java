@@ -231,10 +231,11 @@ final class GroupAttacher {
         pins.releaseLeaks(group.id());
         List<VfioDeviceHandle> stale = st.devices.unregisterGroup(group.id());
         if (!stale.isEmpty()) {
-            LOG.warn(
-                    "{} left with devices still registered for DMA unmap: {}",
-                    group.describe(),
-                    stale);
+            // vfio_iommu_type1_detach_group: WARN_ON(!list_empty(&iommu->device_list)).
+            st.events.kernelWarn(
+                    group.describe()
+                            + " left with devices still registered for DMA unmap: "
+                            + stale);
         }
         if (st.domains.emulated.remove(group.id()) != null) {
             if (!st.domains.hasEmulated() && !st.domains.hasDomain()) {

@@ -46,6 +46,7 @@ final class IommuPath {
                 long n = Math.min(run.pages(), total - done);
                 long toCharge = 0;
                 if (!run.reserved()) {
+                    st.pinnedFrames(run.pfn(), n);
                     toCharge =
                             n
                                     - PageRefTable.countInRange(
@@ -53,7 +54,7 @@ final class IommuPath {
                     try {
                         st.charge(d, toCharge);
                     } catch (VfioException e) {
-                        st.host.memory().unpin(run.pfn(), n, false);
+                        st.unpinFrames(run.pfn(), n, false);
                         throw e;
                     }
                 }
@@ -99,7 +100,7 @@ final class IommuPath {
                 }
             }
             if (!d.runs.reserved(i)) {
-                st.host.memory().unpin(d.runs.pfn(i), n, false);
+                st.unpinFrames(d.runs.pfn(i), n, false);
             }
         }
         d.runs.clear();
@@ -149,7 +150,7 @@ final class IommuPath {
                 t.hw.unmap(iova, d.runs.pages(i));
             }
             if (!d.runs.reserved(i)) {
-                st.host.memory().unpin(d.runs.pfn(i), d.runs.pages(i), dirty);
+                st.unpinFrames(d.runs.pfn(i), d.runs.pages(i), dirty);
             }
         }
         d.runs.clear();

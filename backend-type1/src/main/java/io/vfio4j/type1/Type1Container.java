@@ -5,6 +5,7 @@ import io.vfio4j.api.BackendState;
 import io.vfio4j.api.DmaProt;
 import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.PinMoments;
 import io.vfio4j.api.VfioDeviceHandle;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.VfioGroupHandle;
@@ -173,12 +174,9 @@ public final class Type1Container implements VfioIommuDriverOps {
         if (npage <= 0) {
             throw VfioException.of(Errno.EINVAL, "pin_pages: npage %d", npage);
         }
-        if (npage > ExternalPins.MAX_PAGES_PER_CALL) {
+        if (npage > st.maxPinPages) {
             throw VfioException.of(
-                    Errno.E2BIG,
-                    "pin_pages: npage %d is above %d",
-                    npage,
-                    ExternalPins.MAX_PAGES_PER_CALL);
+                    Errno.E2BIG, "pin_pages: npage %d is above %d", npage, st.maxPinPages);
         }
         if (pfns.length < npage) {
             throw VfioException.of(
@@ -217,14 +215,16 @@ public final class Type1Container implements VfioIommuDriverOps {
     @Override
     public void unpinPages(VfioDeviceHandle device, long iova, int npage) {
         Objects.requireNonNull(device, "device");
-        if (!st.v2 || npage <= 0 || npage > ExternalPins.MAX_PAGES_PER_CALL) {
-            // >= 6.0: a WARN and no-op (unpin returns void).
-            LOG.warn(
-                    "unpin_pages by {} ignored: {}",
-                    device.name(),
-                    st.v2
-                            ? "npage " + npage + " outside 1.." + ExternalPins.MAX_PAGES_PER_CALL
-                            : "v1 container");
+        if (!st.v2 || npage <= 0 || npage > st.maxPinPages) {
+            // >= 6.0: a WARN and no-op (unpin returns void): vfio_unpin_pages WARN_ON(npage...),
+            // vfio_iommu_type1_unpin_pages WARN_ON(!iommu->v2).
+            st.events.kernelWarn(
+                    "unpin_pages by "
+                            + device.name()
+                            + " ignored: "
+                            + (st.v2
+                                    ? "npage " + npage + " outside 1.." + st.maxPinPages
+                                    : "v1 container"));
             if (st.settings.strictUnpin()) {
                 throw VfioException.of(
                         st.v2 ? Errno.EINVAL : Errno.EACCES,
@@ -334,25 +334,59 @@ public final class Type1Container implements VfioIommuDriverOps {
         lock.lock();
         try {
             Map<AddressSpace, long[]> charged = new IdentityHashMap<>();
+            boolean totals = sink.totalsSuffice();
+            PinMoments recount = new PinMoments();
             for (DmaMapping d : st.dmas.all()) {
                 charged.computeIfAbsent(d.owner.space(), s -> new long[1])[0] += d.lockedVm;
-                for (int i = 0; i < d.runs.count(); i++) {
-                    if (!d.runs.reserved(i)) {
-                        sink.pinned(null, d.runs.pfn(i), d.runs.pages(i), 1);
-                    }
-                }
-                if (d.hasPins()) {
-                    for (long page : d.pins().sortedPages()) {
-                        sink.pinned(null, d.pins().pfn(page), 1, 1);
-                    }
+                if (!totals) {
+                    auditPins(d, sink, recount);
                 }
                 checkMapping(d, sink);
             }
             charged.forEach((space, pages) -> sink.charged(space, null, pages[0]));
+            if (totals) {
+                sink.pinnedTotals(st.heldPins);
+            } else if (!recount.sameAs(st.heldPins)) {
+                sink.violation(
+                        "type1: running pin totals "
+                                + st.heldPins
+                                + " differ from the mappings' pins "
+                                + recount);
+            }
             sink.entries(st.dmas.size(), st.dmaAvail, st.settings.dmaEntryLimit());
             checkHolders(sink);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Reports a mapping's pins run by run: its IOMMU-path runs, then its external pins with
+     * consecutive pages on consecutive frames joined.
+     */
+    private void auditPins(DmaMapping d, AuditSink sink, PinMoments recount) {
+        for (int i = 0; i < d.runs.count(); i++) {
+            if (!d.runs.reserved(i)) {
+                sink.pinned(null, d.runs.pfn(i), d.runs.pages(i), 1);
+                recount.add(d.runs.pfn(i), d.runs.pages(i), 1);
+            }
+        }
+        if (!d.hasPins()) {
+            return;
+        }
+        long[] pages = d.pins().sortedPages();
+        int i = 0;
+        while (i < pages.length) {
+            long pfn = d.pins().pfn(pages[i]);
+            int j = i + 1;
+            while (j < pages.length
+                    && pages[j] == pages[i] + (j - i)
+                    && d.pins().pfn(pages[j]) == pfn + (j - i)) {
+                j++;
+            }
+            sink.pinned(null, pfn, j - i, 1);
+            recount.add(pfn, j - i, 1);
+            i = j;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.vfio4j.type1;
 
+import io.vfio4j.api.PinMoments;
 import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.host.HostView;
 import org.slf4j.Logger;
@@ -15,6 +16,14 @@ final class Type1State {
     final HostView host;
     final long pageSize;
     final int pageShift;
+
+    /**
+     * The most pages one pin or unpin call may name: include/linux/vfio.h {@code
+     * VFIO_PIN_PAGES_MAX_ENTRIES}, {@code PAGE_SIZE / sizeof(unsigned long)} (512 on a 4 KiB host,
+     * 8,192 on a 64 KiB host).
+     */
+    final int maxPinPages;
+
     final boolean v2;
     final Type1Settings settings;
     final VfioEventSink events;
@@ -28,10 +37,17 @@ final class Type1State {
     int vaddrInvalidCount;
     boolean dirtyTracking;
 
+    /**
+     * Running totals of every host pin this container holds (IOMMU path and external pins), kept
+     * where the pins are taken and dropped so the per-operation audit costs O(1) for them.
+     */
+    final PinMoments heldPins = new PinMoments();
+
     Type1State(HostView host, boolean v2, Type1Settings settings, VfioEventSink events) {
         this.host = host;
         this.pageSize = host.pageSize();
         this.pageShift = host.pageShift();
+        this.maxPinPages = (int) (pageSize / Long.BYTES);
         this.v2 = v2;
         this.settings = settings;
         this.events = events;
@@ -42,6 +58,17 @@ final class Type1State {
 
     long minPageSize() {
         return domains.minPageSize();
+    }
+
+    /** Records {@code pages} host frames from {@code pfn} just pinned for this container. */
+    void pinnedFrames(long pfn, long pages) {
+        heldPins.add(pfn, pages, 1);
+    }
+
+    /** Unpins host frames this container pinned, and forgets them in {@link #heldPins}. */
+    void unpinFrames(long pfn, long pages, boolean dirty) {
+        host.memory().unpin(pfn, pages, dirty);
+        heldPins.add(pfn, pages, -1);
     }
 
     long pageOf(long iova) {

@@ -45,8 +45,8 @@ public final class PinnedPages {
     }
 
     /**
-     * Pins {@code npage} pages from {@code iova} in one call ({@code npage <= 512} on a 4 KiB
-     * host).
+     * Pins {@code npage} pages from {@code iova} in one call ({@code npage <= maxPinPages()}: 512
+     * on a 4 KiB host, 8,192 on a 64 KiB host).
      *
      * @param prot {@link io.vfio4j.api.DmaProt} bits for how the device will use the pages
      * @return the host page frame numbers, one per page

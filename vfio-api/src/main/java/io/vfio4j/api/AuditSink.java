@@ -21,6 +21,26 @@ public interface AuditSink {
      */
     void pinned(Object shareKey, long pfn, long pages, long pins);
 
+    /**
+     * True when the runtime asks only for totals (the check after each operation, which must cost
+     * what the operation changed, not what the container holds): a backend that keeps running
+     * {@link PinMoments} of the pins it holds alone may then report them with {@link #pinnedTotals}
+     * instead of one {@link #pinned} call per run. Shared pins are always reported with {@link
+     * #pinned}. When the totals disagree with the host, the runtime audits again in full to name
+     * the frames.
+     */
+    default boolean totalsSuffice() {
+        return false;
+    }
+
+    /**
+     * The totals of the unshared pins this container holds (only when {@link #totalsSuffice()}),
+     * instead of their {@link #pinned} calls.
+     */
+    default void pinnedTotals(PinMoments totals) {
+        throw new UnsupportedOperationException("this sink wants every pinned run");
+    }
+
     /** The entry budget: live entries plus the remaining budget must equal the limit. */
     void entries(long live, long available, long limit);
 

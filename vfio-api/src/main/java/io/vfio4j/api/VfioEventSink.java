@@ -11,4 +11,12 @@ public interface VfioEventSink {
 
     /** The host kernel is tainted (e.g. a no-IOMMU group was used). */
     void taint(String reason);
+
+    /**
+     * The backend hit a condition the kernel answers with {@code WARN_ON} (or {@code WARN_ONCE}):
+     * the call goes on or is ignored as in the kernel, and the runtime logs the message and counts
+     * it in its warnings so tests and users see it. The default drops it (a sink that only records
+     * leaks and taints).
+     */
+    default void kernelWarn(String message) {}
 }

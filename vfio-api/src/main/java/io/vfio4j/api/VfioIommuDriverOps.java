@@ -39,8 +39,9 @@ public interface VfioIommuDriverOps {
     /**
      * Pins {@code npage} pages from {@code iova} for {@code device} (the kernel's {@code
      * pin_pages}), writing the host page frame numbers into {@code pfns[0..npage)}. The core has
-     * already checked that the device is open, that {@code 0 < npage <= 512} and that {@code pfns}
-     * is large enough.
+     * already checked that the device is open, that {@code 0 < npage <= PAGE_SIZE / 8} (the
+     * kernel's {@code VFIO_PIN_PAGES_MAX_ENTRIES}: 512 on a 4 KiB host, 8,192 on a 64 KiB host) and
+     * that {@code pfns} is large enough.
      *
      * @return {@code npage}
      * @throws VfioException ENOTTY if the backend cannot pin (the default); the backend's errno

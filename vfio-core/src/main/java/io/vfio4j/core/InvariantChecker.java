@@ -1,6 +1,7 @@
 package io.vfio4j.core;
 
 import io.vfio4j.api.AuditSink;
+import io.vfio4j.api.PinMoments;
 import io.vfio4j.api.host.AddressSpace;
 import io.vfio4j.host.SimAddressSpace;
 import java.util.ArrayList;
@@ -10,8 +11,14 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -26,15 +33,23 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>no backend reports an internal inconsistency.
  * </ul>
  *
- * <p>Checks run only at quiescent points: an operation holds a shared gate while it runs, and the
- * check takes the gate exclusively without waiting. When another thread is mid-operation the check
- * is skipped; that thread's own operation checks when it ends.
+ * <p>The check after each operation costs what the state's shape costs (containers, mappings,
+ * address spaces), not what it holds: pins are compared as running totals ({@link PinMoments}),
+ * which backends and the host keep as they pin and unpin. Only when the totals disagree does it
+ * audit frame by frame, to name the frames. {@link #check()} always audits frame by frame.
+ *
+ * <p>Checks run only at quiescent points: an operation holds a shared gate while it runs. The check
+ * after an operation takes the gate exclusively without waiting: when another thread is
+ * mid-operation the check is skipped, and that thread's own operation checks when it ends. {@link
+ * #check()} waits for a quiescent point (without holding operations off), so it never sees an
+ * operation half done.
  */
 public final class InvariantChecker {
     private final Vfio vfio;
     private volatile boolean enabled;
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+    private final Queue<CompletableFuture<List<String>>> requests = new ConcurrentLinkedQueue<>();
     private long checks;
 
     InvariantChecker(Vfio vfio, boolean enabled) {
@@ -69,11 +84,15 @@ public final class InvariantChecker {
             return;
         }
         gate.readLock().unlock();
-        if (!enabled || !gate.writeLock().tryLock()) {
+        if ((!enabled && requests.isEmpty()) || !gate.writeLock().tryLock()) {
             return;
         }
         try {
-            List<String> problems = check();
+            serveRequests();
+            if (!enabled) {
+                return;
+            }
+            List<String> problems = run(true);
             if (!problems.isEmpty()) {
                 throw new InvariantViolation(
                         "after "
@@ -87,18 +106,107 @@ public final class InvariantChecker {
         }
     }
 
-    /** Runs every check now and returns what is wrong (empty if nothing). */
-    public synchronized List<String> check() {
-        checks++;
-        Claims claims = new Claims();
-        for (VfioContainer c : vfio.containers()) {
-            claims.container = c;
-            c.audit(claims);
+    /**
+     * Runs every check now, frame by frame, and returns what is wrong (empty if nothing). Safe at
+     * any time from any thread: it waits until no operation of this runtime is running and holds
+     * them off while it checks. It must not be called from inside an operation (e.g. from a
+     * DMA-unmap callback), whose state is half changed.
+     *
+     * @throws IllegalStateException when called from inside an operation
+     */
+    public List<String> check() {
+        if (depth.get()[0] > 0) {
+            throw new IllegalStateException(
+                    "the invariant check cannot run inside an operation (e.g. a DMA-unmap callback)");
         }
+        if (gate.writeLock().tryLock()) {
+            try {
+                return run(false);
+            } finally {
+                gate.writeLock().unlock();
+            }
+        }
+        // Never queue for the gate: a queued writer would block new operations, and a vendor that
+        // holds its own lock across pins would deadlock with its DMA-unmap callback. The request
+        // is served by whichever operation ends at a quiescent point, or by this thread's retry.
+        CompletableFuture<List<String>> request = new CompletableFuture<>();
+        requests.add(request);
+        while (true) {
+            try {
+                return request.get(1, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                if (gate.writeLock().tryLock()) {
+                    try {
+                        serveRequests();
+                    } finally {
+                        gate.writeLock().unlock();
+                    }
+                }
+            } catch (InterruptedException e) {
+                requests.remove(request);
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting to check", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw (Error) e.getCause();
+            }
+        }
+    }
+
+    /** Runs every pending {@link #check()} request; the gate is held exclusively. */
+    private void serveRequests() {
+        CompletableFuture<List<String>> r;
+        while ((r = requests.poll()) != null) {
+            try {
+                r.complete(run(false));
+            } catch (RuntimeException | Error e) {
+                r.completeExceptionally(e);
+            }
+        }
+    }
+
+    /** Runs the checks with the gate held exclusively; {@code totalsFirst} for the cheap form. */
+    private synchronized List<String> run(boolean totalsFirst) {
+        checks++;
+        if (totalsFirst) {
+            Claims claims = audit(true);
+            List<String> problems = new ArrayList<>(claims.problems);
+            checkLockedVm(claims, problems);
+            PinMoments host = vfio.host().memory().pinMoments();
+            if (claims.moments.sameAs(host)) {
+                return problems;
+            }
+            List<String> full = fullCheck();
+            if (full.isEmpty()) {
+                // A backend's running totals drifted from what it holds.
+                full.add(
+                        "pin totals differ: host "
+                                + host
+                                + ", the backends claim "
+                                + claims.moments);
+            }
+            return full;
+        }
+        return fullCheck();
+    }
+
+    private List<String> fullCheck() {
+        Claims claims = audit(false);
         List<String> problems = new ArrayList<>(claims.problems);
         checkLockedVm(claims, problems);
         checkPins(claims, problems);
         return problems;
+    }
+
+    private Claims audit(boolean totals) {
+        Claims claims = new Claims(totals);
+        for (VfioContainer c : vfio.containers()) {
+            claims.container = c;
+            c.audit(claims);
+        }
+        return claims;
     }
 
     private void checkLockedVm(Claims claims, List<String> problems) {
@@ -183,12 +291,31 @@ public final class InvariantChecker {
 
     /** Collects every container's claims, counting a shared claim once. */
     private static final class Claims implements AuditSink {
+        final boolean totals;
+        final PinMoments moments = new PinMoments();
         final Map<AddressSpace, Long> charged = new HashMap<>();
         final Map<Long, Long> pinDeltas = new HashMap<>();
         final Set<Object> chargeKeys = Collections.newSetFromMap(new IdentityHashMap<>());
         final Map<Object, Set<Long>> pinKeys = new IdentityHashMap<>();
         final List<String> problems = new ArrayList<>();
         VfioContainer container;
+
+        Claims(boolean totals) {
+            this.totals = totals;
+        }
+
+        @Override
+        public boolean totalsSuffice() {
+            return totals;
+        }
+
+        @Override
+        public void pinnedTotals(PinMoments backendTotals) {
+            if (!totals) {
+                throw new IllegalStateException("totals were not asked for");
+            }
+            moments.add(backendTotals);
+        }
 
         @Override
         public void charged(AddressSpace space, Object shareKey, long pages) {
@@ -203,6 +330,10 @@ public final class InvariantChecker {
             if (shareKey != null
                     && !pinKeys.computeIfAbsent(shareKey, k -> new java.util.HashSet<>())
                             .add(pfn)) {
+                return;
+            }
+            if (totals) {
+                moments.add(pfn, pages, pins);
                 return;
             }
             pinDeltas.merge(pfn, pins, Long::sum);

@@ -43,9 +43,9 @@ public final class Vfio implements AutoCloseable {
     private final List<BackendSource> sources;
     private final VfioEvents events;
     private final InvariantChecker invariants;
+    private final java.util.function.Consumer<String> hostWarnings;
     private final Map<Integer, VfioGroup> groups = new LinkedHashMap<>();
     private final List<VfioContainer> containers = new ArrayList<>();
-    private final List<String> warnings = new ArrayList<>();
     private int nextContainerId = 1;
     private int nextVirtualGroupId;
     private boolean closed;
@@ -60,6 +60,8 @@ public final class Vfio implements AutoCloseable {
         this.backends = backends;
         this.sources = List.copyOf(sources);
         this.events = new VfioEvents(host);
+        this.hostWarnings = events::kernelWarn;
+        host.addWarnListener(hostWarnings);
         this.invariants = new InvariantChecker(this, configuration.checkInvariants());
     }
 
@@ -184,14 +186,17 @@ public final class Vfio implements AutoCloseable {
         return events.leaks();
     }
 
-    /** Kernel WARNs the model hit (e.g. an unpin by a closed device), in order. */
-    public synchronized List<String> warnings() {
-        return List.copyOf(warnings);
+    /**
+     * Kernel WARNs the model hit, in order: the core's (e.g. an unpin by a closed device), the
+     * backends' (reported through {@link io.vfio4j.api.VfioEventSink#kernelWarn}) and the host's
+     * (e.g. a {@code locked_vm} underflow).
+     */
+    public List<String> warnings() {
+        return events.warnings();
     }
 
-    synchronized void warn(String message) {
-        LOG.warn(message);
-        warnings.add(message);
+    void warn(String message) {
+        events.kernelWarn(message);
     }
 
     /**
@@ -224,6 +229,7 @@ public final class Vfio implements AutoCloseable {
             return;
         }
         closed = true;
+        host.removeWarnListener(hostWarnings);
         for (BackendSource s : sources) {
             try {
                 s.close();

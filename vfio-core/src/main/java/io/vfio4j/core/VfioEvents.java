@@ -8,12 +8,13 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Keeps what backends report: vendor leaks and taints. Thread-safe. */
+/** Keeps what backends and the host report: vendor leaks, taints and kernel WARNs. Thread-safe. */
 final class VfioEvents implements VfioEventSink {
     private static final Logger LOG = LoggerFactory.getLogger(VfioEvents.class);
 
     private final SimHost host;
     private final List<VendorLeak> leaks = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
 
     VfioEvents(SimHost host) {
         this.host = host;
@@ -34,6 +35,16 @@ final class VfioEvents implements VfioEventSink {
     public void taint(String reason) {
         LOG.warn("host tainted: {}", reason);
         host.taint(reason);
+    }
+
+    @Override
+    public synchronized void kernelWarn(String message) {
+        LOG.warn("kernel WARN: {}", message);
+        warnings.add(message);
+    }
+
+    synchronized List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     synchronized List<VendorLeak> leaks() {

@@ -15,6 +15,7 @@ final class FrameBank extends CacheLinePadding.Leading {
     private final long basePfn;
     private final long endPfn;
     private final PinTable pins = new PinTable();
+    private final io.vfio4j.api.PinMoments moments = new io.vfio4j.api.PinMoments();
     private final DirtyFrames dirty;
 
     FrameBank(long basePfn, long pages) {
@@ -39,10 +40,12 @@ final class FrameBank extends CacheLinePadding.Leading {
 
     synchronized void pin(long pfn, long pages) {
         pins.pin(pfn, pages);
+        moments.add(pfn, pages, 1);
     }
 
     synchronized void unpin(long pfn, long pages, boolean markDirty) {
         pins.unpin(pfn, pages);
+        moments.add(pfn, pages, -1);
         if (markDirty) {
             dirty.add(pfn, pages);
         }
@@ -50,6 +53,12 @@ final class FrameBank extends CacheLinePadding.Leading {
 
     synchronized void repin(long pfn, long pages) {
         pins.repin(pfn, pages);
+        moments.add(pfn, pages, 1);
+    }
+
+    /** Adds this bank's pin totals to {@code sum}. */
+    synchronized void addMomentsTo(io.vfio4j.api.PinMoments sum) {
+        sum.add(moments);
     }
 
     synchronized long pinCount(long pfn) {

@@ -125,11 +125,15 @@ public final class SimAddressSpace implements AddressSpace {
         long before = lockedVm.getAndAdd(-pages);
         if (Long.compareUnsigned(pages, before) > 0) {
             underflows.incrementAndGet();
-            LOG.warn(
-                    "locked_vm underflow in address space {}: {} - {} wraps",
-                    id,
-                    Long.toUnsignedString(before),
-                    pages);
+            // mm/util.c __account_locked_vm: WARN_ON_ONCE(pages > locked_vm).
+            host.warn(
+                    "locked_vm underflow in address space "
+                            + id
+                            + ": "
+                            + Long.toUnsignedString(before)
+                            + " - "
+                            + pages
+                            + " wraps");
         }
     }
 

@@ -48,6 +48,8 @@ public final class SimHost implements HostView {
     private final TreeMap<Integer, SimIommuGroup> groups = new TreeMap<>();
 
     private final List<String> taints = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<String>> warnListeners =
+            new CopyOnWriteArrayList<>();
 
     private SimHost(Builder b) {
         this.pageSize = b.pageSize;
@@ -173,6 +175,23 @@ public final class SimHost implements HostView {
     public void taint(String reason) {
         taints.add(Objects.requireNonNull(reason, "reason"));
         LOG.warn("kernel tainted: {}", reason);
+    }
+
+    /** Subscribes to the host's kernel WARNs (e.g. a {@code locked_vm} underflow). */
+    public void addWarnListener(java.util.function.Consumer<String> listener) {
+        warnListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeWarnListener(java.util.function.Consumer<String> listener) {
+        warnListeners.remove(listener);
+    }
+
+    /** A kernel WARN in the host's memory management: logged, and passed to every listener. */
+    void warn(String message) {
+        if (warnListeners.isEmpty()) {
+            LOG.warn("kernel WARN: {}", message);
+        }
+        warnListeners.forEach(l -> l.accept(message));
     }
 
     /** The lock that guards group/domain attachment. */

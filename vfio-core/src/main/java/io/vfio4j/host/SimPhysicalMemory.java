@@ -121,6 +121,15 @@ public final class SimPhysicalMemory implements PhysicalMemory {
         return total;
     }
 
+    /** Running totals of every frame's pins: O(reservations), for the per-operation check. */
+    public io.vfio4j.api.PinMoments pinMoments() {
+        io.vfio4j.api.PinMoments sum = new io.vfio4j.api.PinMoments();
+        for (FrameBank bank : banks.banks) {
+            bank.addMomentsTo(sum);
+        }
+        return sum;
+    }
+
     /** Entries of the pin tables (interval segments plus single-frame entries): their real size. */
     public int segmentCount() {
         int total = 0;
