@@ -179,7 +179,9 @@ final class ExternalPins {
                     }
                     st.host.allocation("vfio_pfn");
                 } catch (RuntimeException e) {
-                    st.unpinFrames(run.pfn(), n, false);
+                    // vfio_pin_page_external / vfio_add_to_pfn_list failures: put_pfn(pfn,
+                    // dma->prot) marks a writable page dirty.
+                    st.unpinFrames(run.pfn(), n, d.writable());
                     if (charged) {
                         st.uncharge(d, n);
                     }

@@ -295,7 +295,13 @@ public final class Type1Container implements VfioIommuDriverOps {
             long refs = 0;
             long locked = 0;
             long iommuPinned = 0;
+            long dirtyBits = 0;
             for (DmaMapping d : st.dmas.all()) {
+                if (d.dirty != null) {
+                    for (long w : d.dirty) {
+                        dirtyBits += Long.bitCount(w);
+                    }
+                }
                 pinned += d.pinCount();
                 refs += d.pinRefs();
                 locked += d.lockedVm;
@@ -310,6 +316,7 @@ public final class Type1Container implements VfioIommuDriverOps {
             details.put("iommuPinnedPages", iommuPinned);
             details.put("registeredDevices", (long) st.devices.registeredCount());
             details.put("dirtyTracking", st.dirtyTracking ? 1L : 0L);
+            details.put("dirtyBits", dirtyBits);
             details.put("pgsizeBitmap", st.domains.pgsizeBitmap());
             details.put("iovaRanges", (long) st.iovaList.ranges().size());
             return new BackendState(

@@ -58,6 +58,20 @@ class FailureSweepTest {
      */
     static int sweep(
             Vfio vfio, Supplier<SystemSnapshot> snapshot, Runnable call, Errno... allowed) {
+        return sweep(vfio, snapshot, call, false, allowed);
+    }
+
+    /**
+     * As {@link #sweep(Vfio, Supplier, Runnable, Errno...)}; with {@code unwindMayDirty} a refused
+     * call may leave the dirty marks of the writable pages it pinned and unwound (the kernel's
+     * put_pfn with the mapping's prot, docs/deviations.md T1-9), and nothing else.
+     */
+    static int sweep(
+            Vfio vfio,
+            Supplier<SystemSnapshot> snapshot,
+            Runnable call,
+            boolean unwindMayDirty,
+            Errno... allowed) {
         FaultInjector faults = vfio.host().faults();
         for (int n = 1; n < 100_000; n++) {
             SystemSnapshot before = snapshot.get();
@@ -77,11 +91,8 @@ class FailureSweepTest {
                         .as("failure %d: %s", n, e.getMessage())
                         .isIn((Object[]) allowed);
                 SystemSnapshot after = snapshot.get();
-                assertThat(after)
-                        .as(
-                                "failure %d (%s) left a trace:\n%s",
-                                n, e.getMessage(), before.diff(after))
-                        .isEqualTo(before);
+                before.assertNoTrace(
+                        after, unwindMayDirty, "failure " + n + " (" + e.getMessage() + ")");
                 assertThat(vfio.invariants().check()).as("after failure %d", n).isEmpty();
             } finally {
                 faults.disarm();
@@ -150,7 +161,13 @@ class FailureSweepTest {
         g.openDevice("vgpu-0");
         x.c.ioctl(x.qemu, MapDma.rw(RAM, 0, 8 * MiB));
         v.pin(0x10000, 4, DmaProt.RW); // references on already pinned pages come first in the run
-        int points = sweep(x.vfio, x::snap, () -> v.pin(0x10000 - 0x4000, 64, DmaProt.RW));
+        int points =
+                sweep(
+                        x.vfio,
+                        x::snap,
+                        () -> v.pin(0x10000 - 0x4000, 64, DmaProt.RW),
+                        true,
+                        Errno.ENOMEM);
         assertThat(points).isGreaterThanOrEqualTo(8);
         assertThat(x.qemu.simAddressSpace().orElseThrow().lockedVm()).isEqualTo(64);
     }
@@ -167,7 +184,7 @@ class FailureSweepTest {
         x.c.ioctl(x.qemu, MapDma.rw(RAM + 64 * MiB, 0x4000_0000L, 4 * MiB));
         v.pin(0x1000, 8, DmaProt.RW);
         VfioGroup g1 = x.vfio.group(1);
-        int points = sweep(x.vfio, x::snap, () -> g1.setContainer(x.qemu, x.c));
+        int points = sweep(x.vfio, x::snap, () -> g1.setContainer(x.qemu, x.c), true, Errno.ENOMEM);
         assertThat(points).isGreaterThanOrEqualTo(16);
         assertThat(x.qemu.simAddressSpace().orElseThrow().lockedVm()).isEqualTo(256 + 1024);
     }
@@ -228,10 +245,22 @@ class FailureSweepTest {
         md.ioctl(x.qemu, MapDma.rw(RAM + 16 * MiB, 0, 8 * MiB));
         Supplier<SystemSnapshot> snap = () -> SystemSnapshot.of(x.vfio, bus);
         UUID u = UUID.fromString("0b8c4e7a-3f2d-4c55-9e31-6a0a8c4e9d01");
-        int points = sweep(x.vfio, snap, () -> first.group().openDevice(first.name()));
+        int points =
+                sweep(
+                        x.vfio,
+                        snap,
+                        () -> first.group().openDevice(first.name()),
+                        true,
+                        Errno.ENOMEM);
         assertThat(points).as("open pins 600 pages in two calls").isGreaterThanOrEqualTo(2);
         assertThat(x.qemu.simAddressSpace().orElseThrow().lockedVm()).isEqualTo(2048 + 600);
-        int plugPoints = sweep(x.vfio, snap, () -> hotPlug.plugMdev(type, u, x.qemu, x.c));
+        int plugPoints =
+                sweep(
+                        x.vfio,
+                        snap,
+                        () -> hotPlug.plugMdev(type, u, x.qemu, x.c),
+                        true,
+                        Errno.ENOMEM);
         assertThat(plugPoints).isGreaterThanOrEqualTo(2);
         assertThat(type.availableInstances()).isZero();
         assertThat(x.qemu.simAddressSpace().orElseThrow().lockedVm()).isEqualTo(2048 + 600);

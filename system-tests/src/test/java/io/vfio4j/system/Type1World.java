@@ -197,13 +197,9 @@ final class Type1World {
         } catch (VfioException e) {
             REFUSALS.incrementAndGet();
             SystemSnapshot after = SystemSnapshot.of(vfio);
-            assertThat(after)
-                    .as(
-                            "refused with "
-                                    + e.getMessage()
-                                    + " but left a trace:\n"
-                                    + before.diff(after))
-                    .isEqualTo(before);
+            // A refusal after pins were taken unwinds them as the kernel does: writable frames
+            // come back dirty (docs/deviations.md T1-9), and nothing else changes.
+            before.assertNoTrace(after, true, "refused with " + e.getMessage() + " but");
             return false;
         }
     }
