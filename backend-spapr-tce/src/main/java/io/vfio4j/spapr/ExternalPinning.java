@@ -27,6 +27,7 @@ final class ExternalPinning {
         this.st = st;
     }
 
+    /** A v2 container with external pinning on; {@link SpaprTceContainer} refuses the others. */
     int pinPages(VfioDeviceHandle device, long iova, int npage, int prot, long[] pfns) {
         synchronized (st.lock) {
             st.checkNotReleased();
@@ -115,6 +116,7 @@ final class ExternalPinning {
         return ua0;
     }
 
+    /** As {@link #pinPages}: only on a v2 container with external pinning on. */
     void unpinPages(VfioDeviceHandle device, long iova, int npage) {
         synchronized (st.lock) {
             st.checkNotReleased();
