@@ -10,12 +10,12 @@ import java.util.Arrays;
  *
  * <p>The project's one convention for primitive hash tables (vfio-core's {@code LongIntHashMap},
  * the SPAPR {@code LongObjectMap} and the mdev {@code PageRefMap} follow it; each module keeps its
- * own copy because the backends may depend on nothing but vfio-api): a power-of-two capacity of at
- * least 16, grown ×2 above 3/4 full; Fibonacci hashing; linear probing; a free slot holds the key
- * {@link #EMPTY}, the one key refused; deletion by backward shift, so no tombstones. Kept over a
- * primitive-collections library (whose maps hold one value column) because this table needs two
- * columns and slot reservation ({@link #find}, {@link #reserveAt}); the figures are in
- * benchmarks/README.md, "Primitive hash tables".
+ * own copy, as the backends share only vfio-api with the runtime and these helpers are no part of
+ * the SPI): a power-of-two capacity of at least 16, grown ×2 above 3/4 full; Fibonacci hashing;
+ * linear probing; a free slot holds the key {@link #EMPTY}, the one key refused; deletion by
+ * backward shift, so no tombstones. Kept over a primitive-collections library (whose maps hold one
+ * value column) because this table needs two columns and slot reservation ({@link #find}, {@link
+ * #reserveAt}); the figures are in benchmarks/README.md, "Primitive hash tables".
  */
 final class PageRefTable {
     /** Marks a free slot; the only key the table refuses (IOVA page numbers never reach 2^63). */
