@@ -4,15 +4,33 @@ import java.util.Arrays;
 import java.util.function.BiConsumer;
 
 /**
- * A small open-addressing map from non-negative {@code long} keys to objects, so the pin path boxes
- * no {@code Long} per page. Linear probing, deletion by backward shift.
+ * An open-addressing map from {@code long} keys to objects, so the pin path boxes no {@code Long}
+ * per page. Not thread-safe: the container lock guards it.
+ *
+ * <p>The project's one convention for primitive hash tables (as vfio-core's {@code LongIntHashMap},
+ * the type1 {@code PageRefTable} and the mdev {@code PageRefMap}; see benchmarks/README.md,
+ * "Primitive hash tables", for why hand-written tables were kept): a power-of-two capacity of at
+ * least 16, grown ×2 above 3/4 full; Fibonacci hashing (the top bits of {@code key * 2^64/φ});
+ * linear probing; a free slot holds the key {@link #EMPTY}, the one key refused; deletion by
+ * backward shift, so no tombstones.
  */
 final class LongObjectMap<V> {
-    private static final long EMPTY = -1;
+    /** Marks a free slot; the only key the map refuses. */
+    static final long EMPTY = Long.MIN_VALUE;
 
-    private long[] keys = newKeys(16);
-    private Object[] values = new Object[16];
+    private static final int MIN_CAPACITY = 16;
+
+    private long[] keys;
+    private Object[] values;
+
+    /** 64 - log2(capacity): {@link #home} keeps the top bits of the product. */
+    private int shift;
+
     private int size;
+
+    LongObjectMap() {
+        allocate(MIN_CAPACITY);
+    }
 
     int size() {
         return size;
@@ -25,50 +43,38 @@ final class LongObjectMap<V> {
     }
 
     void put(long key, V value) {
-        if (key < 0) {
-            throw new IllegalArgumentException("keys are non-negative: " + key);
-        }
-        if ((size + 1) * 2 > keys.length) {
-            resize(keys.length * 2);
+        if (key == EMPTY) {
+            throw new IllegalArgumentException("key " + EMPTY + " marks a free slot");
         }
         int mask = keys.length - 1;
-        int i = slot(key, mask);
-        while (keys[i] != EMPTY && keys[i] != key) {
+        int i = home(key);
+        while (true) {
+            long k = keys[i];
+            if (k == key) {
+                values[i] = value;
+                return;
+            }
+            if (k == EMPTY) {
+                break;
+            }
             i = (i + 1) & mask;
-        }
-        if (keys[i] == EMPTY) {
-            size++;
         }
         keys[i] = key;
         values[i] = value;
+        size++;
+        if (size * 4L > keys.length * 3L) {
+            rehash(keys.length * 2);
+        }
     }
 
     void remove(long key) {
         int i = find(key);
-        if (i < 0) {
-            return;
-        }
-        int mask = keys.length - 1;
-        keys[i] = EMPTY;
-        values[i] = null;
-        size--;
-        // shift back the entries of the probe chain that follows the hole
-        int j = (i + 1) & mask;
-        while (keys[j] != EMPTY) {
-            long k = keys[j];
-            int home = slot(k, mask);
-            boolean movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
-            if (movable) {
-                keys[i] = k;
-                values[i] = values[j];
-                keys[j] = EMPTY;
-                values[j] = null;
-                i = j;
-            }
-            j = (j + 1) & mask;
+        if (i >= 0) {
+            removeAt(i);
         }
     }
 
+    /** Calls {@code action} on a snapshot of the entries: it may change the map. */
     @SuppressWarnings("unchecked")
     void forEach(BiConsumer<Long, V> action) {
         long[] k = keys.clone();
@@ -103,38 +109,64 @@ final class LongObjectMap<V> {
 
     private int find(long key) {
         int mask = keys.length - 1;
-        int i = slot(key, mask);
-        while (keys[i] != EMPTY) {
-            if (keys[i] == key) {
+        int i = home(key);
+        while (true) {
+            long k = keys[i];
+            if (k == EMPTY) {
+                return -1; // tested first: find(EMPTY) must not match a free slot
+            }
+            if (k == key) {
                 return i;
             }
             i = (i + 1) & mask;
         }
-        return -1;
     }
 
-    @SuppressWarnings("unchecked")
-    private void resize(int capacity) {
+    /** Backward-shift deletion: entries after the hole move back onto their probe path. */
+    private void removeAt(int slot) {
+        int mask = keys.length - 1;
+        int hole = slot;
+        int i = (slot + 1) & mask;
+        while (keys[i] != EMPTY) {
+            int h = home(keys[i]);
+            if (hole <= i ? (h <= hole || h > i) : (h <= hole && h > i)) {
+                keys[hole] = keys[i];
+                values[hole] = values[i];
+                hole = i;
+            }
+            i = (i + 1) & mask;
+        }
+        keys[hole] = EMPTY;
+        values[hole] = null;
+        size--;
+    }
+
+    /** Fibonacci hashing: consecutive page numbers, the usual pattern, land evenly apart. */
+    private int home(long key) {
+        return (int) ((key * 0x9E3779B97F4A7C15L) >>> shift);
+    }
+
+    private void allocate(int capacity) {
+        keys = new long[capacity];
+        Arrays.fill(keys, EMPTY);
+        values = new Object[capacity];
+        shift = 64 - Integer.numberOfTrailingZeros(capacity);
+    }
+
+    private void rehash(int capacity) {
         long[] oldKeys = keys;
         Object[] oldValues = values;
-        keys = newKeys(capacity);
-        values = new Object[capacity];
-        size = 0;
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldKeys[i] != EMPTY) {
-                put(oldKeys[i], (V) oldValues[i]);
+        allocate(capacity);
+        int mask = capacity - 1;
+        for (int j = 0; j < oldKeys.length; j++) {
+            if (oldKeys[j] != EMPTY) {
+                int i = home(oldKeys[j]);
+                while (keys[i] != EMPTY) {
+                    i = (i + 1) & mask;
+                }
+                keys[i] = oldKeys[j];
+                values[i] = oldValues[j];
             }
         }
-    }
-
-    private static int slot(long key, int mask) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32)) & mask;
-    }
-
-    private static long[] newKeys(int capacity) {
-        long[] k = new long[capacity];
-        Arrays.fill(k, EMPTY);
-        return k;
     }
 }

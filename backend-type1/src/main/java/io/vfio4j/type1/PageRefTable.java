@@ -7,9 +7,20 @@ import java.util.Arrays;
  * reference count, with no object per entry. Used for the external pins of a mapping (the kernel's
  * {@code pfn_list}: pfn + ref_count) and for the references each device holds (pfn unused). Not
  * thread-safe: the container lock guards it.
+ *
+ * <p>The project's one convention for primitive hash tables (vfio-core's {@code LongIntHashMap},
+ * the SPAPR {@code LongObjectMap} and the mdev {@code PageRefMap} follow it; each module keeps its
+ * own copy, as the backends share only vfio-api with the runtime and these helpers are no part of
+ * the SPI): a power-of-two capacity of at least 16, grown ×2 above 3/4 full; Fibonacci hashing;
+ * linear probing; a free slot holds the key {@link #EMPTY}, the one key refused; deletion by
+ * backward shift, so no tombstones. Kept over a primitive-collections library (whose maps hold one
+ * value column) because this table needs two columns and slot reservation ({@link #find}, {@link
+ * #reserveAt}); the figures are in benchmarks/README.md, "Primitive hash tables".
  */
 final class PageRefTable {
-    private static final long EMPTY = Long.MIN_VALUE; // IOVA page numbers never reach 2^63
+    /** Marks a free slot; the only key the table refuses (IOVA page numbers never reach 2^63). */
+    static final long EMPTY = Long.MIN_VALUE;
+
     private static final int MIN_CAPACITY = 16;
     private static final int MAX_CAPACITY = 1 << 30;
 
@@ -62,11 +73,11 @@ final class PageRefTable {
         int i = home(key);
         while (true) {
             long k = keys[i];
+            if (k == EMPTY) {
+                return -1; // tested first: looking up EMPTY never matches a free slot
+            }
             if (k == key) {
                 return i;
-            }
-            if (k == EMPTY) {
-                return -1;
             }
             i = (i + 1) & mask;
         }
@@ -94,6 +105,7 @@ final class PageRefTable {
 
     /** Adds {@code delta} references to {@code page}, inserting it with {@code pfn} if absent. */
     void add(long page, long pfn, int delta) {
+        checkKey(page);
         int mask = keys.length - 1;
         int i = home(page);
         while (true) {
@@ -145,13 +157,19 @@ final class PageRefTable {
         int i = home(page);
         while (true) {
             long k = keys[i];
+            if (k == EMPTY) {
+                return -i - 1; // tested first: looking up EMPTY never matches a free slot
+            }
             if (k == page) {
                 return i;
             }
-            if (k == EMPTY) {
-                return -i - 1;
-            }
             i = (i + 1) & mask;
+        }
+    }
+
+    private static void checkKey(long page) {
+        if (page == EMPTY) {
+            throw new IllegalArgumentException("key " + EMPTY + " marks a free slot");
         }
     }
 
@@ -186,6 +204,7 @@ final class PageRefTable {
      * Room must have been ensured.
      */
     void reserveAt(int freeSlot, long page) {
+        checkKey(page);
         keys[freeSlot] = page;
         pfns[freeSlot] = 0;
         refs[freeSlot] = 0;

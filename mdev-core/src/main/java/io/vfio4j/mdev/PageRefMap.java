@@ -3,16 +3,35 @@ package io.vfio4j.mdev;
 import java.util.Arrays;
 
 /**
- * Page number -> (host pfn, references), open addressing with linear probing and backward-shift
- * deletion: no boxed value per page. Not thread-safe; {@link PinnedPages} guards it.
+ * Page number -> (host pfn, references), with no boxed value per page. Not thread-safe; {@link
+ * PinnedPages} guards it.
+ *
+ * <p>The project's one convention for primitive hash tables (as vfio-core's {@code LongIntHashMap},
+ * the type1 {@code PageRefTable} and the SPAPR {@code LongObjectMap}; see benchmarks/README.md,
+ * "Primitive hash tables", for why hand-written tables were kept): a power-of-two capacity of at
+ * least 16, grown ×2 above 3/4 full; Fibonacci hashing (the top bits of {@code key * 2^64/φ});
+ * linear probing; a free slot holds the key {@link #EMPTY}, the one key refused; deletion by
+ * backward shift, so no tombstones.
  */
 final class PageRefMap {
-    private long[] keys = new long[16];
-    private long[] pfns = new long[16];
-    // 0 marks an empty slot: a live entry always holds at least one reference.
-    private int[] refs = new int[16];
+    /** Marks a free slot; the only key the map refuses. */
+    static final long EMPTY = Long.MIN_VALUE;
+
+    private static final int MIN_CAPACITY = 16;
+
+    private long[] keys;
+    private long[] pfns;
+    private int[] refs;
+
+    /** 64 - log2(capacity): {@link #home} keeps the top bits of the product. */
+    private int shift;
+
     private int size;
     private long totalRefs;
+
+    PageRefMap() {
+        allocate(MIN_CAPACITY);
+    }
 
     int size() {
         return size;
@@ -36,17 +55,21 @@ final class PageRefMap {
 
     /** Adds one reference to {@code key}, recording {@code pfn}. */
     void add(long key, long pfn) {
-        if ((size + 1) * 4 > keys.length * 3) {
-            grow();
+        if (key == EMPTY) {
+            throw new IllegalArgumentException("key " + EMPTY + " marks a free slot");
         }
         int mask = keys.length - 1;
-        int i = slot(key, mask);
-        while (refs[i] != 0) {
-            if (keys[i] == key) {
+        int i = home(key);
+        while (true) {
+            long k = keys[i];
+            if (k == key) {
                 refs[i]++;
                 pfns[i] = pfn;
                 totalRefs++;
                 return;
+            }
+            if (k == EMPTY) {
+                break;
             }
             i = (i + 1) & mask;
         }
@@ -55,6 +78,9 @@ final class PageRefMap {
         refs[i] = 1;
         size++;
         totalRefs++;
+        if (size * 4L > keys.length * 3L) {
+            rehash(keys.length * 2);
+        }
     }
 
     /** Drops one reference from {@code key}; returns the references left (0 = entry gone). */
@@ -67,8 +93,7 @@ final class PageRefMap {
         if (--refs[i] > 0) {
             return refs[i];
         }
-        size--;
-        deleteAt(i);
+        removeAt(i);
         return 0;
     }
 
@@ -76,11 +101,11 @@ final class PageRefMap {
     long[] keysIn(long first, long last) {
         long[] out = new long[size];
         int n = 0;
-        for (int i = 0; i < keys.length; i++) {
-            if (refs[i] != 0
-                    && Long.compareUnsigned(keys[i], first) >= 0
-                    && Long.compareUnsigned(keys[i], last) <= 0) {
-                out[n++] = keys[i];
+        for (long k : keys) {
+            if (k != EMPTY
+                    && Long.compareUnsigned(k, first) >= 0
+                    && Long.compareUnsigned(k, last) <= 0) {
+                out[n++] = k;
             }
         }
         long[] result = Arrays.copyOf(out, n);
@@ -102,48 +127,63 @@ final class PageRefMap {
 
     private int find(long key) {
         int mask = keys.length - 1;
-        int i = slot(key, mask);
-        while (refs[i] != 0) {
-            if (keys[i] == key) {
+        int i = home(key);
+        while (true) {
+            long k = keys[i];
+            if (k == EMPTY) {
+                return -1; // tested first: find(EMPTY) must not match a free slot
+            }
+            if (k == key) {
                 return i;
             }
             i = (i + 1) & mask;
         }
-        return -1;
     }
 
-    private void deleteAt(int hole) {
+    /** Backward-shift deletion: entries after the hole move back onto their probe path. */
+    private void removeAt(int slot) {
         int mask = keys.length - 1;
-        refs[hole] = 0;
-        int i = (hole + 1) & mask;
-        while (refs[i] != 0) {
-            int home = slot(keys[i], mask);
-            // Move the entry back if the hole lies on its probe path (cyclic interval check).
-            boolean move = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
-            if (move) {
+        int hole = slot;
+        int i = (slot + 1) & mask;
+        while (keys[i] != EMPTY) {
+            int h = home(keys[i]);
+            if (hole <= i ? (h <= hole || h > i) : (h <= hole && h > i)) {
                 keys[hole] = keys[i];
                 pfns[hole] = pfns[i];
                 refs[hole] = refs[i];
-                refs[i] = 0;
                 hole = i;
             }
             i = (i + 1) & mask;
         }
+        keys[hole] = EMPTY;
+        pfns[hole] = 0;
+        refs[hole] = 0;
+        size--;
     }
 
-    private void grow() {
+    /** Fibonacci hashing: consecutive page numbers, the usual pattern, land evenly apart. */
+    private int home(long key) {
+        return (int) ((key * 0x9E3779B97F4A7C15L) >>> shift);
+    }
+
+    private void allocate(int capacity) {
+        keys = new long[capacity];
+        Arrays.fill(keys, EMPTY);
+        pfns = new long[capacity];
+        refs = new int[capacity];
+        shift = 64 - Integer.numberOfTrailingZeros(capacity);
+    }
+
+    private void rehash(int capacity) {
         long[] oldKeys = keys;
         long[] oldPfns = pfns;
         int[] oldRefs = refs;
-        int cap = keys.length * 2;
-        keys = new long[cap];
-        pfns = new long[cap];
-        refs = new int[cap];
-        int mask = cap - 1;
+        allocate(capacity);
+        int mask = capacity - 1;
         for (int j = 0; j < oldKeys.length; j++) {
-            if (oldRefs[j] != 0) {
-                int i = slot(oldKeys[j], mask);
-                while (refs[i] != 0) {
+            if (oldKeys[j] != EMPTY) {
+                int i = home(oldKeys[j]);
+                while (keys[i] != EMPTY) {
                     i = (i + 1) & mask;
                 }
                 keys[i] = oldKeys[j];
@@ -151,10 +191,5 @@ final class PageRefMap {
                 refs[i] = oldRefs[j];
             }
         }
-    }
-
-    private static int slot(long key, int mask) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32)) & mask;
     }
 }
