@@ -67,14 +67,6 @@ public final class VfioGroup implements VfioGroupHandle {
         devices.put(name, new VfioDevice(vfio, this, name, driver));
     }
 
-    synchronized void removeDevice(String name) {
-        VfioDevice d = devices.get(name);
-        if (d != null && d.isOpen()) {
-            throw VfioException.of(Errno.EBUSY, "device %s is open", name);
-        }
-        devices.remove(name);
-    }
-
     /** Whether {@link Vfio#removeVirtualGroup} removed the group. */
     public synchronized boolean isRemoved() {
         return removed;
