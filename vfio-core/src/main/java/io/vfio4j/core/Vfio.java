@@ -52,6 +52,7 @@ public final class Vfio implements AutoCloseable {
     private final List<BackendSource> sources;
     private final VfioEvents events;
     private final Injector injector;
+    private final Map<String, VfioDeviceDriver> deviceDrivers;
     private final InvariantChecker invariants;
     private final Map<Integer, VfioGroup> groups = new LinkedHashMap<>();
     private final List<VfioContainer> containers = new ArrayList<>();
@@ -66,6 +67,7 @@ public final class Vfio implements AutoCloseable {
             BackendRegistry backends,
             List<BackendSource> sources,
             VfioEventSink sink,
+            Map<String, VfioDeviceDriver> deviceDrivers,
             Injector injector) {
         this.host = host;
         this.configuration = configuration;
@@ -73,6 +75,7 @@ public final class Vfio implements AutoCloseable {
         this.sources = List.copyOf(sources);
         this.events = new VfioEvents(host, sink);
         this.injector = injector;
+        this.deviceDrivers = Map.copyOf(deviceDrivers);
         this.invariants = new InvariantChecker(this, configuration.checkInvariants());
     }
 
@@ -125,7 +128,8 @@ public final class Vfio implements AutoCloseable {
 
     /**
      * Opens {@code /dev/vfio/<id>}, the VFIO group of a hardware IOMMU group. Opening it again
-     * returns the same group.
+     * returns the same group. Each device gets the driver bound for its name in {@link
+     * VfioModule#deviceDrivers}, else {@link VfioDeviceDriver#PASSTHROUGH}.
      *
      * @throws VfioException ENOENT if the host has no such IOMMU group
      */
@@ -146,7 +150,7 @@ public final class Vfio implements AutoCloseable {
                                                 iommuGroupId));
         g = new VfioGroup(this, iommuGroupId, GroupKind.IOMMU, hw);
         for (String device : hw.devices()) {
-            g.addDevice(device, VfioDeviceDriver.PASSTHROUGH);
+            g.addDevice(device, deviceDrivers.getOrDefault(device, VfioDeviceDriver.PASSTHROUGH));
         }
         groups.put(iommuGroupId, g);
         return g;

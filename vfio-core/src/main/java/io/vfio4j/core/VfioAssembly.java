@@ -14,6 +14,7 @@ import io.vfio4j.host.SimHost;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -25,6 +26,8 @@ import java.util.Set;
  */
 final class VfioAssembly {
     private static final TypeLiteral<Set<VfioIommuDriverProvider>> PROVIDERS =
+            new TypeLiteral<>() {};
+    private static final TypeLiteral<Map<String, VfioDeviceDriver>> DEVICE_DRIVERS =
             new TypeLiteral<>() {};
 
     private VfioAssembly() {}
@@ -74,6 +77,7 @@ final class VfioAssembly {
                     injector.getInstance(BackendRegistry.class),
                     all,
                     injector.getInstance(VfioEventSink.class),
+                    injector.getInstance(Key.get(DEVICE_DRIVERS)),
                     injector);
         } catch (RuntimeException e) {
             all.forEach(BackendSource::close);

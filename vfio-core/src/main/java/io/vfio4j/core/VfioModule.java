@@ -2,6 +2,7 @@ package io.vfio4j.core;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Binder;
+import com.google.inject.multibindings.MapBinder;
 import com.google.inject.multibindings.Multibinder;
 import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.VfioIommuDriverProvider;
@@ -21,6 +22,9 @@ import java.util.Objects;
  *   <li>a set of {@link VfioIommuDriverProvider}s ({@link #providers(Binder)}): backends an
  *       application contributes in code, validated like those of the class path and the plugin
  *       directory;
+ *   <li>a map of {@link VfioDeviceDriver}s by device name ({@link #deviceDrivers(Binder)}): the
+ *       driver behind a device of a hardware IOMMU group when {@link Vfio#group(int)} opens it,
+ *       {@link VfioDeviceDriver#PASSTHROUGH} (vfio-pci, no callbacks) for a device not in the map;
  *   <li>{@link BackendRegistry}: the validated backends, bound in a child injector once discovery
  *       ran (see {@link Vfio#injector()}).
  * </ul>
@@ -49,6 +53,14 @@ public final class VfioModule extends AbstractModule {
         return Multibinder.newSetBinder(binder, VfioIommuDriverProvider.class);
     }
 
+    /**
+     * The map an application binds device drivers in, by device name, e.g. {@code
+     * VfioModule.deviceDrivers(binder()).addBinding("0000:01:00.0").toInstance(myGpu)}.
+     */
+    public static MapBinder<String, VfioDeviceDriver> deviceDrivers(Binder binder) {
+        return MapBinder.newMapBinder(binder, String.class, VfioDeviceDriver.class);
+    }
+
     @Override
     protected void configure() {
         binder().requireExplicitBindings();
@@ -58,5 +70,6 @@ public final class VfioModule extends AbstractModule {
         bind(VfioEventSink.class).to(LoggingEventSink.class);
         bind(LoggingEventSink.class);
         providers(binder());
+        deviceDrivers(binder());
     }
 }

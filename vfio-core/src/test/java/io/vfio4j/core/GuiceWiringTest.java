@@ -4,14 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.inject.AbstractModule;
+import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.IommuType;
 import io.vfio4j.api.VendorLeak;
 import io.vfio4j.api.VfioConfigurationException;
 import io.vfio4j.api.VfioEventSink;
+import io.vfio4j.host.IommuGroupSpec;
+import io.vfio4j.host.ProcessSpec;
 import io.vfio4j.host.SimHost;
+import io.vfio4j.host.SimProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -110,6 +115,60 @@ class GuiceWiringTest {
             assertThat(taints).containsExactly("no-IOMMU group used");
             assertThat(moduleHost.taints()).containsExactly("no-IOMMU group used");
             assertThat(builderHost.taints()).isEmpty();
+        }
+    }
+
+    @Test
+    void aModuleBindsTheDriverBehindAHardwareGroupsDevice() {
+        SimHost host = SimHost.builder().build();
+        host.addIommuGroup(
+                IommuGroupSpec.builder()
+                        .id(1)
+                        .devices(List.of("0000:01:00.0", "0000:01:00.1"))
+                        .build());
+        SimProcess qemu = host.spawnProcess(ProcessSpec.builder().build());
+        List<String> calls = new ArrayList<>();
+        VfioDeviceDriver gpu =
+                new VfioDeviceDriver() {
+                    @Override
+                    public void open(VfioDevice device) {
+                        calls.add("open " + device.name());
+                    }
+
+                    @Override
+                    public void close(VfioDevice device) {
+                        calls.add("close " + device.name());
+                    }
+
+                    @Override
+                    public Optional<DmaUnmapListener> dmaUnmapListener() {
+                        return Optional.of((iova, length) -> {});
+                    }
+                };
+        try (Vfio vfio =
+                builder()
+                        .host(host)
+                        .addSource(new FixedSource("test", fake))
+                        .modules(
+                                new AbstractModule() {
+                                    @Override
+                                    protected void configure() {
+                                        VfioModule.deviceDrivers(binder())
+                                                .addBinding("0000:01:00.0")
+                                                .toInstance(gpu);
+                                    }
+                                })
+                        .build()) {
+            VfioGroup g = vfio.group(1);
+            assertThat(g.device("0000:01:00.0").driver()).isSameAs(gpu);
+            assertThat(g.device("0000:01:00.1").driver()).isSameAs(VfioDeviceDriver.PASSTHROUGH);
+            VfioContainer c = vfio.openContainer();
+            g.setContainer(qemu, c);
+            c.setIommu(IommuType.TYPE1v2);
+            VfioDevice d = g.openDevice("0000:01:00.0");
+            g.openDevice("0000:01:00.1").close();
+            d.close();
+            assertThat(calls).containsExactly("open 0000:01:00.0", "close 0000:01:00.0");
         }
     }
 }
