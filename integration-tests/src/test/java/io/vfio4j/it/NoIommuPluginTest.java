@@ -70,7 +70,7 @@ class NoIommuPluginTest {
     }
 
     private static Vfio start(SimHost host) {
-        // The default sources: the class path (which holds no backend here) and the plugin dir.
+        // The class path (which holds no backend here) and the plugin dir the configuration names.
         return Vfio.builder().host(host).configuration(selectNoIommu(PLUGINS)).build();
     }
 

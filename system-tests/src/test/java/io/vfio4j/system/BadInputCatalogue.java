@@ -93,6 +93,7 @@ final class BadInputCatalogue {
         c.pins();
         c.mdev();
         c.spapr();
+        c.misuse();
         return List.copyOf(c.rows);
     }
 
@@ -1732,5 +1733,68 @@ final class BadInputCatalogue {
                 Errno.EINVAL,
                 p,
                 f -> f.vendor.device().pinPages(WINDOW + 4096, 1, DmaProt.RW, new long[1]));
+    }
+
+    // ------------------------------------------------------------------ API misuse
+
+    private void npe(String id, String area, String desc, Setup s, Request p, Request r) {
+        rows.add(new Row(id, area, desc, NullPointerException.class.getSimpleName(), s, p, r));
+    }
+
+    private void misuse() {
+        Setup t = Setup.TYPE1;
+        String a = "API misuse";
+        Request removed =
+                f -> {
+                    f.scratchGroup =
+                            f.vfio.createVirtualGroup(
+                                    GroupKind.EMULATED, "gone-0", VfioDeviceDriver.PASSTHROUGH);
+                    f.vfio.removeVirtualGroup(f.scratchGroup);
+                    f.scratch = f.fresh();
+                };
+        add(
+                "API-01",
+                a,
+                "SET_CONTAINER of a removed emulated group",
+                Errno.ENODEV,
+                t,
+                removed,
+                f -> f.scratchGroup.setContainer(f.qemu, f.scratch));
+        add(
+                "API-02",
+                a,
+                "remove an emulated group a second time",
+                Errno.ENODEV,
+                t,
+                removed,
+                f -> f.vfio.removeVirtualGroup(f.scratchGroup));
+        npe(
+                "API-03",
+                a,
+                "create a virtual group with a null driver",
+                t,
+                NOTHING,
+                f -> f.vfio.createVirtualGroup(GroupKind.EMULATED, "null-0", null));
+        npe(
+                "API-04",
+                a,
+                "SET_CONTAINER with a null caller",
+                t,
+                f -> f.scratch = f.fresh(),
+                f -> f.vfio.group(6).setContainer(null, f.scratch));
+        npe(
+                "API-05",
+                a,
+                "container ioctl with a null caller",
+                t,
+                NOTHING,
+                f -> f.pt.ioctl(null, MapDma.rw(RAM, 0, MiB)));
+        npe(
+                "API-06",
+                a,
+                "container ioctl with a null command",
+                t,
+                NOTHING,
+                f -> f.pt.ioctl(f.qemu, null));
     }
 }

@@ -45,7 +45,11 @@ final class BackendsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         VfioConfiguration cfg = config.configuration();
         try (Vfio vfio =
-                Vfio.builder().host(SimHost.builder().build()).configuration(cfg).build()) {
+                Vfio.builder()
+                        .host(SimHost.builder().build())
+                        .configuration(cfg)
+                        .withStandardSources()
+                        .build()) {
             List<DiscoveredBackend> backends = vfio.backends().backends();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

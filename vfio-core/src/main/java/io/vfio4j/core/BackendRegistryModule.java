@@ -1,6 +1,7 @@
 package io.vfio4j.core;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Singleton;
 import com.google.inject.TypeLiteral;
 import com.google.inject.multibindings.MapBinder;
 import io.vfio4j.api.VfioIommuDriverProvider;
@@ -8,16 +9,15 @@ import java.util.List;
 
 /**
  * Binds the validated backends: one {@code MapBinder<String, VfioIommuDriverProvider>} entry per
- * backend, plus the discovery result and the configuration. Discovery and validation ran before, so
- * this module is fast and has no side effects.
+ * backend, plus the discovery result. Discovery and validation ran before, so this module is fast
+ * and has no side effects. It is installed in a child injector of the one built from {@link
+ * VfioModule} (which binds the configuration), since discovery needs that injector's providers.
  */
 final class BackendRegistryModule extends AbstractModule {
     private final List<DiscoveredBackend> discovered;
-    private final VfioConfiguration configuration;
 
-    BackendRegistryModule(List<DiscoveredBackend> discovered, VfioConfiguration configuration) {
+    BackendRegistryModule(List<DiscoveredBackend> discovered) {
         this.discovered = List.copyOf(discovered);
-        this.configuration = configuration;
     }
 
     @Override
@@ -30,7 +30,6 @@ final class BackendRegistryModule extends AbstractModule {
             providers.addBinding(b.name()).toInstance(b.provider());
         }
         bind(new TypeLiteral<List<DiscoveredBackend>>() {}).toInstance(discovered);
-        bind(VfioConfiguration.class).toInstance(configuration);
-        bind(BackendRegistry.class);
+        bind(BackendRegistry.class).in(Singleton.class);
     }
 }

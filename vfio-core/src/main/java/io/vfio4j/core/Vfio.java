@@ -1,15 +1,15 @@
 package io.vfio4j.core;
 
-import com.google.inject.Guice;
 import com.google.inject.Injector;
-import com.google.inject.Stage;
+import com.google.inject.Module;
 import io.vfio4j.api.Errno;
 import io.vfio4j.api.GroupKind;
 import io.vfio4j.api.VendorLeak;
+import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.VfioException;
-import io.vfio4j.core.plugin.PluginDirectorySource;
 import io.vfio4j.host.SimHost;
 import io.vfio4j.host.SimIommuGroup;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +23,15 @@ import org.slf4j.LoggerFactory;
  * The entry point: the VFIO layer of one simulated host. It discovers and validates the IOMMU
  * backends, opens containers and groups, and (when {@code vfio4j.check-invariants} is on) proves
  * the accounting invariants after every operation.
+ *
+ * <p>By default it reads nothing from its environment: its backends come from the class path and
+ * the sources given to the builder, its settings from {@link Builder#configuration} only. {@link
+ * Builder#withStandardSources()} opts in to {@code ./vfio4j.properties}, {@code -Dvfio4j.*} system
+ * properties and the {@code plugins} directory, as the command line does.
+ *
+ * <p>{@link #close()} releases everything, as process exit closes every file descriptor; every
+ * later call on the runtime or its containers, groups and devices that would act on them throws
+ * {@link IllegalStateException} "this Vfio is closed". See docs/embedding.md.
  *
  * <pre>{@code
  * SimHost host = SimHost.builder().build();
@@ -42,26 +51,33 @@ public final class Vfio implements AutoCloseable {
     private final BackendRegistry backends;
     private final List<BackendSource> sources;
     private final VfioEvents events;
+    private final Injector injector;
+    private final Map<String, VfioDeviceDriver> deviceDrivers;
     private final InvariantChecker invariants;
     private final java.util.function.Consumer<String> hostWarnings;
     private final Map<Integer, VfioGroup> groups = new LinkedHashMap<>();
     private final List<VfioContainer> containers = new ArrayList<>();
     private int nextContainerId = 1;
     private int nextVirtualGroupId;
-    private boolean closed;
+    private volatile boolean closed;
 
-    private Vfio(
+    Vfio(
             SimHost host,
             VfioConfiguration configuration,
             BackendRegistry backends,
-            List<BackendSource> sources) {
+            List<BackendSource> sources,
+            VfioEventSink sink,
+            Map<String, VfioDeviceDriver> deviceDrivers,
+            Injector injector) {
         this.host = host;
         this.configuration = configuration;
         this.backends = backends;
         this.sources = List.copyOf(sources);
-        this.events = new VfioEvents(host);
+        this.events = new VfioEvents(host, sink);
         this.hostWarnings = events::kernelWarn;
         host.addWarnListener(hostWarnings);
+        this.injector = injector;
+        this.deviceDrivers = Map.copyOf(deviceDrivers);
         this.invariants = new InvariantChecker(this, configuration.checkInvariants());
     }
 
@@ -80,6 +96,14 @@ public final class Vfio implements AutoCloseable {
     /** The validated backends, in the order SET_IOMMU offers a type to them. */
     public BackendRegistry backends() {
         return backends;
+    }
+
+    /**
+     * The injector the runtime was wired with: {@link VfioModule}'s bindings with the application's
+     * overrides, and the {@link BackendRegistry}.
+     */
+    public Injector injector() {
+        return injector;
     }
 
     VfioEvents events() {
@@ -106,7 +130,8 @@ public final class Vfio implements AutoCloseable {
 
     /**
      * Opens {@code /dev/vfio/<id>}, the VFIO group of a hardware IOMMU group. Opening it again
-     * returns the same group.
+     * returns the same group. Each device gets the driver bound for its name in {@link
+     * VfioModule#deviceDrivers}, else {@link VfioDeviceDriver#PASSTHROUGH}.
      *
      * @throws VfioException ENOENT if the host has no such IOMMU group
      */
@@ -127,7 +152,7 @@ public final class Vfio implements AutoCloseable {
                                                 iommuGroupId));
         g = new VfioGroup(this, iommuGroupId, GroupKind.IOMMU, hw);
         for (String device : hw.devices()) {
-            g.addDevice(device, VfioDeviceDriver.PASSTHROUGH);
+            g.addDevice(device, deviceDrivers.getOrDefault(device, VfioDeviceDriver.PASSTHROUGH));
         }
         groups.put(iommuGroupId, g);
         return g;
@@ -141,10 +166,12 @@ public final class Vfio implements AutoCloseable {
     public synchronized VfioGroup createVirtualGroup(
             GroupKind kind, String device, VfioDeviceDriver driver) {
         ensureOpen();
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(driver, "driver");
         if (kind == GroupKind.IOMMU) {
             throw new IllegalArgumentException("IOMMU groups come from the host; use group(id)");
         }
-        Objects.requireNonNull(device, "device");
         int base = host.iommuGroups().stream().mapToInt(SimIommuGroup::id).max().orElse(-1) + 1;
         int id = Math.max(base, nextVirtualGroupId);
         while (groups.containsKey(id)) {
@@ -158,11 +185,22 @@ public final class Vfio implements AutoCloseable {
     }
 
     /**
-     * Removes a virtual group (its device went away).
+     * Removes a virtual group (its device went away). A removed group cannot be attached again
+     * (ENODEV).
      *
-     * @throws VfioException EBUSY if the group is still in a container or its device is open
+     * @throws VfioException EBUSY if the group is still in a container or its device is open;
+     *     ENODEV if it was removed already
+     * @throws IllegalArgumentException for a hardware group or a group of another runtime
      */
     public synchronized void removeVirtualGroup(VfioGroup group) {
+        ensureOpen();
+        Objects.requireNonNull(group, "group");
+        if (group.isRemoved()) {
+            throw VfioException.of(Errno.ENODEV, "%s was removed already", group.describe());
+        }
+        if (groups.get(group.id()) != group) {
+            throw new IllegalArgumentException(group.describe() + " is not a group of this Vfio");
+        }
         if (group.kind() == GroupKind.IOMMU) {
             throw new IllegalArgumentException(group.describe() + " is a hardware group");
         }
@@ -170,9 +208,7 @@ public final class Vfio implements AutoCloseable {
             throw VfioException.of(
                     Errno.EBUSY, "%s is still in %s", group.describe(), group.container().get());
         }
-        for (VfioDevice d : group.devices()) {
-            group.removeDevice(d.name());
-        }
+        group.markRemoved();
         groups.remove(group.id());
     }
 
@@ -205,6 +241,7 @@ public final class Vfio implements AutoCloseable {
      * inside an unmap); the invariant check runs when the outermost one ends, successful or not.
      */
     <T> T operation(Supplier<String> description, Supplier<T> op) {
+        ensureOpen();
         invariants.beforeOperation();
         boolean ok = false;
         try {
@@ -216,20 +253,44 @@ public final class Vfio implements AutoCloseable {
         }
     }
 
-    private void ensureOpen() {
+    /**
+     * @throws IllegalStateException "this Vfio is closed" once {@link #close()} ran
+     */
+    void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("this Vfio is closed");
         }
     }
 
-    /** Closes the backend sources (plugin class loaders). Containers are not touched. */
+    /** Whether {@link #close()} ran. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Releases everything, as the kernel does when a process exits and its file descriptors close:
+     * every open device is closed (its driver's {@code close} unpins what it pinned), every group
+     * leaves its container (the backend reports a vendor's leftover pins as {@link VendorLeak}s and
+     * unpins them), and the last group leaving a container releases its backend (unmap, unpin,
+     * un-charge {@code locked_vm}). Then the backend sources (plugin class loaders) close. A second
+     * call does nothing. Failures of one release are logged and added to {@link #warnings()}; the
+     * others still run.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
-        closed = true;
-        host.removeWarnListener(hostWarnings);
+        try {
+            new VfioRelease(this).releaseAll(List.copyOf(groups.values()));
+        } finally {
+            closed = true;
+            host.removeWarnListener(hostWarnings);
+            closeSources();
+        }
+    }
+
+    private void closeSources() {
         for (BackendSource s : sources) {
             try {
                 s.close();
@@ -239,23 +300,62 @@ public final class Vfio implements AutoCloseable {
         }
     }
 
-    /** Configures and builds a {@link Vfio}. */
+    /**
+     * Configures and builds a {@link Vfio}. Without further calls the runtime reads nothing from
+     * its environment: backends come from the class path, settings are the defaults.
+     */
     public static final class Builder {
         private SimHost host;
         private VfioConfiguration configuration;
         private final List<BackendSource> sources = new ArrayList<>();
+        private final List<Module> modules = new ArrayList<>();
         private boolean classPath = true;
-        private boolean pluginDirectory = true;
+        private boolean standardSources;
+        private boolean pluginDirectoryOff;
+        private Path pluginDirectory;
 
         private Builder() {}
 
+        /** The host to model; a default {@link SimHost} otherwise. */
         public Builder host(SimHost host) {
-            this.host = host;
+            this.host = Objects.requireNonNull(host, "host");
             return this;
         }
 
+        /** The settings; {@link VfioConfiguration#defaults()} otherwise. */
         public Builder configuration(VfioConfiguration configuration) {
-            this.configuration = configuration;
+            this.configuration = Objects.requireNonNull(configuration, "configuration");
+            return this;
+        }
+
+        /**
+         * Opts in to the ambient sources a command-line program reads: the configuration, unless
+         * given with {@link #configuration}, is loaded from {@code ./vfio4j.properties} (or the
+         * file named by {@code -Dvfio4j.config}) overridden by {@code -Dvfio4j.*} system
+         * properties; and the plugin directory ({@code vfio4j.plugin.dir}, default {@code plugins}
+         * in the working directory) is scanned for backend jars.
+         */
+        public Builder withStandardSources() {
+            this.standardSources = true;
+            return this;
+        }
+
+        /** Scans this plugin directory for backend jars (whatever the configuration says). */
+        public Builder pluginDirectory(Path directory) {
+            this.pluginDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * Guice modules that override {@link VfioModule}'s bindings ({@code Modules.override}
+         * semantics: a binding of the same key replaces the runtime's) and add new ones, e.g. the
+         * application's own {@link VfioEventSink} or backends added to {@link
+         * VfioModule#providers}.
+         */
+        public Builder modules(Module... modules) {
+            for (Module m : modules) {
+                this.modules.add(Objects.requireNonNull(m, "module"));
+            }
             return this;
         }
 
@@ -264,7 +364,7 @@ public final class Vfio implements AutoCloseable {
          * own providers).
          */
         public Builder addSource(BackendSource source) {
-            sources.add(source);
+            sources.add(Objects.requireNonNull(source, "source"));
             return this;
         }
 
@@ -274,9 +374,12 @@ public final class Vfio implements AutoCloseable {
             return this;
         }
 
-        /** Leaves the plugin directory ({@code vfio4j.plugin.dir}) out of discovery. */
+        /**
+         * Leaves the plugin directory out of discovery, even when {@code vfio4j.plugin.dir} is set
+         * or the standard sources are on.
+         */
         public Builder withoutPluginDirectory() {
-            this.pluginDirectory = false;
+            this.pluginDirectoryOff = true;
             return this;
         }
 
@@ -286,27 +389,16 @@ public final class Vfio implements AutoCloseable {
          * @throws io.vfio4j.api.VfioConfigurationException on any invalid provider or setting
          */
         public Vfio build() {
-            SimHost h = host != null ? host : SimHost.builder().build();
-            VfioConfiguration cfg =
-                    configuration != null ? configuration : VfioConfiguration.load();
-            List<BackendSource> all = new ArrayList<>();
-            if (classPath) {
-                all.add(ClassPathBackendSource.ofContext());
-            }
-            if (pluginDirectory) {
-                all.add(new PluginDirectorySource(cfg.pluginDirectory()));
-            }
-            all.addAll(sources);
-            try {
-                List<DiscoveredBackend> discovered = new BackendDiscovery().discover(all, cfg);
-                Injector injector =
-                        Guice.createInjector(
-                                Stage.PRODUCTION, new BackendRegistryModule(discovered, cfg));
-                return new Vfio(h, cfg, injector.getInstance(BackendRegistry.class), all);
-            } catch (RuntimeException e) {
-                all.forEach(BackendSource::close);
-                throw e;
-            }
+            return VfioAssembly.build(
+                    new VfioAssembly.Request(
+                            host,
+                            configuration,
+                            List.copyOf(sources),
+                            List.copyOf(modules),
+                            classPath,
+                            standardSources,
+                            pluginDirectoryOff,
+                            pluginDirectory));
         }
     }
 }

@@ -19,10 +19,12 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * The runtime's configuration: built-in defaults, overridden by a {@code vfio4j.properties} file,
- * overridden by {@code -Dvfio4j.*} system properties, overridden by explicit values (CLI flags).
- * Only keys starting with {@code vfio4j.} are read. Unknown keys are refused at start-up (see
- * {@link #validate}), so a typo never silently falls back to a default.
+ * The runtime's configuration. {@link #load()} stacks built-in defaults, a {@code
+ * vfio4j.properties} file and {@code -Dvfio4j.*} system properties (the command line adds its own
+ * flags on top); a runtime reads those only when it asks for them ({@code
+ * Vfio.builder().withStandardSources()}), else it uses exactly the configuration it is given. Only
+ * keys starting with {@code vfio4j.} are read. Unknown keys are refused at start-up (see {@link
+ * #validate}), so a typo never silently falls back to a default.
  *
  * <p>Keys:
  *

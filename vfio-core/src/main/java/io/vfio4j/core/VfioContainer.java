@@ -12,6 +12,7 @@ import io.vfio4j.api.command.VfioCommand;
 import io.vfio4j.api.host.Task;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -70,6 +71,7 @@ public final class VfioContainer {
      * @throws VfioException as {@link #setIommu(long)}
      */
     public void setIommu() {
+        vfio.ensureOpen();
         DiscoveredBackend b =
                 vfio.backends()
                         .defaultBackend()
@@ -82,7 +84,7 @@ public final class VfioContainer {
 
     /** {@code VFIO_SET_IOMMU(type)}: offers the type to every backend in order. */
     public void setIommu(IommuType type) {
-        setIommu(type.id());
+        setIommu(Objects.requireNonNull(type, "type").id());
     }
 
     /**
@@ -104,6 +106,9 @@ public final class VfioContainer {
      * {@code VFIO_SET_IOMMU} restricted to the backend {@code name} (selection by configuration).
      */
     public void setIommu(String backendName, IommuType type) {
+        vfio.ensureOpen();
+        Objects.requireNonNull(backendName, "backendName");
+        Objects.requireNonNull(type, "type");
         DiscoveredBackend b = vfio.backends().require(backendName);
         vfio.operation(
                 () -> "SET_IOMMU(" + backendName + ", " + type + ") on container " + id,
@@ -210,8 +215,11 @@ public final class VfioContainer {
      * A container ioctl passed to the backend.
      *
      * @throws VfioException EINVAL before SET_IOMMU; otherwise the backend's errno
+     * @throws NullPointerException naming the parameter for a null caller or command
      */
     public <R> R ioctl(Task caller, VfioCommand<R> command) {
+        Objects.requireNonNull(caller, "caller");
+        Objects.requireNonNull(command, "command");
         return vfio.operation(
                 () -> command.ioctlName() + " on container " + id,
                 () -> {

@@ -133,6 +133,7 @@ public final class VfioDevice implements VfioDeviceHandle {
      * @throws IllegalStateException if the device is not open
      */
     public void close() {
+        vfio.ensureOpen();
         synchronized (lifecycle) {
             if (openCount == 0) {
                 throw new IllegalStateException("device " + name + " is not open");

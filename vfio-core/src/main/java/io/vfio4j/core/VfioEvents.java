@@ -5,42 +5,41 @@ import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.host.SimHost;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** Keeps what backends and the host report: vendor leaks, taints and kernel WARNs. Thread-safe. */
+/**
+ * What backends and the host report: keeps vendor leaks for {@link Vfio#vendorLeaks()} and kernel
+ * WARNs for {@link Vfio#warnings()}, taints the host, then hands each event to the application's
+ * sink (the {@link VfioEventSink} binding of {@link VfioModule}). Thread-safe.
+ */
 final class VfioEvents implements VfioEventSink {
-    private static final Logger LOG = LoggerFactory.getLogger(VfioEvents.class);
-
     private final SimHost host;
+    private final VfioEventSink sink;
     private final List<VendorLeak> leaks = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
-    VfioEvents(SimHost host) {
+    VfioEvents(SimHost host, VfioEventSink sink) {
         this.host = host;
+        this.sink = sink;
     }
 
     @Override
-    public synchronized void vendorLeak(VendorLeak leak) {
-        LOG.warn(
-                "vendor driver leak: device {} still held {} pinned pages ({} references) when its group left a {} container; unpinned them",
-                leak.device(),
-                leak.iovas().size(),
-                leak.references(),
-                leak.backend());
-        leaks.add(leak);
+    public void vendorLeak(VendorLeak leak) {
+        synchronized (this) {
+            leaks.add(leak);
+        }
+        sink.vendorLeak(leak);
     }
 
     @Override
     public void taint(String reason) {
-        LOG.warn("host tainted: {}", reason);
         host.taint(reason);
+        sink.taint(reason);
     }
 
     @Override
     public synchronized void kernelWarn(String message) {
-        LOG.warn("kernel WARN: {}", message);
         warnings.add(message);
+        sink.kernelWarn(message);
     }
 
     synchronized List<String> warnings() {

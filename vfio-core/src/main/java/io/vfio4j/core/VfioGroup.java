@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -35,6 +36,7 @@ public final class VfioGroup implements VfioGroupHandle {
     private final Map<String, VfioDevice> devices = new LinkedHashMap<>();
     private final Map<String, String> hostDrivers = new TreeMap<>();
     private VfioContainer container;
+    private boolean removed;
 
     VfioGroup(Vfio vfio, int id, GroupKind kind, IommuGroup iommuGroup) {
         this.vfio = vfio;
@@ -65,12 +67,20 @@ public final class VfioGroup implements VfioGroupHandle {
         devices.put(name, new VfioDevice(vfio, this, name, driver));
     }
 
-    synchronized void removeDevice(String name) {
-        VfioDevice d = devices.get(name);
-        if (d != null && d.isOpen()) {
-            throw VfioException.of(Errno.EBUSY, "device %s is open", name);
+    /** Whether {@link Vfio#removeVirtualGroup} removed the group. */
+    public synchronized boolean isRemoved() {
+        return removed;
+    }
+
+    /** Drops the devices (EBUSY if one is open) and refuses any later attach. */
+    synchronized void markRemoved() {
+        for (VfioDevice d : devices.values()) {
+            if (d.isOpen()) {
+                throw VfioException.of(Errno.EBUSY, "device %s is open", d.name());
+            }
         }
-        devices.remove(name);
+        devices.clear();
+        removed = true;
     }
 
     /** The devices of the group, in the order they were added. */
@@ -105,13 +115,21 @@ public final class VfioGroup implements VfioGroupHandle {
     /**
      * {@code VFIO_GROUP_SET_CONTAINER}.
      *
-     * @throws VfioException EINVAL, EPERM or the backend's error (see the class comment)
+     * @throws VfioException ENODEV if the group was removed (as the kernel's {@code
+     *     vfio_group_fops_open} once the group has no driver left); EINVAL, EPERM or the backend's
+     *     error (see the class comment)
+     * @throws NullPointerException naming the parameter for a null caller or container
      */
     public void setContainer(Task caller, VfioContainer target) {
+        Objects.requireNonNull(caller, "caller");
+        Objects.requireNonNull(target, "container");
         vfio.operation(
                 () -> describe() + " SET_CONTAINER " + target,
                 () -> {
                     synchronized (this) {
+                        if (removed) {
+                            throw VfioException.of(Errno.ENODEV, "%s was removed", describe());
+                        }
                         if (container != null) {
                             throw VfioException.of(
                                     Errno.EINVAL, "%s is already in %s", describe(), container);
@@ -174,6 +192,8 @@ public final class VfioGroup implements VfioGroupHandle {
      *     device; the driver's error if its open fails
      */
     public VfioDevice openDevice(String name) {
+        vfio.ensureOpen();
+        Objects.requireNonNull(name, "name");
         VfioDevice d;
         synchronized (this) {
             if (container == null || container.backendName().isEmpty()) {

@@ -49,8 +49,15 @@ class ContainerRulesTest {
                 .host(host)
                 .withoutClassPath()
                 .addSource(new FixedSource("test", alpha, beta))
-                .configuration(VfioConfiguration.of(config))
+                .configuration(VfioConfiguration.of(withChecks(config)))
                 .build();
+    }
+
+    /** The configuration with the invariant checker on, as every test runs it. */
+    static Map<String, String> withChecks(Map<String, String> config) {
+        Map<String, String> all = new java.util.HashMap<>(config);
+        all.put(VfioConfiguration.CHECK_INVARIANTS, "true");
+        return all;
     }
 
     private static void assertErrno(ThrowingCallable call, Errno errno) {
@@ -209,7 +216,7 @@ class ContainerRulesTest {
                         .host(host)
                         .withoutClassPath()
                         .addSource(new FixedSource("test", alpha, noiommu))
-                        .configuration(VfioConfiguration.of(Map.of()))
+                        .configuration(VfioConfiguration.of(withChecks(Map.of())))
                         .build();
         VfioGroup g =
                 v.createVirtualGroup(

@@ -59,7 +59,9 @@ class DevicePinRulesTest {
                         .host(host)
                         .withoutClassPath()
                         .addSource(new FixedSource("test", backend))
-                        .configuration(VfioConfiguration.of(Map.of()))
+                        .configuration(
+                                VfioConfiguration.of(
+                                        Map.of(VfioConfiguration.CHECK_INVARIANTS, "true")))
                         .build();
         qemu = host.spawnProcess(ProcessSpec.builder().build());
         container = vfio.openContainer();

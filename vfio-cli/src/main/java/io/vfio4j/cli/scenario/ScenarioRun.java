@@ -44,7 +44,12 @@ public final class ScenarioRun implements AutoCloseable {
     ScenarioRun(Scenario scenario, VfioConfiguration configuration) {
         this.scenario = scenario;
         this.host = buildHost(scenario.host());
-        this.vfio = Vfio.builder().host(host).configuration(configuration).build();
+        this.vfio =
+                Vfio.builder()
+                        .host(host)
+                        .configuration(configuration)
+                        .withStandardSources()
+                        .build();
         this.mdevs = new MdevRegistry(this, scenario.host().mdevParents());
         for (Model.ProcessDef p : scenario.processes()) {
             SimProcess proc =
