@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *       on the host gives EEXIST; a type with {@code available_instances} 0 gives <b>EUSERS</b>
  *       (what {@code mdev_device_create} returns since 6.1); then the vendor's {@link
  *       MdevVendorDriver#create}, whose error is returned as is. A malformed UUID string gives
- *       EINVAL ({@code guid_parse}).
+ *       EINVAL ({@code guid_parse} in {@code create_store}, mdev_sysfs.c). UUIDs are compared as
+ *       parsed values, as {@code mdev_device_create} compares {@code guid_t}s: the same UUID in
+ *       another letter case is the same device (EEXIST on a second create).
  *   <li>{@link #remove}: an unknown UUID gives ENODEV; a device that is open, or whose group is
  *       still in a container, gives EBUSY (the kernel would block until userspace lets go; vfio4j
  *       refuses instead). {@link #surpriseRemove} closes the device and detaches its group first.

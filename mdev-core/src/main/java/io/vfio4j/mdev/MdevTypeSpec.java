@@ -13,8 +13,11 @@ import java.util.Objects;
  *     available_instances}
  */
 public record MdevTypeSpec(String sysfsName, String description, int maxInstances) {
-    /** What a type's short name may contain (a sysfs directory name, kept simple). */
-    public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]*";
+    /**
+     * What a type's short name may contain: a sysfs directory name, kept simple (letters, digits,
+     * '_', '.', '-' and ':').
+     */
+    public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.:-]*";
 
     public MdevTypeSpec {
         Objects.requireNonNull(sysfsName, "sysfsName");

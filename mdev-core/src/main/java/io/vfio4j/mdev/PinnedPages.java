@@ -15,7 +15,8 @@ import java.util.Objects;
  *       forward an unpin of a page it does not hold;
  *   <li>{@link #releaseRange} is the body of a {@link MdevDeviceOps#dmaUnmap} callback: drop every
  *       reference in the range;
- *   <li>{@link #releaseAll} is the body of {@link MdevDeviceOps#close}.
+ *   <li>{@link #releaseAll} is the body of {@link MdevDeviceOps#close};
+ *   <li>{@link #forget} updates the record after an unpin the vendor made itself.
  * </ul>
  *
  * Memory is one hash entry per distinct page, without boxing. Thread-safe: DMA-unmap callbacks may
@@ -104,6 +105,27 @@ public final class PinnedPages {
         }
         long first = iova >>> pageShift;
         return dropOneRound(pages.keysIn(first, first + npages - 1));
+    }
+
+    /**
+     * Drops one recorded reference of each page in {@code [iova, iova + npages pages)} that this
+     * device holds, <b>without</b> unpinning: for a vendor that called {@link
+     * VfioDevice#unpinPages} itself (a scripted or deliberately buggy one), so that the record
+     * matches what the backend holds. Pages it does not hold are skipped.
+     *
+     * @return the pages whose reference was dropped from the record
+     */
+    public synchronized long forget(long iova, long npages) {
+        requireAligned(iova);
+        if (npages <= 0) {
+            return 0;
+        }
+        long first = iova >>> pageShift;
+        long[] held = pages.keysIn(first, first + npages - 1);
+        for (long page : held) {
+            pages.release(page);
+        }
+        return held.length;
     }
 
     /**

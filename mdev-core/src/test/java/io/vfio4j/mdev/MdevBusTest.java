@@ -122,6 +122,47 @@ class MdevBusTest {
     }
 
     @Test
+    void aUuidIsTheSameUuidInAnyLetterCase() {
+        // mdev_device_create compares the guid_t that create_store parsed, not the text.
+        MdevDevice d = bed.bus.create(bed.small, "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001");
+        int groups = bed.vfio.groups().size();
+        assertErrno(
+                () -> bed.bus.create(bed.small, "83B8F4F2-509F-382F-3C1E-E6BFE0FA1001"),
+                Errno.EEXIST);
+        assertErrno(
+                () -> bed.bus.create(bed.big, "83b8F4f2-509F-382f-3C1e-E6bfE0fA1001\n"),
+                Errno.EEXIST);
+        assertThat(bed.small.availableInstances()).isEqualTo(3);
+        assertThat(bed.big.availableInstances()).isEqualTo(1);
+        assertThat(bed.vfio.groups()).hasSize(groups);
+        assertThat(bed.bus.device(UUID.fromString("83B8F4F2-509F-382F-3C1E-E6BFE0FA1001")))
+                .containsSame(d);
+        bed.bus.remove(UUID.fromString("83B8F4F2-509F-382F-3C1E-E6BFE0FA1001"));
+        assertThat(d.isRemoved()).isTrue();
+        assertThat(bed.small.availableInstances()).isEqualTo(4);
+    }
+
+    @Test
+    void malformedUuidTextIsEinvalAndLeavesNoTrace() {
+        int groups = bed.vfio.groups().size();
+        for (String bad :
+                List.of(
+                        "",
+                        "83b8f4f2-509f-382f-3c1e-e6bfe0fa100",
+                        "83b8f4f2-509f-382f-3c1e-e6bfe0fa10011",
+                        "83b8f4f2509f-382f-3c1e-e6bfe0fa1001-",
+                        "83b8f4f2-509f-382f-3c1e-e6bfe0fa100g",
+                        "{83b8f4f2-509f-382f-3c1e-e6bfe0fa1001}",
+                        " 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001",
+                        "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001\n\n")) {
+            assertErrno(() -> bed.bus.create(bed.small, bad), Errno.EINVAL);
+        }
+        assertThat(bed.small.availableInstances()).isEqualTo(4);
+        assertThat(bed.vfio.groups()).hasSize(groups);
+        assertThat(bed.bus.devices()).isEmpty();
+    }
+
+    @Test
     void aVendorThatRefusesTheCreateLeavesNoTrace() {
         bed.vendor.refuseCreate = true;
         int groups = bed.vfio.groups().size();

@@ -67,6 +67,24 @@ class PinnedPagesTest {
     }
 
     @Test
+    void forgetUpdatesTheRecordWithoutCallingTheCore() {
+        pins.pin(0, 3, DmaProt.RW);
+        pins.pin(P, 1, DmaProt.RW);
+        device.unpinPages(0, 2);
+        bed.backend.calls.clear();
+        assertThat(pins.forget(0, 4)).isEqualTo(3);
+        assertThat(bed.backend.calls).isEmpty();
+        assertThat(pins.iovas()).containsExactly(P);
+        assertThat(pins.references(P)).isEqualTo(1);
+        assertThat(pins.forget(8 * P, 4)).isZero();
+        assertThat(pins.forget(0, 0)).isZero();
+        // Page 2 was forgotten but never unpinned: the record lets go of it, the backend does not.
+        assertThat(pins.releaseAll()).isEqualTo(1);
+        assertThat(bed.ops().pinnedPages()).isEqualTo(1);
+        assertThat(bed.ops().references(device.name(), 2 * P)).isEqualTo(1);
+    }
+
+    @Test
     void aRangeIsPinnedInCallsOfAtMost512() {
         bed.backend.calls.clear();
         assertThat(pins.pinRange(0, 1300, DmaProt.RW)).isEqualTo(1300);

@@ -1267,6 +1267,16 @@ final class BadInputCatalogue {
                 t,
                 f -> f.bus.unregisterParent(f.refusing),
                 f -> f.bus.unregisterParent(f.refusing));
+        add(
+                "MDEV-16",
+                a,
+                "create with a UUID in use, written in upper case",
+                Errno.EEXIST,
+                t,
+                f ->
+                        f.bus.create(
+                                f.parent.requireType("sweepgpu-big"),
+                                Fx.SMALL_UUID.toString().toUpperCase(java.util.Locale.ROOT)));
     }
 
     // ------------------------------------------------------------------ SPAPR TCE

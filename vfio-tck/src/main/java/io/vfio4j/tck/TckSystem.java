@@ -15,18 +15,29 @@ import io.vfio4j.host.ProcessSpec;
 import io.vfio4j.host.RegionSpec;
 import io.vfio4j.host.SimHost;
 import io.vfio4j.host.SimProcess;
+import io.vfio4j.mdev.MdevBus;
+import io.vfio4j.mdev.MdevDevice;
+import io.vfio4j.mdev.MdevType;
+import io.vfio4j.mdev.MdevTypeSpec;
+import io.vfio4j.mdev.ScriptedDevice;
+import io.vfio4j.mdev.ScriptedVendor;
+import io.vfio4j.mdev.VendorBehaviour;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * A complete test system around the backend under test: a simulated host with two hardware IOMMU
  * groups (1 and 2), a VMM process with guest RAM and a 1 GiB locked-memory limit (no CAP_IPC_LOCK,
  * but CAP_SYS_RAWIO so no-IOMMU groups are allowed), and a {@link Vfio} that knows only the
  * provider under test and checks the accounting invariants after every operation. Emulated and
- * no-IOMMU groups are created on demand, each with one {@link TckVendorDriver}.
+ * no-IOMMU groups are created on demand, each with one {@link TckVendorDriver}: an emulated group
+ * is the group of an mdev created on mdev-core's {@link MdevBus} (parent {@value #MDEV_PARENT},
+ * type {@code tck-vgpu}, a well-behaved {@link ScriptedVendor}); a no-IOMMU group's device is a
+ * scripted device too, without a bus.
  */
 public final class TckSystem implements AutoCloseable {
     /** Where the guest RAM starts in the VMM's address space. */
@@ -34,6 +45,12 @@ public final class TckSystem implements AutoCloseable {
 
     /** Guest RAM size: 64 MiB of anonymous memory (simulated, not materialized). */
     public static final long RAM_SIZE = 64L << 20;
+
+    /** The parent device of the kit's mdevs. */
+    public static final String MDEV_PARENT = "0000:7f:00.0";
+
+    /** How many mdevs the kit's type can host at once. */
+    public static final int MDEV_INSTANCES = 16;
 
     /** The VMM's RLIMIT_MEMLOCK. */
     public static final long MEMLOCK_LIMIT = 1L << 30;
@@ -44,6 +61,8 @@ public final class TckSystem implements AutoCloseable {
     private final Vfio vfio;
     private final Map<String, VfioGroup> virtualGroups = new HashMap<>();
     private final Map<Integer, TckVendorDriver> vendors = new HashMap<>();
+    private final MdevBus mdevBus;
+    private final MdevType mdevType;
 
     private TckSystem(TckBackend backend) {
         this.backend = backend;
@@ -66,6 +85,17 @@ public final class TckSystem implements AutoCloseable {
                         .withoutPluginDirectory()
                         .addSource(source(backend))
                         .build();
+        this.mdevBus = new MdevBus(vfio);
+        this.mdevType =
+                mdevBus.registerParent(
+                                MDEV_PARENT,
+                                new ScriptedVendor("tck", host.pageSize()),
+                                List.of(
+                                        new MdevTypeSpec(
+                                                "vgpu",
+                                                "a scripted vendor device",
+                                                MDEV_INSTANCES)))
+                        .requireType("tck-vgpu");
     }
 
     /** Starts a system with only {@code backend.provider()} as backend. */
@@ -132,7 +162,7 @@ public final class TckSystem implements AutoCloseable {
             case IOMMU:
                 return vfio.group(n);
             case EMULATED:
-                return virtualGroup(kind, "tck-mdev-" + n);
+                return mdev(n).group();
             case NO_IOMMU:
                 return virtualGroup(kind, "tck-noiommu-" + n);
             default:
@@ -140,13 +170,46 @@ public final class TckSystem implements AutoCloseable {
         }
     }
 
+    /**
+     * The kit's mdev {@code n} (from 1), created on first use with UUID {@link #mdevUuid(int)}.
+     *
+     * @throws io.vfio4j.api.VfioException EUSERS beyond {@link #MDEV_INSTANCES} live mdevs
+     */
+    public MdevDevice mdev(int n) {
+        UUID uuid = mdevUuid(n);
+        Optional<MdevDevice> live = mdevBus.device(uuid);
+        if (live.isPresent()) {
+            return live.get();
+        }
+        MdevDevice d = mdevBus.create(mdevType, uuid);
+        vendors.put(d.group().id(), new TckVendorDriver(ScriptedVendor.of(d)));
+        return d;
+    }
+
+    /** The UUID of the kit's mdev {@code n}. */
+    public static UUID mdevUuid(int n) {
+        return new UUID(0x7c4b_0000_0000_4000L, 0x8000_0000_0000_0000L | n);
+    }
+
+    /** The mdev bus of this system, with the kit's parent registered. */
+    public MdevBus mdevBus() {
+        return mdevBus;
+    }
+
+    /** The type of the kit's mdevs. */
+    public MdevType mdevType() {
+        return mdevType;
+    }
+
     private VfioGroup virtualGroup(GroupKind kind, String device) {
         return virtualGroups.computeIfAbsent(
                 device,
                 d -> {
-                    TckVendorDriver driver = new TckVendorDriver(host.pageSize());
-                    VfioGroup g = vfio.createVirtualGroup(kind, d, driver);
-                    vendors.put(g.id(), driver);
+                    ScriptedDevice scripted =
+                            new ScriptedDevice(VendorBehaviour.WELL_BEHAVED, host.pageSize());
+                    VfioGroup g =
+                            vfio.createVirtualGroup(kind, d, TckVendorDriver.driverFor(scripted));
+                    vendors.put(g.id(), new TckVendorDriver(scripted));
                     return g;
                 });
     }

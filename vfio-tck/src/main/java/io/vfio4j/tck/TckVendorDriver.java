@@ -4,7 +4,7 @@ import io.vfio4j.api.DmaProt;
 import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.core.VfioDevice;
 import io.vfio4j.core.VfioDeviceDriver;
-import java.util.ArrayList;
+import io.vfio4j.mdev.ScriptedDevice;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -12,76 +12,45 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * A cooperative vendor driver (a well-behaved mdev): it remembers every page it pinned, and when
- * the backend tells it of a DMA unmap it unpins every page it holds in that range before it
- * returns, as the contract requires. Its last close unpins whatever is left.
+ * The kit's handle on a cooperative vendor device: mdev-core's well-behaved {@link ScriptedDevice},
+ * which remembers every page it pinned, unpins every page it holds in a range when the backend
+ * tells it of a DMA unmap (before it returns, as the contract requires), and unpins whatever is
+ * left at its last close. The kit pins and unpins through it.
  */
-public final class TckVendorDriver implements VfioDeviceDriver {
+public final class TckVendorDriver {
     /** A DMA-unmap notification: the whole mapping's range. */
     public record Notification(long iova, long length) {}
 
-    private final long pageSize;
-    private final TreeMap<Long, Integer> held = new TreeMap<>(Long::compareUnsigned);
-    private final List<Notification> notifications = new ArrayList<>();
-    private VfioDevice device;
+    private final ScriptedDevice scripted;
 
-    TckVendorDriver(long pageSize) {
-        this.pageSize = pageSize;
+    TckVendorDriver(ScriptedDevice scripted) {
+        this.scripted = scripted;
     }
 
-    @Override
-    public synchronized void open(VfioDevice device) {
-        this.device = device;
-    }
+    /** The core's driver for a device that is not an mdev (a no-IOMMU group's). */
+    static VfioDeviceDriver driverFor(ScriptedDevice scripted) {
+        Optional<DmaUnmapListener> listener = Optional.of(scripted::dmaUnmap);
+        return new VfioDeviceDriver() {
+            @Override
+            public void open(VfioDevice device) {
+                scripted.open(device);
+            }
 
-    @Override
-    public void close(VfioDevice closing) {
-        for (Map.Entry<Long, Integer> e : snapshot(0, -1).entrySet()) {
-            unpinHeld(closing, e.getKey(), e.getValue());
-        }
-        synchronized (this) {
-            device = null;
-        }
-    }
+            @Override
+            public void close(VfioDevice device) {
+                scripted.close(device);
+            }
 
-    @Override
-    public Optional<DmaUnmapListener> dmaUnmapListener() {
-        return Optional.of(this::dmaUnmap);
-    }
-
-    private void dmaUnmap(long iova, long length) {
-        VfioDevice d;
-        synchronized (this) {
-            notifications.add(new Notification(iova, length));
-            d = device;
-        }
-        for (Map.Entry<Long, Integer> e : snapshot(iova, length).entrySet()) {
-            unpinHeld(d, e.getKey(), e.getValue());
-        }
-    }
-
-    private void unpinHeld(VfioDevice d, long iova, int references) {
-        for (int i = 0; i < references; i++) {
-            d.unpinPages(iova, 1);
-        }
-        synchronized (this) {
-            held.remove(iova);
-        }
-    }
-
-    private synchronized Map<Long, Integer> snapshot(long iova, long length) {
-        if (length < 0) {
-            return new TreeMap<>(held);
-        }
-        return new TreeMap<>(held.subMap(iova, true, iova + length - 1, true));
+            @Override
+            public Optional<DmaUnmapListener> dmaUnmapListener() {
+                return listener;
+            }
+        };
     }
 
     /** The open device; pins go through it. */
-    public synchronized VfioDevice device() {
-        if (device == null) {
-            throw new IllegalStateException("the vendor device is not open");
-        }
-        return device;
+    public VfioDevice device() {
+        return scripted.device();
     }
 
     /**
@@ -90,13 +59,7 @@ public final class TckVendorDriver implements VfioDeviceDriver {
      * @return the backend's answer, {@code npage}
      */
     public int pin(long iova, int npage) {
-        int n = device().pinPages(iova, npage, DmaProt.RW, new long[npage]);
-        synchronized (this) {
-            for (int i = 0; i < npage; i++) {
-                held.merge(iova + i * pageSize, 1, Integer::sum);
-            }
-        }
-        return n;
+        return scripted.pin(iova, npage, DmaProt.RW);
     }
 
     /**
@@ -104,28 +67,27 @@ public final class TckVendorDriver implements VfioDeviceDriver {
      * there. Use {@link #forget} instead when the backend may stop early (a hole in the range).
      */
     public void unpin(long iova, int npage) {
-        device().unpinPages(iova, npage);
-        List<Long> pages = new ArrayList<>();
-        for (int i = 0; i < npage; i++) {
-            pages.add(iova + i * pageSize);
-        }
-        forget(pages);
+        scripted.unpin(iova, npage);
     }
 
     /** Drops one remembered reference of each of these pages, where held. */
-    public synchronized void forget(Collection<Long> pages) {
+    public void forget(Collection<Long> pages) {
         for (long p : pages) {
-            held.computeIfPresent(p, (k, v) -> v == 1 ? null : v - 1);
+            scripted.forget(p, 1);
         }
     }
 
     /** Pages held now, with their references. */
-    public synchronized Map<Long, Integer> held() {
-        return new TreeMap<>(held);
+    public Map<Long, Integer> held() {
+        TreeMap<Long, Integer> out = new TreeMap<>(Long::compareUnsigned);
+        out.putAll(scripted.held());
+        return out;
     }
 
     /** Every DMA-unmap notification received, in order. */
-    public synchronized List<Notification> notifications() {
-        return List.copyOf(notifications);
+    public List<Notification> notifications() {
+        return scripted.notifications().stream()
+                .map(n -> new Notification(n.iova(), n.length()))
+                .toList();
     }
 }

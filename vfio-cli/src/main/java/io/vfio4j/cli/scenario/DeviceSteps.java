@@ -2,6 +2,7 @@ package io.vfio4j.cli.scenario;
 
 import io.vfio4j.api.DmaProt;
 import io.vfio4j.core.VfioDevice;
+import io.vfio4j.mdev.ScriptedDevice;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -214,19 +215,23 @@ final class DeviceSteps {
         @Override
         public Map<String, Object> run(ScenarioRun run) {
             VfioDevice d = run.device(device);
-            Optional<ScenarioVendor> vendor = run.vendor(device);
+            // An open mdev pins through its scripted vendor, which then holds the pages; anything
+            // else (a closed mdev, a PCI device) calls the core directly, which judges the call.
+            Optional<ScriptedDevice> vendor = run.vendor(device).filter(ScriptedDevice::isOpen);
             long base = run.resolve(iova);
             long calls = 0;
             for (long done = 0; done < pages; done += chunk) {
                 int n = (int) Math.min(chunk, pages - done);
                 long at = base + done * run.pageSize();
                 calls++;
-                if (pin) {
+                if (pin && vendor.isPresent()) {
+                    vendor.get().pin(at, n, prot);
+                } else if (pin) {
                     d.pinPages(at, n, prot, new long[n]);
-                    vendor.ifPresent(v -> v.pinned(at, n));
+                } else if (vendor.isPresent()) {
+                    vendor.get().unpin(at, n);
                 } else {
                     d.unpinPages(at, n);
-                    vendor.ifPresent(v -> v.unpinned(at, n));
                 }
             }
             return pin ? Map.of("calls", calls) : Map.of();

@@ -3,16 +3,17 @@ package io.vfio4j.cli.scenario;
 import io.vfio4j.core.VfioContainer;
 import io.vfio4j.core.VfioDevice;
 import io.vfio4j.core.VfioGroup;
+import io.vfio4j.mdev.MdevDevice;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Mediated devices and hot plug: create and remove by UUID, plug and unplug any device. */
+/**
+ * Mediated devices and hot plug: create and remove by UUID on mdev-core's bus ({@link
+ * ScenarioMdevs}), plug and unplug any device.
+ */
 final class MdevSteps {
     private MdevSteps() {}
-
-    private static final String UUID =
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 
     static void register(Map<String, StepKind> kinds) {
         ContainerSteps.add(
@@ -75,12 +76,12 @@ final class MdevSteps {
                 typeNode.choice(p.get().types().stream().map(Model.MdevTypeDef::name).toList());
         YNode uuidNode = f.req("uuid");
         String uuid = uuidNode.text();
-        if (!uuid.matches(UUID)) {
+        if (!uuid.matches(ScenarioMdevs.UUID_TEXT)) {
             throw uuidNode.error(
                     "%s: '%s' is not a UUID (8-4-4-4-12 hex digits)", uuidNode.what(), uuid);
         }
         String alias = f.opt("as").map(YNode::name).orElse(null);
-        ctx.mdevs.add(uuid);
+        ctx.mdevs.add(ScenarioMdevs.canonicalName(uuid));
         if (alias != null) {
             ctx.mdevs.add(alias);
         }
@@ -95,8 +96,8 @@ final class MdevSteps {
 
         @Override
         public Map<String, Object> run(ScenarioRun run) {
-            run.mdevs().create(parent, type, uuid, alias);
-            return Map.of("available", (long) run.mdevs().available(parent, type));
+            MdevDevice d = run.mdevs().create(parent, type, uuid, alias);
+            return Map.of("available", (long) d.type().availableInstances());
         }
     }
 
@@ -108,9 +109,8 @@ final class MdevSteps {
 
         @Override
         public Map<String, Object> run(ScenarioRun run) {
-            MdevRegistry.Instance i = run.mdevs().require(mdev);
-            run.mdevs().remove(mdev);
-            return Map.of("available", (long) run.mdevs().available(i.parent(), i.type()));
+            MdevDevice d = run.mdevs().remove(mdev);
+            return Map.of("available", (long) d.type().availableInstances());
         }
     }
 

@@ -3,6 +3,7 @@ package io.vfio4j.cli.scenario;
 import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.api.host.ReservedRegion;
 import io.vfio4j.host.Platform;
+import io.vfio4j.mdev.VendorBehaviour;
 import java.util.List;
 import java.util.Optional;
 
@@ -57,41 +58,11 @@ public final class Model {
         }
     }
 
-    /** An mdev type with its available instances and how its vendor driver behaves. */
-    public record MdevTypeDef(String name, int instances, Vendor vendor) {}
-
-    /** How the vendor driver of an mdev type behaves (see docs/scenarios.md). */
-    public enum Vendor {
-        /** Unpins what it pinned when told of a DMA unmap and when its device closes. */
-        WELL_BEHAVED("well-behaved"),
-        /** Unpins on DMA unmap, but keeps its pins when its device closes (a leak). */
-        LEAKS_ON_CLOSE("leaks-on-close"),
-        /** Never unpins on DMA unmap: the unmap retries and ends in a kernel BUG. */
-        IGNORES_UNMAP("ignores-unmap");
-
-        private final String yaml;
-
-        Vendor(String yaml) {
-            this.yaml = yaml;
-        }
-
-        public String yaml() {
-            return yaml;
-        }
-
-        static List<String> names() {
-            return List.of(WELL_BEHAVED.yaml, LEAKS_ON_CLOSE.yaml, IGNORES_UNMAP.yaml);
-        }
-
-        static Vendor of(String yaml) {
-            for (Vendor v : values()) {
-                if (v.yaml.equals(yaml)) {
-                    return v;
-                }
-            }
-            throw new IllegalArgumentException(yaml);
-        }
-    }
+    /**
+     * An mdev type with its available instances and how its (scripted) vendor driver behaves (see
+     * docs/scenarios.md).
+     */
+    public record MdevTypeDef(String name, int instances, VendorBehaviour vendor) {}
 
     /** A process: a VMM such as QEMU. */
     public record ProcessDef(

@@ -139,7 +139,7 @@ final class ParseContext {
     /** A device: a PCI device of an IOMMU group, or an mdev created by an earlier step. */
     String device(YNode n) {
         String name = n.text();
-        if (groupOfDevice(name).isPresent() || mdevs.contains(name)) {
+        if (groupOfDevice(name).isPresent() || mdevs.contains(ScenarioMdevs.canonicalName(name))) {
             return name;
         }
         List<String> known = new ArrayList<>();

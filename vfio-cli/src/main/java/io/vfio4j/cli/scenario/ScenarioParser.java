@@ -6,6 +6,7 @@ import io.vfio4j.host.IommuGroupSpec;
 import io.vfio4j.host.Platform;
 import io.vfio4j.host.ProcessSpec;
 import io.vfio4j.host.power.PowerNvTableGroup;
+import io.vfio4j.mdev.VendorBehaviour;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -215,7 +216,7 @@ public final class ScenarioParser {
         }
         List<Model.MdevParentDef> parents = new ArrayList<>();
         for (YNode p : f.opt("mdev_parents").map(YNode::strictList).orElse(List.of())) {
-            parents.add(parent(p));
+            parents.add(parent(p, parents));
         }
         return new Model.HostDef(platform, pageSize, eeh, groups, parents);
     }
@@ -320,20 +321,31 @@ public final class ScenarioParser {
                 f.bool("eeh", true));
     }
 
-    private static Model.MdevParentDef parent(YNode n) {
+    private static Model.MdevParentDef parent(YNode n, List<Model.MdevParentDef> earlier) {
         Fields f = n.fields(PARENT);
         String device = f.req("device").text();
+        if (earlier.stream().anyMatch(p -> p.device().equals(device))) {
+            throw f.req("device").error("a second mdev parent '%s'", device);
+        }
         List<Model.MdevTypeDef> types = new ArrayList<>();
         for (YNode t : f.req("types").strictList()) {
             Fields tf = t.fields(MDEV_TYPE);
+            String name = tf.req("name").name();
+            if (types.stream().anyMatch(x -> x.name().equals(name))) {
+                throw tf.req("name").error("mdev parent %s declares type '%s' twice", device, name);
+            }
             types.add(
                     new Model.MdevTypeDef(
-                            tf.req("name").name(),
+                            name,
                             tf.opt("instances").map(i -> i.intValue(0, 1 << 16)).orElse(1),
-                            Model.Vendor.of(
-                                    tf.opt("vendor")
-                                            .map(v -> v.choice(Model.Vendor.names()))
-                                            .orElse("well-behaved"))));
+                            VendorBehaviour.ofLabel(
+                                            tf.opt("vendor")
+                                                    .map(v -> v.choice(VendorBehaviour.labels()))
+                                                    .orElse("well-behaved"))
+                                    .orElseThrow()));
+        }
+        if (types.isEmpty()) {
+            throw f.req("types").error("mdev parent %s declares no type", device);
         }
         return new Model.MdevParentDef(device, types);
     }

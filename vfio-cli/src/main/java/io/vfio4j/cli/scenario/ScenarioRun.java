@@ -2,7 +2,6 @@ package io.vfio4j.cli.scenario;
 
 import io.vfio4j.api.BackendState;
 import io.vfio4j.api.Errno;
-import io.vfio4j.api.GroupKind;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.core.Vfio;
@@ -19,6 +18,8 @@ import io.vfio4j.host.SimAddressSpace;
 import io.vfio4j.host.SimHost;
 import io.vfio4j.host.SimProcess;
 import io.vfio4j.host.power.PowerNvTableGroup;
+import io.vfio4j.mdev.MdevDevice;
+import io.vfio4j.mdev.ScriptedDevice;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ public final class ScenarioRun implements AutoCloseable {
     private final Map<String, Long> windows = new LinkedHashMap<>();
     private final Map<String, Long> peakLocked = new LinkedHashMap<>();
     private final Map<String, Long> peakPins = new LinkedHashMap<>();
-    private final MdevRegistry mdevs;
+    private final ScenarioMdevs mdevs;
 
     ScenarioRun(Scenario scenario, VfioConfiguration configuration) {
         this.scenario = scenario;
@@ -50,7 +51,7 @@ public final class ScenarioRun implements AutoCloseable {
                         .configuration(configuration)
                         .withStandardSources()
                         .build();
-        this.mdevs = new MdevRegistry(this, scenario.host().mdevParents());
+        this.mdevs = new ScenarioMdevs(vfio, host.pageSize(), scenario.host().mdevParents());
         for (Model.ProcessDef p : scenario.processes()) {
             SimProcess proc =
                     host.spawnProcess(
@@ -159,7 +160,7 @@ public final class ScenarioRun implements AutoCloseable {
         return host.pageSize();
     }
 
-    MdevRegistry mdevs() {
+    ScenarioMdevs mdevs() {
         return mdevs;
     }
 
@@ -243,9 +244,9 @@ public final class ScenarioRun implements AutoCloseable {
 
     /** A device by PCI address or mdev name. */
     VfioDevice device(String name) {
-        Optional<MdevRegistry.Instance> m = mdevs.find(name);
+        Optional<MdevDevice> m = mdevs.find(name);
         if (m.isPresent()) {
-            return m.get().group().device(m.get().uuid());
+            return m.get().vfioDevice();
         }
         for (var g : host.iommuGroups()) {
             if (g.devices().contains(name)) {
@@ -256,8 +257,8 @@ public final class ScenarioRun implements AutoCloseable {
     }
 
     /** The vendor driver behind an mdev, if {@code device} is one. */
-    Optional<ScenarioVendor> vendor(String device) {
-        return mdevs.find(device).map(MdevRegistry.Instance::vendor);
+    Optional<ScriptedDevice> vendor(String device) {
+        return mdevs.vendor(device);
     }
 
     /** The hardware group a PCI device belongs to, if it is one. */
@@ -266,11 +267,6 @@ public final class ScenarioRun implements AutoCloseable {
                 .filter(g -> g.devices().contains(device))
                 .map(g -> g.id())
                 .findFirst();
-    }
-
-    /** A kernel-style emulated group for an mdev. */
-    VfioGroup createEmulatedGroup(String uuid, ScenarioVendor vendor) {
-        return vfio.createVirtualGroup(GroupKind.EMULATED, uuid, vendor);
     }
 
     /** Records peaks after a step. */
