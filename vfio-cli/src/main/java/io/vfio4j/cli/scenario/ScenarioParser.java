@@ -9,8 +9,6 @@ import io.vfio4j.host.power.PowerNvTableGroup;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -95,12 +93,15 @@ public final class ScenarioParser {
 
     /** Parses a file. */
     public Scenario parse(Path file) throws IOException {
-        String text = Files.readString(file, StandardCharsets.UTF_8);
-        return parse(file.toString(), text);
+        return parse(file.toString(), ScenarioFiles.read(file));
     }
 
     /** Parses text read from {@code source} (a file or resource name used in messages). */
     public Scenario parse(String source, String text) {
+        if (text.length() > ScenarioFiles.MAX_BYTES) {
+            throw new ScenarioSyntaxException(
+                    source, 1, 1, "a scenario may have at most 4 MiB of text");
+        }
         Node root;
         try (Reader r = new StringReader(text)) {
             LoaderOptions options = new LoaderOptions();
@@ -124,8 +125,9 @@ public final class ScenarioParser {
         YNode top = new YNode(source, root, "scenario file");
         Fields f = top.fields(TOP);
         String name = f.req("scenario").name();
-        Model.HostDef host = host(f.opt("host"));
-        ParseContext ctx = new ParseContext(host);
+        HostCheck check = new HostCheck();
+        Model.HostDef host = host(f.opt("host"), check);
+        ParseContext ctx = new ParseContext(host, check);
         List<Model.ProcessDef> processes = new ArrayList<>();
         for (YNode p : f.opt("processes").map(YNode::strictList).orElse(List.of())) {
             processes.add(process(p, ctx));
@@ -141,6 +143,7 @@ public final class ScenarioParser {
         List<Step> steps = new ArrayList<>();
         YNode stepsNode = f.req("steps");
         for (YNode s : stepsNode.strictList()) {
+            ctx.step = steps.size() + 1;
             steps.add(step(s, steps.size() + 1, ctx));
         }
         if (steps.isEmpty()) {
@@ -174,9 +177,10 @@ public final class ScenarioParser {
         return out;
     }
 
-    private static Model.HostDef host(Optional<YNode> node) {
+    private static Model.HostDef host(Optional<YNode> node, HostCheck check) {
         Fields f = node.map(n -> n.fields(HOST)).orElse(null);
         if (f == null) {
+            check.start(Platform.X86, 4096, false);
             return new Model.HostDef(Platform.X86, 4096, false, List.of(), List.of());
         }
         Platform platform =
@@ -201,6 +205,7 @@ public final class ScenarioParser {
         List<Model.GroupDef> groups = new ArrayList<>();
         Set<Integer> ids = new HashSet<>();
         Set<String> devices = new HashSet<>();
+        check.start(platform, pageSize, eeh);
         for (YNode g : f.opt("iommu_groups").map(YNode::strictList).orElse(List.of())) {
             Model.GroupDef def = group(g, platform, pageSize);
             if (!ids.add(def.id())) {
@@ -211,6 +216,7 @@ public final class ScenarioParser {
                     throw g.error("device %s is in two IOMMU groups", d);
                 }
             }
+            check.group(g, def);
             groups.add(def);
         }
         List<Model.MdevParentDef> parents = new ArrayList<>();
@@ -220,14 +226,24 @@ public final class ScenarioParser {
         return new Model.HostDef(platform, pageSize, eeh, groups, parents);
     }
 
+    /** IOMMU page sizes: powers of two from 4 KiB to 1 TiB (shift 12 to 40), at least one. */
+    static final long MIN_IOMMU_PAGE = 4096;
+
+    static final long MAX_IOMMU_PAGE = 1L << 40;
+
     private static long pageSizes(YNode n) {
         long bitmap = 0;
         for (YNode item : n.list()) {
             long size = item.size();
-            if (Long.bitCount(size) != 1) {
-                throw item.error("%s: %d is not a power of two", item.what(), size);
+            if (size < MIN_IOMMU_PAGE || size > MAX_IOMMU_PAGE || Long.bitCount(size) != 1) {
+                throw item.error(
+                        "%s: '%s' is not a power of two from 4 KiB to 1 TiB",
+                        item.what(), item.text().trim());
             }
             bitmap |= size;
+        }
+        if (bitmap == 0) {
+            throw n.error("%s: give at least one page size", n.what());
         }
         return bitmap;
     }
@@ -298,18 +314,50 @@ public final class ScenarioParser {
             throw n.error(
                     "%s: give 'start' and exactly one of 'end' (inclusive) or 'size'", n.what());
         }
-        long last = end.isPresent() ? end.get().size() : start + size.get().size() - 1;
+        long last;
+        if (end.isPresent()) {
+            last = end.get().size();
+        } else {
+            long length = size.get().size();
+            if (length == 0) {
+                throw size.get().error("%s: a range of size 0 is empty", size.get().what());
+            }
+            last = start + length - 1;
+            if (Long.compareUnsigned(last, start) < 0) {
+                throw size.get().error("%s: the range wraps past 2^64", size.get().what());
+            }
+        }
         if (Long.compareUnsigned(last, start) < 0) {
             throw n.error("%s: the range ends before it starts", n.what());
         }
         return new IovaRange(start, last);
     }
 
+    /**
+     * The default 32-bit DMA window: a page-aligned, non-empty range below the 64-bit window's bus
+     * offset (PowerNvTableGroup.SLOT1_BUS_OFFSET, 2^59), so the two slots never overlap.
+     */
     private static Model.TceDef tce(YNode n) {
         Fields f = n == null ? new Fields(null, TCE) : n.fields(TCE);
+        long dma32Start = f.opt("dma32_start").map(YNode::size).orElse(0L);
+        long dma32Size = f.opt("dma32_size").map(YNode::size).orElse(2L << 30);
+        long top = PowerNvTableGroup.SLOT1_BUS_OFFSET;
+        if (dma32Start % 4096 != 0 || dma32Size % 4096 != 0) {
+            throw f.raw(dma32Start % 4096 != 0 ? "dma32_start" : "dma32_size")
+                    .error("tce: dma32_start and dma32_size must be multiples of 4 KiB");
+        }
+        if (dma32Size <= 0
+                || Long.compareUnsigned(dma32Start, top) >= 0
+                || Long.compareUnsigned(dma32Size, top - dma32Start) > 0) {
+            throw f.raw("dma32_size")
+                    .error(
+                            "tce: the 32-bit window [%s, +%s) must be non-empty and end at or"
+                                    + " below 2^59, where the 64-bit window starts",
+                            Sizes.hex(dma32Start), Sizes.hex(dma32Size));
+        }
         return new Model.TceDef(
-                f.opt("dma32_start").map(YNode::size).orElse(0L),
-                f.opt("dma32_size").map(YNode::size).orElse(2L << 30),
+                dma32Start,
+                dma32Size,
                 f.opt("page_sizes")
                         .map(ScenarioParser::pageSizes)
                         .orElse(PowerNvTableGroup.POWER8_PAGE_SIZES),
@@ -358,6 +406,7 @@ public final class ScenarioParser {
         ctx.processes.put(name, def);
         List<Model.RegionDef> regions =
                 f.opt("regions").map(r -> regions(r, ctx, name)).orElse(List.of());
+        ctx.hostCheck.process(n, memlock, f.opt("regions").map(YNode::strictList), regions);
         def = new Model.ProcessDef(name, memlock, def.capIpcLock(), def.capSysRawio(), regions);
         ctx.processes.put(name, def);
         return def;
@@ -456,6 +505,11 @@ public final class ScenarioParser {
             int len = ExpectationParser.expectedDataLength(expect);
             if (len <= 0) {
                 throw labelled.error("%s: give 'length', or expect 'data' or 'hex' to read", op);
+            }
+            if (len > DeviceSteps.MAX_LENGTH) {
+                throw labelled.error(
+                        "%s: the expected data is %s bytes; a read step reads at most %s",
+                        op, Sizes.count(len), Sizes.count(DeviceSteps.MAX_LENGTH));
             }
             action = read.withLength(len);
         }
