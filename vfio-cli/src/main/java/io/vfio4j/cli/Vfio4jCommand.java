@@ -88,7 +88,11 @@ public final class Vfio4jCommand implements Runnable {
      * (exit 3); any other error prints its message, never a stack trace (exit 1).
      */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Vfio4jCommand());
+        Vfio4jCommand command = new Vfio4jCommand();
+        // Picocli calls the -v setter only when -v is given: start every command line at the
+        // default level (a second run in one JVM must not inherit the first one's -v).
+        command.setVerbose(new boolean[0]);
+        CommandLine cl = new CommandLine(command);
         cl.setHelpFactory(
                 (commandSpec, colorScheme) ->
                         new CommandLine.Help(commandSpec, colorScheme) {

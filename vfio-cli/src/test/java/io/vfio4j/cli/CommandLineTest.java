@@ -152,4 +152,24 @@ class CommandLineTest {
         CliRunner r = CliRunner.run("--help");
         assertThat(r.out()).contains("demo").contains("run").contains("backends");
     }
+
+    @Test
+    void verboseRaisesEveryLoggerPluginsIncluded() {
+        ch.qos.logback.classic.LoggerContext context =
+                (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+        try {
+            assertThat(CliRunner.run("-vv", "backends").exitCode).isZero();
+            assertThat(context.getLogger("com.example.noiommu").getEffectiveLevel())
+                    .isEqualTo(ch.qos.logback.classic.Level.DEBUG);
+            assertThat(context.getLogger("io.vfio4j.type1").getEffectiveLevel())
+                    .isEqualTo(ch.qos.logback.classic.Level.DEBUG);
+            assertThat(CliRunner.run("-v", "backends").exitCode).isZero();
+            assertThat(context.getLogger("com.example.noiommu").getEffectiveLevel())
+                    .isEqualTo(ch.qos.logback.classic.Level.INFO);
+        } finally {
+            CliRunner.run("backends");
+        }
+        assertThat(context.getLogger("com.example.noiommu").getEffectiveLevel())
+                .isEqualTo(ch.qos.logback.classic.Level.WARN);
+    }
 }

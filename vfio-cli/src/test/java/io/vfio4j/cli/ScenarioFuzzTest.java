@@ -23,13 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  * duplicated lines, numbers replaced by extreme values, swapped keys, truncation) run in-process
  * through the command. Every mutant must end with a documented exit code (0, 1, 3 or 4), print no
  * Java exception name and no stack trace, and finish within its time bound. The default run is a
- * few hundred mutants; {@code -Dvfio4j.long=true} runs thousands ({@code -Dvfio4j.fuzz.cases=N} any
- * number). {@code -Dvfio4j.fuzz.seed=N} replays a run. The invariant checker is off: the shipped
- * scenarios prove the accounting, the mutants probe the input handling.
+ * few hundred mutants; {@code -Dvfio4j.long=true} runs thousands ({@code -DscenarioFuzz.cases=N}
+ * any number). {@code -DscenarioFuzz.seed=N} replays a run. The invariant checker is off: the
+ * shipped scenarios prove the accounting, the mutants probe the input handling.
  */
 class ScenarioFuzzTest {
     private static final boolean LONG = Boolean.getBoolean("vfio4j.long");
-    private static final int CASES = Integer.getInteger("vfio4j.fuzz.cases", LONG ? 5000 : 300);
+    private static final int CASES = Integer.getInteger("scenarioFuzz.cases", LONG ? 5000 : 300);
     private static final Duration PER_CASE = Duration.ofSeconds(LONG ? 30 : 20);
     private static final Pattern NUMBER =
             Pattern.compile("(?<![A-Za-z_.])(0x[0-9a-fA-F_]+|[0-9]+)");
@@ -81,7 +81,7 @@ class ScenarioFuzzTest {
 
     @Test
     void mutantsOfTheShippedScenariosEndWithADocumentedCodeAndNoJavaNames() throws IOException {
-        long seed = Long.getLong("vfio4j.fuzz.seed", 20261206L);
+        long seed = Long.getLong("scenarioFuzz.seed", 20261206L);
         Random random = new Random(seed);
         List<String> names = BuiltinScenarios.names();
         List<String> texts = new ArrayList<>();
