@@ -122,8 +122,8 @@ class ExitCodesTest {
                         "{dir}/latin1.yaml"),
                 row(
                         4,
-                        "{dir}/huge.yaml:1:1: the file has 4,194,305 bytes; a scenario file"
-                                + " may have at most 4,194,304 (4 MiB)",
+                        "{dir}/huge.yaml:1:1: the file has 1,048,577 bytes; a scenario file"
+                                + " may have at most 1,048,576 (1 MiB)",
                         "run",
                         "{dir}/huge.yaml"),
                 row(
@@ -164,7 +164,7 @@ class ExitCodesTest {
         Files.write(
                 dir.resolve("latin1.yaml"),
                 "scenario: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
-        byte[] huge = new byte[(4 << 20) + 1];
+        byte[] huge = new byte[(1 << 20) + 1];
         java.util.Arrays.fill(huge, (byte) '#');
         Files.write(dir.resolve("huge.yaml"), huge);
         Path plugins = Files.createDirectories(dir.resolve("plugins/bad"));

@@ -280,11 +280,11 @@ final class ScenarioInputCatalogue {
                             null),
                     new Row(
                             "SCN-28",
-                            "a file over 4 MiB",
-                            "a comment line of 4 MiB",
+                            "a file over 1 MiB",
+                            "a comment line of 1 MiB",
                             4,
-                            ":1:1: the file has 4,194,824 bytes; a scenario file may have at most"
-                                    + " 4,194,304 (4 MiB)",
+                            ":1:1: the file has 1,049,096 bytes; a scenario file may have at most"
+                                    + " 1,048,576 (1 MiB)",
                             null));
 
     private ScenarioInputCatalogue() {}

@@ -30,7 +30,7 @@ class ScenarioInputCatalogueTest {
     static byte[] file(ScenarioInputCatalogue.Row row, String expectErrno) {
         String input = row.input();
         if (row.id().equals("SCN-28")) {
-            return (ScenarioInputCatalogue.BASE + "#" + "x".repeat(4 << 20) + "\n")
+            return (ScenarioInputCatalogue.BASE + "#" + "x".repeat(1 << 20) + "\n")
                     .getBytes(StandardCharsets.UTF_8);
         }
         String text;

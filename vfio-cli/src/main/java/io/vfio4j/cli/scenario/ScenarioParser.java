@@ -100,12 +100,13 @@ public final class ScenarioParser {
     public Scenario parse(String source, String text) {
         if (text.length() > ScenarioFiles.MAX_BYTES) {
             throw new ScenarioSyntaxException(
-                    source, 1, 1, "a scenario may have at most 4 MiB of text");
+                    source, 1, 1, "a scenario may have at most 1 MiB of text");
         }
         Node root;
         try (Reader r = new StringReader(text)) {
             LoaderOptions options = new LoaderOptions();
             options.setAllowDuplicateKeys(false);
+            options.setCodePointLimit((int) ScenarioFiles.MAX_BYTES);
             root = new Yaml(options).compose(r);
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
