@@ -12,6 +12,8 @@ public enum Errno {
     EINTR(4, "Interrupted system call"),
     ENXIO(6, "No such device or address"),
     E2BIG(7, "Argument list too long"),
+    /** close(2) of a file descriptor that is not open (fs/open.c, close_fd). */
+    EBADF(9, "Bad file descriptor"),
     ENOMEM(12, "Cannot allocate memory"),
     EACCES(13, "Permission denied"),
     EFAULT(14, "Bad address"),

@@ -23,15 +23,21 @@ import picocli.CommandLine.Option;
         name = "backends",
         mixinStandardHelpOptions = true,
         description = {
-            "List the IOMMU backends found on the class path and in the plugin directory,",
-            "in the order VFIO_SET_IOMMU offers an IOMMU type to them.",
+            "List the IOMMU backends found, in the order SET_IOMMU tries them.",
+            "Backends come from the class path and the plugin directory (vfio4j.plugin.dir);",
+            "VFIO_SET_IOMMU offers an IOMMU type to them in the order listed.",
         },
         footer = {
             "",
             "Examples:",
             "  vfio4j backends",
             "  vfio4j backends --json",
-            "  vfio4j -Dvfio4j.plugin.dir=/opt/vfio4j/plugins backends",
+            "  vfio4j backends -D vfio4j.plugin.dir=/opt/vfio4j/plugins",
+            "",
+            Vfio4jCommand.EXIT_CODES_0,
+            Vfio4jCommand.EXIT_CODES_1_BACKENDS,
+            Vfio4jCommand.EXIT_CODES_3,
+            Vfio4jCommand.EXIT_CODES_4,
         })
 final class BackendsCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -17,7 +17,7 @@ final class ConfigOptions {
     @Option(
             names = "-D",
             paramLabel = "KEY=VALUE",
-            description = "Set a vfio4j.* setting, e.g. -Dvfio4j.backend.default=type1.")
+            description = "Set a vfio4j.* setting; repeatable.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     /** Defaults < properties file < -Dvfio4j.* system properties < command-line -D. */

@@ -17,10 +17,11 @@ import picocli.CommandLine.Parameters;
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "Run the built-in scenarios: the five device combinations of the 2016 VFIO mdev",
-            "review on type1 (passthrough only, vGPU only, both, hot plug of either), and SPAPR",
-            "TCE flows on a POWER host (a QEMU-like v2 flow and a v1 flow).",
-            "Each prints a per-step trace and a closing summary of locked_vm, pins and mappings.",
+            "Run the built-in scenarios with a trace and a summary.",
+            "They are the five device combinations of the 2016 VFIO mdev review on type1",
+            "(passthrough only, vGPU only, both, hot plug of either) and SPAPR TCE flows on",
+            "a POWER host (a QEMU-like v2 flow and a v1 flow). Each prints a per-step trace",
+            "and a closing summary of locked_vm, pins and mappings.",
         },
         footer = {
             "",
@@ -28,10 +29,18 @@ import picocli.CommandLine.Parameters;
             "  vfio4j demo                          every built-in scenario",
             "  vfio4j demo --list                   their names",
             "  vfio4j demo type1-2-vgpu-only        one of them (name with or without .yaml)",
-            "  vfio4j demo -q                       verdicts and summaries only",
+            "  vfio4j demo -q                       one verdict line per scenario",
+            "  vfio4j demo --summary                verdicts and closing summaries",
             "  vfio4j demo --json                   machine-readable results",
             "",
             "The same files are in examples/scenarios/; copy one to start your own.",
+            "",
+            Vfio4jCommand.EXIT_CODES_0,
+            Vfio4jCommand.EXIT_CODES_1,
+            Vfio4jCommand.EXIT_CODES_2,
+            Vfio4jCommand.EXIT_CODES_3,
+            Vfio4jCommand.EXIT_CODES_4,
+            Vfio4jCommand.EXIT_CODES_5,
         })
 final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -48,6 +57,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        config.configuration();
         List<Scenario> all;
         try {
             all = BuiltinScenarios.parseAll();

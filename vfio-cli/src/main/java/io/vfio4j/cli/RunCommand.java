@@ -17,22 +17,28 @@ import picocli.CommandLine.Parameters;
         name = "run",
         mixinStandardHelpOptions = true,
         description = {
-            "Run scenario files: build the simulated host they describe, run every step",
-            "against the real backends, and check each step's expectations.",
-            "All files are parsed first; a malformed file stops everything before any step runs.",
+            "Run scenario files and check each step's expectations.",
+            "Each file describes a simulated host, its processes and containers, and steps",
+            "run against the real backends. All files are parsed first: a malformed file",
+            "stops everything before any step runs.",
         },
         footer = {
-            "",
-            "Exit codes: 0 all passed, 1 a step failed or an expectation did not hold,",
-            "            3 configuration error, 4 malformed or unreadable scenario file.",
             "",
             "Examples:",
             "  vfio4j run examples/scenarios/type1-1-passthrough.yaml",
             "  vfio4j run --json my-vm.yaml > result.json",
-            "  vfio4j run -q examples/scenarios/*.yaml          verdicts and summaries only",
+            "  vfio4j run -q examples/scenarios/*.yaml    one line per scenario, causes of failures",
+            "  vfio4j run --summary my-vm.yaml             verdict and closing summary only",
             "  vfio4j run -Dvfio4j.backend.type1.dma-entry-limit=100 my-vm.yaml",
             "",
             "The file format is described in docs/scenarios.md.",
+            "",
+            Vfio4jCommand.EXIT_CODES_0,
+            Vfio4jCommand.EXIT_CODES_1,
+            Vfio4jCommand.EXIT_CODES_2,
+            Vfio4jCommand.EXIT_CODES_3,
+            Vfio4jCommand.EXIT_CODES_4,
+            Vfio4jCommand.EXIT_CODES_5,
         })
 final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -46,6 +52,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // A settings error (a missing --config file, an unknown key) is reported before any file
+        // is read: exit 3, as from every subcommand.
+        config.configuration();
         ScenarioParser parser = new ScenarioParser();
         List<Scenario> scenarios = new ArrayList<>();
         for (Path f : files) {
@@ -55,7 +64,9 @@ final class RunCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("vfio4j: invalid scenario: " + e.getMessage());
                 return ExitCodes.INVALID_SCENARIO;
             } catch (IOException e) {
-                spec.commandLine().getErr().println("vfio4j: cannot read " + f + ": " + e);
+                spec.commandLine()
+                        .getErr()
+                        .println("vfio4j: cannot read " + f + ": " + e.getMessage());
                 return ExitCodes.INVALID_SCENARIO;
             }
         }

@@ -1,9 +1,11 @@
 package io.vfio4j.cli;
 
+import io.vfio4j.api.VfioConfigurationException;
 import io.vfio4j.cli.scenario.JsonReport;
 import io.vfio4j.cli.scenario.Scenario;
 import io.vfio4j.cli.scenario.ScenarioResult;
 import io.vfio4j.cli.scenario.ScenarioRunner;
+import io.vfio4j.cli.scenario.StepResult;
 import io.vfio4j.cli.scenario.TracePrinter;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -14,28 +16,50 @@ import picocli.CommandLine;
 final class ScenarioExecution {
     private ScenarioExecution() {}
 
+    /**
+     * Runs every scenario and returns the exit code: 3 if the configuration is refused (checked for
+     * every scenario before any runs, or by a backend at SET_IOMMU), 4 if a scenario's host cannot
+     * be built, 1 if a step failed, else 0.
+     */
     static int runAll(
             CommandLine cl,
             List<Scenario> scenarios,
             ScenarioOptions options,
             ConfigOptions config) {
         ScenarioRunner runner = new ScenarioRunner(config::configuration, options.checkInvariants);
+        PrintWriter err = cl.getErr();
+        for (Scenario s : scenarios) {
+            try {
+                runner.checkConfiguration(s);
+            } catch (VfioConfigurationException e) {
+                err.println("vfio4j: configuration error: " + s.source() + ": " + e.getMessage());
+                err.flush();
+                return ExitCodes.CONFIGURATION;
+            }
+        }
         PrintWriter out = cl.getOut();
         TracePrinter printer =
-                new TracePrinter(out, cl.getColorScheme().ansi(), !options.summaryOnly);
+                new TracePrinter(
+                        out, cl.getColorScheme().ansi(), !options.summaryOnly && !options.quiet);
+        QuietPrinter quiet = new QuietPrinter(out);
         List<ScenarioResult> results = new ArrayList<>();
         for (Scenario s : scenarios) {
             ScenarioResult r = runner.run(s);
             results.add(r);
-            if (!options.json) {
-                printer.print(r);
-                out.flush();
+            if (options.json) {
+                continue;
             }
+            if (options.quiet) {
+                quiet.print(r);
+            } else {
+                printer.print(r);
+            }
+            out.flush();
         }
         boolean passed = results.stream().allMatch(ScenarioResult::passed);
         if (options.json) {
             out.println(JsonReport.write(results));
-        } else if (results.size() > 1) {
+        } else if (results.size() > 1 && !options.quiet) {
             long ok = results.stream().filter(ScenarioResult::passed).count();
             out.println(
                     cl.getColorScheme()
@@ -48,6 +72,45 @@ final class ScenarioExecution {
                                             + " scenarios passed|@"));
         }
         out.flush();
-        return passed ? ExitCodes.OK : ExitCodes.FAILED;
+        return exitCode(results, err);
+    }
+
+    /** Configuration error (3) before a host that cannot be built (4) before a failure (1). */
+    private static int exitCode(List<ScenarioResult> results, PrintWriter err) {
+        boolean configuration = false;
+        boolean invalid = false;
+        boolean failed = false;
+        for (ScenarioResult r : results) {
+            String source = r.scenario().source();
+            if (r.setupError() != null) {
+                err.println("vfio4j: invalid scenario: " + source + ": " + r.setupError());
+                invalid = true;
+            }
+            for (StepResult s : r.steps()) {
+                if (s.outcome().equals(StepResult.CONFIGURATION_ERROR)) {
+                    err.println(
+                            "vfio4j: configuration error: "
+                                    + source
+                                    + ":"
+                                    + s.step().line()
+                                    + ": step "
+                                    + s.step().number()
+                                    + " ("
+                                    + s.step().op()
+                                    + "): "
+                                    + s.message());
+                    configuration = true;
+                }
+            }
+            failed |= !r.passed();
+        }
+        err.flush();
+        if (configuration) {
+            return ExitCodes.CONFIGURATION;
+        }
+        if (invalid) {
+            return ExitCodes.INVALID_SCENARIO;
+        }
+        return failed ? ExitCodes.FAILED : ExitCodes.OK;
     }
 }

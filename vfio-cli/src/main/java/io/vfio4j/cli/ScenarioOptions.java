@@ -18,7 +18,14 @@ final class ScenarioOptions {
     boolean checkInvariants = true;
 
     @Option(
-            names = {"-q", "--summary"},
-            description = "Print only each scenario's verdict and closing summary, not every step.")
+            names = "--summary",
+            description = "Print each scenario's verdict and closing summary, not every step.")
     boolean summaryOnly;
+
+    @Option(
+            names = {"-q", "--quiet"},
+            description =
+                    "Print one verdict line per scenario, and for a failed one each failed step"
+                            + " with its cause; errors are always printed.")
+    boolean quiet;
 }

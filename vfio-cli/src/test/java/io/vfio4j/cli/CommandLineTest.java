@@ -113,9 +113,27 @@ class CommandLineTest {
 
     @Test
     void summaryOnlyLeavesOutTheSteps() {
-        CliRunner r = CliRunner.run("demo", "-q", "type1-1-passthrough");
+        CliRunner r = CliRunner.run("demo", "--summary", "type1-1-passthrough");
         assertThat(r.exitCode).isZero();
-        assertThat(r.out()).contains("PASSED").doesNotContain("map ram-a 3 GiB");
+        assertThat(r.out())
+                .contains("PASSED")
+                .contains("peak locked_vm")
+                .doesNotContain("map ram-a 3 GiB");
+    }
+
+    @Test
+    void quietPrintsOneLinePerScenarioAndNeverHidesTheCause() {
+        CliRunner ok = CliRunner.run("demo", "-q", "type1-1-passthrough", "spapr-v1");
+        assertThat(ok.exitCode).isZero();
+        assertThat(ok.out())
+                .isEqualTo("PASSED type1-1-passthrough (16 steps)\nPASSED spapr-v1 (15 steps)\n");
+        CliRunner failed = CliRunner.run("run", "-q", TEST_SCENARIOS + "failing.yaml");
+        assertThat(failed.exitCode).isEqualTo(ExitCodes.FAILED);
+        assertThat(failed.out())
+                .startsWith("FAILED failing-on-purpose (3 of 6 steps failed)\n")
+                .contains("failing.yaml:")
+                .contains("expected EEXIST, but the step succeeded")
+                .contains("failed unexpectedly with EEXIST: MAP_DMA");
     }
 
     @ParameterizedTest
@@ -133,5 +151,25 @@ class CommandLineTest {
     void topLevelHelpNamesTheSubcommands() {
         CliRunner r = CliRunner.run("--help");
         assertThat(r.out()).contains("demo").contains("run").contains("backends");
+    }
+
+    @Test
+    void verboseRaisesEveryLoggerPluginsIncluded() {
+        ch.qos.logback.classic.LoggerContext context =
+                (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+        try {
+            assertThat(CliRunner.run("-vv", "backends").exitCode).isZero();
+            assertThat(context.getLogger("com.example.noiommu").getEffectiveLevel())
+                    .isEqualTo(ch.qos.logback.classic.Level.DEBUG);
+            assertThat(context.getLogger("io.vfio4j.type1").getEffectiveLevel())
+                    .isEqualTo(ch.qos.logback.classic.Level.DEBUG);
+            assertThat(CliRunner.run("-v", "backends").exitCode).isZero();
+            assertThat(context.getLogger("com.example.noiommu").getEffectiveLevel())
+                    .isEqualTo(ch.qos.logback.classic.Level.INFO);
+        } finally {
+            CliRunner.run("backends");
+        }
+        assertThat(context.getLogger("com.example.noiommu").getEffectiveLevel())
+                .isEqualTo(ch.qos.logback.classic.Level.WARN);
     }
 }

@@ -1,6 +1,8 @@
 package io.vfio4j.cli.scenario;
 
 import io.vfio4j.api.DmaProt;
+import io.vfio4j.api.Errno;
+import io.vfio4j.api.VfioException;
 import io.vfio4j.core.VfioDevice;
 import io.vfio4j.mdev.ScriptedDevice;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +18,24 @@ final class DeviceSteps {
     private DeviceSteps() {}
 
     static final Flags PROT = new Flags(Map.of("read", DmaProt.READ, "write", DmaProt.WRITE));
+
+    /**
+     * The most pages one pin or unpin step may name: 2^32 (16 TiB of 4 KiB pages). The kernel takes
+     * an int per call; a step makes many calls.
+     */
+    static final long MAX_PAGES = 1L << 32;
+
+    /**
+     * The largest {@code chunk}: far above any VFIO_PIN_PAGES_MAX_ENTRIES (PAGE_SIZE/8, so 512 on 4
+     * KiB pages: more is E2BIG), small enough that the page array of one call stays small.
+     */
+    static final int MAX_CHUNK = 1 << 20;
+
+    /** The most calls one step makes; a step over more pages needs a larger chunk. */
+    static final long MAX_CALLS = 1L << 20;
+
+    /** The most bytes one read step reads (its data is printed and compared). */
+    static final int MAX_LENGTH = 1 << 20;
 
     static void register(Map<String, StepKind> kinds) {
         ContainerSteps.add(
@@ -90,14 +110,22 @@ final class DeviceSteps {
 
     private static Action parsePin(Fields f, ParseContext ctx, boolean pin) {
         String device = ctx.device(f.req("device"));
-        long pages = f.req("pages").integer();
-        if (pages <= 0) {
-            throw f.req("pages").error("%s: page count must be positive", f.req("pages").what());
-        }
+        long pages = f.req("pages").integer(1, MAX_PAGES);
         int chunk =
                 f.opt("chunk")
-                        .map(n -> n.intValue(1, Integer.MAX_VALUE))
+                        .map(n -> n.intValue(1, MAX_CHUNK))
                         .orElse((int) (ctx.pageSize() / 8));
+        long calls = (pages + chunk - 1) / chunk;
+        if (calls > MAX_CALLS) {
+            throw f.req("pages")
+                    .error(
+                            "%s: %s pages in chunks of %d is %s calls; a step makes at most %s",
+                            f.req("pages").what(),
+                            Sizes.count(pages),
+                            chunk,
+                            Sizes.count(calls),
+                            Sizes.count(MAX_CALLS));
+        }
         int prot = pin ? f.opt("prot").map(PROT::parse).orElse(DmaProt.RW) : 0;
         return new Pin(
                 pin, device, ctx.addr(f.req("iova")), pages, prot, chunk, ctx.defaultContainer());
@@ -134,18 +162,23 @@ final class DeviceSteps {
         if (write) {
             return new Dma(device, iova, data(f), 0, ctx.defaultContainer());
         }
-        int length = f.opt("length").map(n -> (int) n.size()).orElse(0);
+        int length = length(f);
         return new Dma(device, iova, null, length, ctx.defaultContainer());
     }
 
     private static Action parseCpu(Fields f, ParseContext ctx, boolean write) {
-        String process = ctx.process(f);
+        String process = ctx.liveProcess(f);
         Addr vaddr = ctx.addr(f.req("vaddr"));
         if (write) {
             return new Cpu(process, vaddr, data(f), 0);
         }
-        int length = f.opt("length").map(n -> (int) n.size()).orElse(0);
+        int length = length(f);
         return new Cpu(process, vaddr, null, length);
+    }
+
+    /** A read's length: 1 byte to {@link #MAX_LENGTH}; 0 when absent (taken from the expect). */
+    private static int length(Fields f) {
+        return f.opt("length").map(n -> (int) n.size(0, 1, MAX_LENGTH)).orElse(0);
     }
 
     /** A read step whose length may come from the data its expect checks. */
@@ -183,6 +216,10 @@ final class DeviceSteps {
             VfioDevice d = run.device(device);
             if (open) {
                 d.vfioGroup().openDevice(d.name());
+            } else if (!d.isOpen()) {
+                // The scenario's device stands for its file descriptor; closing one that is not
+                // open is close(2) of a descriptor not in the table: EBADF (close_fd, fs/open.c).
+                throw VfioException.of(Errno.EBADF, "close: device %s is not open", device);
             } else {
                 d.close();
             }
@@ -293,10 +330,10 @@ final class DeviceSteps {
         public Map<String, Object> run(ScenarioRun run) {
             long at = run.resolve(vaddr);
             if (data != null) {
-                run.process(process).write(at, data);
+                ProcessSteps.alive(run, process).write(at, data);
                 return Map.of();
             }
-            return readResults(run.process(process).read(at, length));
+            return readResults(ProcessSteps.alive(run, process).read(at, length));
         }
     }
 }

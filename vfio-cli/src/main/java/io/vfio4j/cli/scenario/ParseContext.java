@@ -30,8 +30,34 @@ final class ParseContext {
     /** mdev names (alias or UUID) created by earlier steps. */
     final Set<String> mdevs = new LinkedHashSet<>();
 
-    ParseContext(Model.HostDef host) {
+    /** The simulated host built as the file declares it, to refuse what it would refuse. */
+    final HostCheck hostCheck;
+
+    /** Processes that exited, with the step that ended them. */
+    final Map<String, Integer> exited = new LinkedHashMap<>();
+
+    /** The step being read (1-based). */
+    int step;
+
+    ParseContext(Model.HostDef host, HostCheck hostCheck) {
         this.host = host;
+        this.hostCheck = hostCheck;
+    }
+
+    /**
+     * The step's process, which must still be alive: after an {@code exit} step the process has no
+     * address space to exec from, map, unmap, read or write (the model has no zombie to ask).
+     */
+    String liveProcess(Fields f) {
+        String p = process(f);
+        Integer when = exited.get(p);
+        if (when != null) {
+            throw f.node()
+                    .error(
+                            "%s: process '%s' exited at step %d; it can do nothing after that",
+                            f.node().what(), p, when);
+        }
+        return p;
     }
 
     long pageSize() {
@@ -117,8 +143,10 @@ final class ParseContext {
         if (plus >= 0) {
             try {
                 offset = Sizes.parse(t.substring(plus + 1), pageSize());
-            } catch (IllegalArgumentException | ArithmeticException e) {
+            } catch (IllegalArgumentException e) {
                 throw n.error("%s: offset of '%s': %s", n.what(), t, e.getMessage());
+            } catch (ArithmeticException e) {
+                throw n.error("%s: offset of '%s' does not fit in 64 bits", n.what(), t);
             }
         }
         if (!regions.containsKey(base) && !windows.contains(base)) {

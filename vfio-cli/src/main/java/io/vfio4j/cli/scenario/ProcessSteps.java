@@ -1,6 +1,7 @@
 package io.vfio4j.cli.scenario;
 
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.VfioException;
 import io.vfio4j.host.FaultInjector;
 import io.vfio4j.host.SimProcess;
 import java.util.Arrays;
@@ -21,7 +22,11 @@ final class ProcessSteps {
                         List.of("process"),
                         Map.of(),
                         "the process exits: its address space dies, its locked_vm stays with it",
-                        (f, ctx) -> new Life(ctx.process(f), "exit", List.of())));
+                        (f, ctx) -> {
+                            String p = ctx.liveProcess(f);
+                            ctx.exited.put(p, ctx.step);
+                            return new Life(p, "exit", List.of());
+                        }));
         ContainerSteps.add(
                 kinds,
                 new StepKind(
@@ -30,7 +35,7 @@ final class ProcessSteps {
                         Map.of(),
                         "the process execs into a new address space and maps 'regions' there",
                         (f, ctx) -> {
-                            String p = ctx.process(f);
+                            String p = ctx.liveProcess(f);
                             return new Life(p, "exec", regions(f, ctx, p));
                         }));
         ContainerSteps.add(
@@ -41,7 +46,7 @@ final class ProcessSteps {
                         Map.of(),
                         "map more regions into the process",
                         (f, ctx) -> {
-                            String p = ctx.process(f);
+                            String p = ctx.liveProcess(f);
                             f.req("regions");
                             return new Life(p, "mmap", regions(f, ctx, p));
                         }));
@@ -54,7 +59,7 @@ final class ProcessSteps {
                         "unmap user memory (pins taken earlier stay)",
                         (f, ctx) ->
                                 new Munmap(
-                                        ctx.process(f),
+                                        ctx.liveProcess(f),
                                         ctx.addr(f.req("vaddr")),
                                         f.req("size").size())));
         ContainerSteps.add(
@@ -99,12 +104,14 @@ final class ProcessSteps {
         if (n.text().trim().equalsIgnoreCase("unlimited")) {
             return io.vfio4j.api.host.Task.UNLIMITED;
         }
-        return n.size(pageSize);
+        // RLIMIT_MEMLOCK is an rlim_t (unsigned); 2^63 and above read as unlimited here, so refuse
+        // them rather than let them wrap to a negative limit.
+        return n.size(pageSize, 0, Long.MAX_VALUE);
     }
 
     private static Action parseLimit(Fields f, ParseContext ctx) {
         return new Limit(
-                ctx.process(f),
+                ctx.liveProcess(f),
                 f.opt("memlock").map(n -> memlock(n, ctx.pageSize())),
                 f.opt("cap_ipc_lock").map(YNode::bool),
                 f.opt("cap_sys_rawio").map(YNode::bool));
@@ -116,10 +123,7 @@ final class ProcessSteps {
                         .map(s -> s.name().toLowerCase(Locale.ROOT))
                         .toList();
         String site = f.req("site").choice(sites);
-        long nth = f.opt("nth").map(YNode::integer).orElse(1L);
-        if (nth < 1) {
-            throw f.req("nth").error("inject_fault.nth is 1-based: %d", nth);
-        }
+        long nth = f.opt("nth").map(n -> n.integer(1, Integer.MAX_VALUE)).orElse(1L);
         List<String> errnos = Arrays.stream(Errno.values()).map(Errno::name).toList();
         Errno errno = f.opt("errno").map(n -> Errno.valueOf(n.choice(errnos))).orElse(Errno.EFAULT);
         return new Fault(
@@ -130,6 +134,18 @@ final class ProcessSteps {
         return bytes == io.vfio4j.api.host.Task.UNLIMITED
                 ? "unlimited"
                 : Sizes.pages(bytes / pageSize, pageSize);
+    }
+
+    /**
+     * The process, which must be alive. Steps after an exit are refused when the file is read; this
+     * is the runtime guard (ESRCH, as for a system call naming a pid that is gone).
+     */
+    static SimProcess alive(ScenarioRun run, String process) {
+        SimProcess p = run.process(process);
+        if (!p.isAlive()) {
+            throw VfioException.of(Errno.ESRCH, "process %s has exited", process);
+        }
+        return p;
     }
 
     record Life(String process, String what, List<Model.RegionDef> regions) implements Action {
@@ -154,14 +170,22 @@ final class ProcessSteps {
 
         @Override
         public Map<String, Object> run(ScenarioRun run) {
-            SimProcess p = run.process(process);
+            SimProcess p = alive(run, process);
             switch (what) {
                 case "exit" -> p.exit();
                 case "exec" -> p.exec();
                 default -> {}
             }
             run.space(process);
-            run.mmap(process, regions);
+            try {
+                run.mmap(process, regions);
+            } catch (IllegalArgumentException e) {
+                // The model's mmap places a region at its fixed address and never replaces what is
+                // there: MAP_FIXED_NOREPLACE, which do_mmap (mm/mmap.c) refuses with EEXIST when
+                // find_vma_intersection finds a mapping in the range. Alignment and wrapping were
+                // refused when the file was read.
+                throw VfioException.of(Errno.EEXIST, "mmap: %s", e.getMessage());
+            }
             return Map.of();
         }
     }
@@ -172,9 +196,34 @@ final class ProcessSteps {
             return process + " munmap " + vaddr + " " + Sizes.human(size);
         }
 
+        /**
+         * As munmap(2) checks (do_vmi_munmap, mm/mmap.c): an unaligned start, a length of 0 or a
+         * range past the top of the address space is EINVAL; the length is rounded up to pages.
+         */
         @Override
         public Map<String, Object> run(ScenarioRun run) {
-            run.process(process).munmap(run.resolve(vaddr), size);
+            SimProcess p = alive(run, process);
+            long start = run.resolve(vaddr);
+            long page = run.pageSize();
+            if ((start & (page - 1)) != 0) {
+                throw VfioException.of(Errno.EINVAL, "munmap: 0x%x is not page aligned", start);
+            }
+            if (size == 0) {
+                throw VfioException.of(Errno.EINVAL, "munmap: length 0");
+            }
+            long length = (size + page - 1) & -page;
+            if (length == 0 || Long.compareUnsigned(length, -start) > 0 && start != 0) {
+                throw VfioException.of(
+                        Errno.EINVAL,
+                        "munmap: 0x%x + 0x%x passes the top of the address space",
+                        start,
+                        size);
+            }
+            try {
+                p.munmap(start, length);
+            } catch (IllegalArgumentException e) {
+                throw VfioException.of(Errno.EINVAL, "munmap: %s", e.getMessage());
+            }
             return Map.of();
         }
     }
@@ -202,7 +251,7 @@ final class ProcessSteps {
 
         @Override
         public Map<String, Object> run(ScenarioRun run) {
-            SimProcess p = run.process(process);
+            SimProcess p = alive(run, process);
             memlock.ifPresent(p::setMemlockLimitBytes);
             capIpcLock.ifPresent(p::setCapIpcLock);
             capSysRawio.ifPresent(p::setCapSysRawio);

@@ -1,20 +1,13 @@
 package io.vfio4j.cli.scenario;
 
-import io.vfio4j.api.host.IovaRange;
-import io.vfio4j.api.host.ReservedRegion;
-import io.vfio4j.host.IommuGroupSpec;
 import io.vfio4j.host.Platform;
 import io.vfio4j.host.ProcessSpec;
-import io.vfio4j.host.power.PowerNvTableGroup;
 import io.vfio4j.mdev.VendorBehaviour;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,16 +89,20 @@ public final class ScenarioParser {
 
     /** Parses a file. */
     public Scenario parse(Path file) throws IOException {
-        String text = Files.readString(file, StandardCharsets.UTF_8);
-        return parse(file.toString(), text);
+        return parse(file.toString(), ScenarioFiles.read(file));
     }
 
     /** Parses text read from {@code source} (a file or resource name used in messages). */
     public Scenario parse(String source, String text) {
+        if (text.length() > ScenarioFiles.MAX_BYTES) {
+            throw new ScenarioSyntaxException(
+                    source, 1, 1, "a scenario may have at most 1 MiB of text");
+        }
         Node root;
         try (Reader r = new StringReader(text)) {
             LoaderOptions options = new LoaderOptions();
             options.setAllowDuplicateKeys(false);
+            options.setCodePointLimit((int) ScenarioFiles.MAX_BYTES);
             root = new Yaml(options).compose(r);
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
@@ -125,8 +122,9 @@ public final class ScenarioParser {
         YNode top = new YNode(source, root, "scenario file");
         Fields f = top.fields(TOP);
         String name = f.req("scenario").name();
-        Model.HostDef host = host(f.opt("host"));
-        ParseContext ctx = new ParseContext(host);
+        HostCheck check = new HostCheck();
+        Model.HostDef host = host(f.opt("host"), check);
+        ParseContext ctx = new ParseContext(host, check);
         List<Model.ProcessDef> processes = new ArrayList<>();
         for (YNode p : f.opt("processes").map(YNode::strictList).orElse(List.of())) {
             processes.add(process(p, ctx));
@@ -142,6 +140,7 @@ public final class ScenarioParser {
         List<Step> steps = new ArrayList<>();
         YNode stepsNode = f.req("steps");
         for (YNode s : stepsNode.strictList()) {
+            ctx.step = steps.size() + 1;
             steps.add(step(s, steps.size() + 1, ctx));
         }
         if (steps.isEmpty()) {
@@ -175,9 +174,10 @@ public final class ScenarioParser {
         return out;
     }
 
-    private static Model.HostDef host(Optional<YNode> node) {
+    private static Model.HostDef host(Optional<YNode> node, HostCheck check) {
         Fields f = node.map(n -> n.fields(HOST)).orElse(null);
         if (f == null) {
+            check.start(Platform.X86, 4096, false);
             return new Model.HostDef(Platform.X86, 4096, false, List.of(), List.of());
         }
         Platform platform =
@@ -202,8 +202,9 @@ public final class ScenarioParser {
         List<Model.GroupDef> groups = new ArrayList<>();
         Set<Integer> ids = new HashSet<>();
         Set<String> devices = new HashSet<>();
+        check.start(platform, pageSize, eeh);
         for (YNode g : f.opt("iommu_groups").map(YNode::strictList).orElse(List.of())) {
-            Model.GroupDef def = group(g, platform, pageSize);
+            Model.GroupDef def = GroupParser.group(g, platform, pageSize);
             if (!ids.add(def.id())) {
                 throw g.error("a second IOMMU group with id %d", def.id());
             }
@@ -212,6 +213,7 @@ public final class ScenarioParser {
                     throw g.error("device %s is in two IOMMU groups", d);
                 }
             }
+            check.group(g, def);
             groups.add(def);
         }
         List<Model.MdevParentDef> parents = new ArrayList<>();
@@ -219,106 +221,6 @@ public final class ScenarioParser {
             parents.add(parent(p, parents));
         }
         return new Model.HostDef(platform, pageSize, eeh, groups, parents);
-    }
-
-    private static long pageSizes(YNode n) {
-        long bitmap = 0;
-        for (YNode item : n.list()) {
-            long size = item.size();
-            if (Long.bitCount(size) != 1) {
-                throw item.error("%s: %d is not a power of two", item.what(), size);
-            }
-            bitmap |= size;
-        }
-        return bitmap;
-    }
-
-    private static IovaRange range(YNode n) {
-        return rangeOf(n.fields(RANGE), n);
-    }
-
-    private static Model.GroupDef group(YNode n, Platform platform, long pageSize) {
-        Fields f = n.fields(GROUP);
-        int id = f.req("id").intValue(0, 1 << 20);
-        List<String> devices =
-                f.opt("devices")
-                        .map(d -> d.list().stream().map(YNode::text).toList())
-                        .orElse(
-                                List.of(
-                                        String.format(
-                                                Locale.ROOT,
-                                                "%04x:%02x:00.0",
-                                                id >>> 8,
-                                                id & 0xff)));
-        long bitmap =
-                f.opt("page_sizes")
-                        .map(ScenarioParser::pageSizes)
-                        .orElse(IommuGroupSpec.DEFAULT_PAGE_SIZE_BITMAP);
-        Optional<IovaRange> aperture = f.opt("aperture").map(ScenarioParser::range);
-        Optional<List<ReservedRegion>> reserved = Optional.empty();
-        if (f.has("reserved")) {
-            List<ReservedRegion> list = new ArrayList<>();
-            for (YNode r : f.opt("reserved").map(YNode::strictList).orElse(List.of())) {
-                Fields rf = r.fields(RESERVED);
-                List<String> types =
-                        Arrays.stream(ReservedRegion.Type.values())
-                                .map(t -> t.name().toLowerCase(Locale.ROOT))
-                                .toList();
-                ReservedRegion.Type type =
-                        rf.opt("type")
-                                .map(
-                                        t ->
-                                                ReservedRegion.Type.valueOf(
-                                                        t.choice(types).toUpperCase(Locale.ROOT)))
-                                .orElse(ReservedRegion.Type.RESERVED);
-                list.add(new ReservedRegion(rangeOf(rf, r), type));
-            }
-            reserved = Optional.of(list);
-        }
-        Optional<Model.TceDef> tce = f.opt("tce").map(t -> tce(t));
-        if (tce.isEmpty() && platform == Platform.POWER) {
-            tce = Optional.of(tce(null));
-        }
-        return new Model.GroupDef(
-                id,
-                devices,
-                bitmap,
-                aperture,
-                reserved,
-                f.bool("interrupt_remapping", true),
-                f.str("iommu_driver", platform == Platform.POWER ? "powernv" : "intel-iommu"),
-                f.bool("cache_coherency", true),
-                tce);
-    }
-
-    private static IovaRange rangeOf(Fields f, YNode n) {
-        long start = f.req("start").size();
-        Optional<YNode> end = f.opt("end");
-        Optional<YNode> size = f.opt("size");
-        if (end.isPresent() == size.isPresent()) {
-            throw n.error(
-                    "%s: give 'start' and exactly one of 'end' (inclusive) or 'size'", n.what());
-        }
-        long last = end.isPresent() ? end.get().size() : start + size.get().size() - 1;
-        if (Long.compareUnsigned(last, start) < 0) {
-            throw n.error("%s: the range ends before it starts", n.what());
-        }
-        return new IovaRange(start, last);
-    }
-
-    private static Model.TceDef tce(YNode n) {
-        Fields f = n == null ? new Fields(null, TCE) : n.fields(TCE);
-        return new Model.TceDef(
-                f.opt("dma32_start").map(YNode::size).orElse(0L),
-                f.opt("dma32_size").map(YNode::size).orElse(2L << 30),
-                f.opt("page_sizes")
-                        .map(ScenarioParser::pageSizes)
-                        .orElse(PowerNvTableGroup.POWER8_PAGE_SIZES),
-                f.bool("ddw", true),
-                f.opt("levels").map(l -> l.intValue(1, 5)).orElse(5),
-                f.str("platform_type", PowerNvTableGroup.IODA2),
-                f.bool("window_ops", true),
-                f.bool("eeh", true));
     }
 
     private static Model.MdevParentDef parent(YNode n, List<Model.MdevParentDef> earlier) {
@@ -370,6 +272,7 @@ public final class ScenarioParser {
         ctx.processes.put(name, def);
         List<Model.RegionDef> regions =
                 f.opt("regions").map(r -> regions(r, ctx, name)).orElse(List.of());
+        ctx.hostCheck.process(n, memlock, f.opt("regions").map(YNode::strictList), regions);
         def = new Model.ProcessDef(name, memlock, def.capIpcLock(), def.capSysRawio(), regions);
         ctx.processes.put(name, def);
         return def;
@@ -468,6 +371,11 @@ public final class ScenarioParser {
             int len = ExpectationParser.expectedDataLength(expect);
             if (len <= 0) {
                 throw labelled.error("%s: give 'length', or expect 'data' or 'hex' to read", op);
+            }
+            if (len > DeviceSteps.MAX_LENGTH) {
+                throw labelled.error(
+                        "%s: the expected data is %s bytes; a read step reads at most %s",
+                        op, Sizes.count(len), Sizes.count(DeviceSteps.MAX_LENGTH));
             }
             action = read.withLength(len);
         }

@@ -71,76 +71,88 @@ public final class ScenarioRun implements AutoCloseable {
         observe();
     }
 
-    private static SimHost buildHost(Model.HostDef def) {
-        SimHost h =
-                SimHost.builder()
-                        .platform(def.platform())
-                        .pageSize(def.pageSize())
-                        .eeh(def.eeh())
-                        .build();
+    static SimHost buildHost(Model.HostDef def) {
+        SimHost h = emptyHost(def);
         for (Model.GroupDef g : def.groups()) {
-            IommuGroupSpec.Builder b =
-                    IommuGroupSpec.builder()
-                            .id(g.id())
-                            .devices(g.devices())
-                            .pageSizeBitmap(g.pageSizeBitmap())
-                            .interruptRemapping(g.interruptRemapping())
-                            .driver(g.iommuDriver())
-                            .enforceCacheCoherency(g.cacheCoherency());
-            g.aperture().ifPresent(b::aperture);
-            if (g.reserved().isPresent()) {
-                b.reservedRegions(g.reserved().get());
-            } else if (def.platform() == Platform.POWER) {
-                b.reservedRegions(List.of());
-            }
-            if (g.tce().isPresent()) {
-                Model.TceDef t = g.tce().get();
-                PowerNvTableGroup.Builder pe =
-                        PowerNvTableGroup.builder()
-                                .systemPageShift(Long.numberOfTrailingZeros(def.pageSize()))
-                                .tce32(t.dma32Start(), t.dma32Size())
-                                .maxLevels(t.levels())
-                                .platformType(t.platformType());
-                if (t.pageSizeBitmap() != 0) {
-                    pe.pageSizes(t.pageSizeBitmap());
-                }
-                if (!t.ddw()) {
-                    pe.noDdw();
-                }
-                if (!t.windowOps()) {
-                    pe.withoutWindowOps();
-                }
-                if (!t.eeh()) {
-                    pe.withoutEeh();
-                }
-                b.tceTableGroup(pe.build());
-            }
-            h.addIommuGroup(b.build());
+            h.addIommuGroup(groupSpec(def, g));
         }
         return h;
+    }
+
+    /** The host of {@code def} without its IOMMU groups. */
+    static SimHost emptyHost(Model.HostDef def) {
+        return SimHost.builder()
+                .platform(def.platform())
+                .pageSize(def.pageSize())
+                .eeh(def.eeh())
+                .build();
+    }
+
+    /** The IOMMU group a scenario declares, as the simulated host takes it. */
+    static IommuGroupSpec groupSpec(Model.HostDef def, Model.GroupDef g) {
+        IommuGroupSpec.Builder b =
+                IommuGroupSpec.builder()
+                        .id(g.id())
+                        .devices(g.devices())
+                        .pageSizeBitmap(g.pageSizeBitmap())
+                        .interruptRemapping(g.interruptRemapping())
+                        .driver(g.iommuDriver())
+                        .enforceCacheCoherency(g.cacheCoherency());
+        g.aperture().ifPresent(b::aperture);
+        if (g.reserved().isPresent()) {
+            b.reservedRegions(g.reserved().get());
+        } else if (def.platform() == Platform.POWER) {
+            b.reservedRegions(List.of());
+        }
+        if (g.tce().isPresent()) {
+            Model.TceDef t = g.tce().get();
+            PowerNvTableGroup.Builder pe =
+                    PowerNvTableGroup.builder()
+                            .systemPageShift(Long.numberOfTrailingZeros(def.pageSize()))
+                            .tce32(t.dma32Start(), t.dma32Size())
+                            .maxLevels(t.levels())
+                            .platformType(t.platformType());
+            if (t.pageSizeBitmap() != 0) {
+                pe.pageSizes(t.pageSizeBitmap());
+            }
+            if (!t.ddw()) {
+                pe.noDdw();
+            }
+            if (!t.windowOps()) {
+                pe.withoutWindowOps();
+            }
+            if (!t.eeh()) {
+                pe.withoutEeh();
+            }
+            b.tceTableGroup(pe.build());
+        }
+        return b.build();
+    }
+
+    /** The mapping a region declares, or null for a hole (a name for unbacked addresses). */
+    static RegionSpec regionSpec(Model.RegionDef r) {
+        RegionSpec spec =
+                switch (r.backing()) {
+                    case HOLE -> null;
+                    case ANONYMOUS -> RegionSpec.anonymous(r.vaddr(), r.size());
+                    case THP -> RegionSpec.thp(r.vaddr(), r.size());
+                    case HUGETLB_2M -> RegionSpec.hugetlb(r.vaddr(), r.size(), HugePage.SIZE_2M);
+                    case HUGETLB_16M -> RegionSpec.hugetlb(r.vaddr(), r.size(), HugePage.SIZE_16M);
+                    case HUGETLB_1G -> RegionSpec.hugetlb(r.vaddr(), r.size(), HugePage.SIZE_1G);
+                    case DEVICE -> RegionSpec.device(r.vaddr(), r.size());
+                };
+        return spec != null && r.readOnly() ? spec.readOnly() : spec;
     }
 
     /** Maps regions into a process's current address space. */
     void mmap(String process, List<Model.RegionDef> defs) {
         SimProcess p = process(process);
         for (Model.RegionDef r : defs) {
-            regions.put(r.name(), r);
-            RegionSpec spec =
-                    switch (r.backing()) {
-                        case HOLE -> null;
-                        case ANONYMOUS -> RegionSpec.anonymous(r.vaddr(), r.size());
-                        case THP -> RegionSpec.thp(r.vaddr(), r.size());
-                        case HUGETLB_2M ->
-                                RegionSpec.hugetlb(r.vaddr(), r.size(), HugePage.SIZE_2M);
-                        case HUGETLB_16M ->
-                                RegionSpec.hugetlb(r.vaddr(), r.size(), HugePage.SIZE_16M);
-                        case HUGETLB_1G ->
-                                RegionSpec.hugetlb(r.vaddr(), r.size(), HugePage.SIZE_1G);
-                        case DEVICE -> RegionSpec.device(r.vaddr(), r.size());
-                    };
+            RegionSpec spec = regionSpec(r);
             if (spec != null) {
-                p.mmap(r.readOnly() ? spec.readOnly() : spec);
+                p.mmap(spec);
             }
+            regions.put(r.name(), r);
         }
     }
 

@@ -6,6 +6,7 @@ import io.vfio4j.api.VendorLeak;
 import io.vfio4j.api.VfioConfigurationException;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.core.InvariantViolation;
+import io.vfio4j.core.Vfio;
 import io.vfio4j.core.VfioConfiguration;
 import io.vfio4j.core.VfioContainer;
 import io.vfio4j.host.SimProcess;
@@ -44,6 +45,25 @@ public final class ScenarioRunner {
     /** A runner that uses only the scenario's keys (no properties file, no system properties). */
     public static ScenarioRunner standalone(boolean checkInvariants) {
         return new ScenarioRunner(VfioConfiguration::of, checkInvariants);
+    }
+
+    /**
+     * Builds the runtime the scenario would run on (its configuration, the backends found, its
+     * host) and closes it again, so that a configuration error is reported before any scenario
+     * runs.
+     *
+     * @throws VfioConfigurationException what {@link #run} would have refused at start-up
+     */
+    public void checkConfiguration(Scenario scenario) {
+        Map<String, String> keys = new LinkedHashMap<>(scenario.config());
+        keys.put(VfioConfiguration.CHECK_INVARIANTS, String.valueOf(checkInvariants));
+        VfioConfiguration cfg = config.create(keys);
+        Vfio.builder()
+                .host(ScenarioRun.buildHost(scenario.host()))
+                .configuration(cfg)
+                .withStandardSources()
+                .build()
+                .close();
     }
 
     public ScenarioResult run(Scenario scenario) {
@@ -126,9 +146,15 @@ public final class ScenarioRunner {
         } catch (InvariantViolation e) {
             outcome = "error";
             message = "invariant violated " + e.getMessage();
+        } catch (VfioConfigurationException e) {
+            // A backend setting refused only when SET_IOMMU instantiates the backend.
+            outcome = StepResult.CONFIGURATION_ERROR;
+            message = e.getMessage();
         } catch (RuntimeException e) {
+            // A model limit the parser could not foresee; the user gets its message, never the
+            // Java class (it is in the debug log with its stack).
             outcome = "error";
-            message = e.getClass().getSimpleName() + ": " + e.getMessage();
+            message = "the model refused the step: " + e.getMessage();
             LOG.debug("step {} failed", step.number(), e);
         }
         run.observe();

@@ -32,6 +32,9 @@ public final class Sizes {
                         "'" + text + "': a page count is not allowed here, give bytes");
             }
             String n = t.substring(0, lower.lastIndexOf("page")).trim();
+            if (n.startsWith("-")) {
+                throw bad(text);
+            }
             return Math.multiplyExact(parseNumber(n, text), pageSize);
         }
         long total = 0;

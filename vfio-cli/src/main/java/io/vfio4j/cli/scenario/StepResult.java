@@ -23,6 +23,9 @@ public record StepResult(
         Map<String, Object> results,
         Map<String, Long> lockedVm,
         Map<String, ContainerSnapshot> containers) {
+    /** The outcome of a step refused for a configuration error (the command exits 3). */
+    public static final String CONFIGURATION_ERROR = "configuration error";
+
     public StepResult {
         failures = List.copyOf(failures);
         results = Map.copyOf(results);

@@ -89,9 +89,17 @@ final class YNode {
         return ((ScalarNode) node).getValue();
     }
 
-    /** A name: letters, digits, '-', '_', '.', ':'. */
+    /** The longest name a scenario may give (UUIDs, PCI addresses and plugin names fit). */
+    static final int MAX_NAME = 64;
+
+    /** A name: letters, digits, '-', '_', '.', ':'; at most {@link #MAX_NAME} characters. */
     String name() {
         String t = text();
+        if (t.length() > MAX_NAME) {
+            throw error(
+                    "%s: a name of %d characters; at most %d are allowed",
+                    what, t.length(), MAX_NAME);
+        }
         if (!t.matches("[A-Za-z0-9][A-Za-z0-9_.:-]*")) {
             throw error(
                     "%s: '%s' is not a valid name (letters, digits, '-', '_', '.', ':')", what, t);
@@ -108,8 +116,10 @@ final class YNode {
         String t = text();
         try {
             return Sizes.parse(t, pageSize);
-        } catch (IllegalArgumentException | ArithmeticException e) {
+        } catch (IllegalArgumentException e) {
             throw error("%s: %s", what, e.getMessage());
+        } catch (ArithmeticException e) {
+            throw error("%s: '%s' does not fit in 64 bits", what, t.trim());
         }
     }
 
@@ -122,16 +132,40 @@ final class YNode {
             }
             return Long.parseLong(t);
         } catch (NumberFormatException e) {
+            if (t.matches("-?[0-9]+|0[xX][0-9a-fA-F]+")) {
+                throw error("%s: '%s' does not fit in 64 bits", what, text().trim());
+            }
             throw error("%s: expected an exact integer, found '%s'", what, text());
         }
     }
 
     int intValue(int min, int max) {
+        return (int) integer(min, max);
+    }
+
+    /** An exact integer in {@code [min, max]}. */
+    long integer(long min, long max) {
         long v = integer();
         if (v < min || v > max) {
-            throw error("%s: %d is out of range [%d, %d]", what, v, min, max);
+            throw error(
+                    "%s: %s is out of range [%s, %s]",
+                    what, text().trim(), Sizes.count(min), Sizes.count(max));
         }
-        return (int) v;
+        return v;
+    }
+
+    /**
+     * A size in {@code [min, max]} bytes (signed: a hex value of 2^63 or more is out of range); an
+     * overflowing sum or product is refused as well.
+     */
+    long size(long pageSize, long min, long max) {
+        long v = size(pageSize);
+        if (v < min || v > max) {
+            throw error(
+                    "%s: '%s' is out of range [%s, %s]",
+                    what, text().trim(), Sizes.human(min), Sizes.human(max));
+        }
+        return v;
     }
 
     boolean bool() {
