@@ -177,7 +177,7 @@ class NoIommuPluginTest {
                     .filteredOn(e -> e.getLevel() == Level.INFO)
                     .extracting(ILoggingEvent::getFormattedMessage)
                     .containsExactly(
-                            "IOMMU backend noiommu version 0.1.0-SNAPSHOT (SPI 1.0) from "
+                            "IOMMU backend noiommu version 1.0 (SPI 1.0) from "
                                     + pluginJar()
                                     + ": types [NOIOMMU]");
         } finally {
