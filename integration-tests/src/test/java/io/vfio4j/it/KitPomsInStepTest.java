@@ -101,6 +101,10 @@ class KitPomsInStepTest {
         Element bom = pom("vfio4j-bom");
         assertThat(text(bom, "version")).isEqualTo(text(root, "version"));
         assertThat(property(bom, "slf4j.version")).isEqualTo(property(root, "slf4j.version"));
+        Map<String, String> rootPlugins = pluginVersions(root);
+        pluginVersions(bom)
+                .forEach(
+                        (plugin, v) -> assertThat(v).as(plugin).isEqualTo(rootPlugins.get(plugin)));
 
         Set<String> published = new TreeSet<>();
         for (Element module : children(path(root, "modules"), "module")) {
