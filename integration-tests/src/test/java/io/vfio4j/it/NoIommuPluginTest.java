@@ -43,12 +43,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * The example NOIOMMU backend, built as its own shaded jar and copied into {@code
- * target/test-plugins/noiommu/} by the build (never on this module's class path), loaded the way an
- * operator would: by configuration.
+ * The example NOIOMMU backend, built on its own as a shaded jar and copied into {@code
+ * target/test-plugins/noiommu/} by {@link ExamplePlugin} (never on this module's class path),
+ * loaded the way an operator would: by configuration.
  */
 class NoIommuPluginTest {
-    private static final Path PLUGINS = Path.of(System.getProperty("test.plugins.dir"));
+    private static final Path PLUGINS = ExamplePlugin.pluginsDir();
     private static final String PROVIDER = "com.example.noiommu.NoIommuProvider";
 
     @TempDir Path temp;
@@ -177,7 +177,7 @@ class NoIommuPluginTest {
                     .filteredOn(e -> e.getLevel() == Level.INFO)
                     .extracting(ILoggingEvent::getFormattedMessage)
                     .containsExactly(
-                            "IOMMU backend noiommu version 0.1.0-SNAPSHOT (SPI 1.0) from "
+                            "IOMMU backend noiommu version 1.0 (SPI 1.0) from "
                                     + pluginJar()
                                     + ": types [NOIOMMU]");
         } finally {
