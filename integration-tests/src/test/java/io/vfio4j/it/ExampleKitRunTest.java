@@ -7,6 +7,7 @@ import io.vfio4j.tck.BackendConformanceSuite;
 import io.vfio4j.tck.IommuBackendConformanceTest;
 import io.vfio4j.tck.LongRunsOnly;
 import io.vfio4j.tck.ProviderContractSuite;
+import io.vfio4j.tck.VendorConformanceSuite;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -100,6 +101,7 @@ class ExampleKitRunTest {
                 .containsExactlyInAnyOrder(
                         ProviderContractSuite.class,
                         BackendConformanceSuite.class,
+                        VendorConformanceSuite.class,
                         AccountingPropertySuite.class);
         assertThat(longRunsOnly()).containsExactly("accountingFollowsTheReferenceModelInLongRuns");
     }

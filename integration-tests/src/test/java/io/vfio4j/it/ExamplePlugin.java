@@ -35,6 +35,12 @@ final class ExamplePlugin {
                         "expected one plugin jar in " + built + ": " + jars);
             }
             Path dir = Files.createDirectories(plugins.resolve("noiommu"));
+            // Only this build's jar: a jar left by an earlier build would be a second plugin.
+            try (Stream<Path> old = Files.list(dir)) {
+                for (Path p : old.toList()) {
+                    Files.delete(p);
+                }
+            }
             Files.copy(
                     jars.get(0),
                     dir.resolve(jars.get(0).getFileName()),
