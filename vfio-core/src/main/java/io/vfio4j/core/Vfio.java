@@ -292,7 +292,8 @@ public final class Vfio implements AutoCloseable {
             }
             all.addAll(sources);
             try {
-                List<DiscoveredBackend> discovered = new BackendDiscovery().discover(all, cfg);
+                List<DiscoveredBackend> discovered =
+                        new BackendDiscovery().discover(all, cfg, h.hostPlatform());
                 Injector injector =
                         Guice.createInjector(
                                 Stage.PRODUCTION, new BackendRegistryModule(discovered, cfg));

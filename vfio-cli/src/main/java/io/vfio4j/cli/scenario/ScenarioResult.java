@@ -53,10 +53,17 @@ public record ScenarioResult(
             long finalLockedVm,
             String state) {}
 
-    /** A container at the end. */
+    /**
+     * A container at the end.
+     *
+     * @param backend the backend's name, "-" if no IOMMU was set
+     * @param backendOrigin where the backend came from: "class path: backend-type1-0.1.0.jar" or a
+     *     plugin jar path; "-" if no IOMMU was set
+     */
     public record ContainerSummary(
             String name,
             String backend,
+            String backendOrigin,
             String type,
             long mappings,
             long mappedBytes,
