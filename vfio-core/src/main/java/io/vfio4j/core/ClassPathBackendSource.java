@@ -68,6 +68,13 @@ public final class ClassPathBackendSource implements BackendSource {
         if (path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
+        // A module's build output (a development run) is named by its module: the bare
+        // "classes" would not say which backend it is.
+        String suffix = "/target/classes";
+        if (path.endsWith(suffix)) {
+            String module = path.substring(0, path.length() - suffix.length());
+            return module.substring(module.lastIndexOf('/') + 1) + suffix;
+        }
         return path.substring(path.lastIndexOf('/') + 1);
     }
 }

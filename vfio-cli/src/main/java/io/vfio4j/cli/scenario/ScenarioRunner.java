@@ -238,8 +238,8 @@ public final class ScenarioRunner {
             out.add(
                     new ScenarioResult.ContainerSummary(
                             e.getKey(),
-                            c.backendName().orElse("-"),
-                            c.backend().map(DiscoveredBackend::origin).orElse("-"),
+                            run.servedBy(e.getKey()).map(DiscoveredBackend::name).orElse("-"),
+                            run.servedBy(e.getKey()).map(DiscoveredBackend::origin).orElse("-"),
                             c.iommuType().map(Enum::name).orElse("-"),
                             s == null ? 0 : s.mappings(),
                             s == null ? 0 : s.mappedBytes(),

@@ -274,7 +274,9 @@ public final class TracePrinter {
                             c.name(),
                             c.backend().equals("-")
                                     ? "(no IOMMU set)"
-                                    : c.backend() + " " + c.type(),
+                                    : c.type().equals("-")
+                                            ? c.backend() + " (released)"
+                                            : c.backend() + " " + c.type(),
                             c.backendOrigin(),
                             Sizes.count(c.mappings())
                                     + (c.mappedBytes() > 0
