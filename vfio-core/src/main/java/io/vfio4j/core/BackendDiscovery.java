@@ -83,13 +83,12 @@ public final class BackendDiscovery {
         ordered = putDefaultFirst(ordered, byName, config);
         for (DiscoveredBackend b : ordered) {
             LOG.info(
-                    "IOMMU backend {} version {} (SPI {}) from {}: types {}, platforms {}",
+                    "IOMMU backend {} version {} (SPI {}) from {}: types {}",
                     b.name(),
                     b.version(),
                     b.spiVersion(),
                     b.origin(),
-                    b.types(),
-                    b.platforms());
+                    b.types());
         }
         return List.copyOf(ordered);
     }
