@@ -3,6 +3,7 @@ package io.vfio4j.core;
 import io.vfio4j.api.Errno;
 import io.vfio4j.api.VfioConfigurationException;
 import io.vfio4j.api.VfioException;
+import io.vfio4j.api.command.VfioCommand;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -49,17 +50,34 @@ final class BackendCalls {
     /**
      * Calls backend {@code b}; a failure other than a {@link VfioException} becomes EIO.
      *
-     * @param what the call, for the message: {@code "execute(VFIO_IOMMU_MAP_DMA)"}
+     * @param what the call, for the message: {@code "state"}
      */
     static <T> T guarded(DiscoveredBackend b, String what, Supplier<T> call) {
+        return guarded(b, what, null, call);
+    }
+
+    /**
+     * As {@link #guarded(DiscoveredBackend, String, Supplier)}; the message names the call as
+     * {@code what(arg)}, built only on failure so that hot paths (every ioctl) pay nothing.
+     *
+     * @param arg a {@link VfioCommand} (named by its ioctl) or any value; null for none
+     */
+    static <T> T guarded(DiscoveredBackend b, String what, Object arg, Supplier<T> call) {
         try {
             return call(b.loader(), call);
         } catch (VfioException | VfioConfigurationException e) {
             // The backend's documented answers (and open's refusal of a malformed setting).
             throw e;
         } catch (RuntimeException | LinkageError e) {
-            throw failure(b, what, e);
+            throw failure(b, describe(what, arg), e);
         }
+    }
+
+    static String describe(String what, Object arg) {
+        if (arg == null) {
+            return what;
+        }
+        return what + "(" + (arg instanceof VfioCommand<?> c ? c.ioctlName() : arg) + ")";
     }
 
     static void guardedRun(DiscoveredBackend b, String what, Runnable call) {

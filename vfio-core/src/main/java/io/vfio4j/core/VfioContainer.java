@@ -232,7 +232,8 @@ public final class VfioContainer {
         try {
             return BackendCalls.guarded(
                     b,
-                    "checkExtension(" + extension + ")",
+                    "checkExtension",
+                    extension,
                     () -> b.provider().checkExtension(extension, vfio.host()));
         } catch (BackendCalls.BackendFailure e) {
             vfio.warn(e.detail);
@@ -283,12 +284,13 @@ public final class VfioContainer {
                         R r =
                                 BackendCalls.guarded(
                                         d.backend(),
-                                        "execute(" + command.ioctlName() + ")",
+                                        "execute",
+                                        command,
                                         () -> d.ops().execute(caller, command));
                         if (r == null && command instanceof CheckExtension) {
                             throw BackendCalls.failure(
                                     d.backend(),
-                                    "execute(" + command.ioctlName() + ")",
+                                    BackendCalls.describe("execute", command),
                                     new IllegalStateException("it returned null"));
                         }
                         return r;
@@ -314,10 +316,14 @@ public final class VfioContainer {
         try {
             if (driver != null) {
                 Driver d = driver;
-                BackendCalls.guardedRun(
+                BackendCalls.guarded(
                         d.backend(),
-                        "attachGroup(" + group.id() + ")",
-                        () -> d.ops().attachGroup(group));
+                        "attachGroup",
+                        group.id(),
+                        () -> {
+                            d.ops().attachGroup(group);
+                            return null;
+                        });
             }
             groups.add(group);
         } finally {
