@@ -283,7 +283,7 @@ public final class TracePrinter {
                                             ? " (" + Sizes.human(c.mappedBytes()) + ")"
                                             : ""),
                             Sizes.count(c.pins()) + " (" + Sizes.count(c.peakPins()) + ")",
-                            c.dmaAvail() < 0 || c.backend().equals("-")
+                            c.dmaAvail() < 0 || c.type().equals("-")
                                     ? "-"
                                     : Sizes.count(c.dmaAvail()),
                             details(c)
