@@ -9,6 +9,7 @@ import io.vfio4j.api.VfioIommuDriverOps;
 import io.vfio4j.api.VfioIommuDriverProvider;
 import io.vfio4j.api.VfioSpi;
 import io.vfio4j.api.command.CheckExtension;
+import io.vfio4j.api.host.HostPlatform;
 import io.vfio4j.api.host.HostView;
 import java.util.Set;
 
@@ -34,6 +35,12 @@ public final class SpaprTceProvider implements VfioIommuDriverProvider {
     @Override
     public SpiVersion spiVersion() {
         return SpiVersion.of(VfioSpi.MAJOR, VfioSpi.MINOR);
+    }
+
+    /** The host platforms whose IOMMU this backend drives; the default there. */
+    @Override
+    public Set<HostPlatform> platforms() {
+        return Set.of(HostPlatform.PPC64);
     }
 
     @Override

@@ -177,7 +177,9 @@ class NoIommuPluginTest {
                     .filteredOn(e -> e.getLevel() == Level.INFO)
                     .extracting(ILoggingEvent::getFormattedMessage)
                     .containsExactly(
-                            "IOMMU backend noiommu version 1.0 (SPI 1.0) from "
+                            "IOMMU backend noiommu version 1.0 (SPI "
+                                    + io.vfio4j.api.VfioSpi.runtime()
+                                    + ") from "
                                     + pluginJar()
                                     + ": types [NOIOMMU]");
         } finally {

@@ -10,6 +10,8 @@ public enum Errno {
     ENOENT(2, "No such file or directory"),
     ESRCH(3, "No such process"),
     EINTR(4, "Interrupted system call"),
+    /** A backend failed inside one of its calls (see docs/reliability.md, "Plugins"). */
+    EIO(5, "Input/output error"),
     ENXIO(6, "No such device or address"),
     E2BIG(7, "Argument list too long"),
     /** close(2) of a file descriptor that is not open (fs/open.c, close_fd). */

@@ -1,5 +1,6 @@
 package io.vfio4j.api;
 
+import io.vfio4j.api.host.HostPlatform;
 import io.vfio4j.api.host.HostView;
 import java.util.Set;
 
@@ -11,7 +12,9 @@ import java.util.Set;
  * <p>The runtime reads {@link #name()}, {@link #spiVersion()}, {@link #supportedTypes()} and {@link
  * #settingKeys()} once, at discovery, and refuses the provider with a {@link
  * VfioConfigurationException} if the name does not match {@code [a-z][a-z0-9-]*}, another provider
- * has the same name, or the SPI version is not loadable.
+ * has the same name, or the SPI version is not loadable. Every call into a provider is guarded: a
+ * description that throws or answers null refuses the provider at discovery; a run-time call that
+ * throws fails only that operation (see docs/reliability.md, "Plugins").
  */
 public interface VfioIommuDriverProvider {
     /** The pattern every backend name matches. */
@@ -44,6 +47,16 @@ public interface VfioIommuDriverProvider {
     default String version() {
         String v = getClass().getPackage().getImplementationVersion();
         return v == null ? "unversioned" : v;
+    }
+
+    /**
+     * The host platforms this backend is made for (SPI 1.1). When nothing is configured, the
+     * default backend is a built-in backend serving the host's platform, and backends serving it
+     * are offered a type before the others. Defaults to every platform: a provider built against
+     * SPI 1.0 is offered types on any host, as before, but after the built-in ones.
+     */
+    default Set<HostPlatform> platforms() {
+        return java.util.EnumSet.allOf(HostPlatform.class);
     }
 
     /** Setting keys accepted under {@code vfio4j.backend.<name>.}; any other key is refused. */

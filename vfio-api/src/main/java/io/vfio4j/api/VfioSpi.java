@@ -8,10 +8,13 @@ package io.vfio4j.api;
  *
  * <p>Rule: a runtime loads a provider with the same major version and a minor version not newer
  * than its own.
+ *
+ * <p>History: 1.0 first release; 1.1 adds {@link io.vfio4j.api.host.HostView#hostPlatform()} and
+ * {@link VfioIommuDriverProvider#platforms()}, both default methods, so 1.0 providers still load.
  */
 public final class VfioSpi {
     public static final int MAJOR = 1;
-    public static final int MINOR = 0;
+    public static final int MINOR = 1;
 
     private VfioSpi() {}
 

@@ -18,7 +18,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code vfio4j backends}: every IOMMU backend found, in the order SET_IOMMU offers types. */
+/**
+ * {@code vfio4j backends}: every IOMMU backend found, in the order SET_IOMMU offers types, on an
+ * x86-64 host: the default is the built-in backend serving it (type1) unless configured.
+ */
 @Command(
         name = "backends",
         mixinStandardHelpOptions = true,
@@ -62,7 +65,13 @@ final class BackendsCommand implements Callable<Integer> {
                 out.println(
                         new ObjectMapper()
                                 .enable(SerializationFeature.INDENT_OUTPUT)
-                                .writeValueAsString(toJson(backends)));
+                                .writeValueAsString(
+                                        toJson(
+                                                backends,
+                                                vfio.backends()
+                                                        .defaultBackend()
+                                                        .map(DiscoveredBackend::name)
+                                                        .orElse(""))));
             } else {
                 printTable(
                         out,
@@ -74,11 +83,13 @@ final class BackendsCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static List<Map<String, Object>> toJson(List<DiscoveredBackend> backends) {
+    private static List<Map<String, Object>> toJson(
+            List<DiscoveredBackend> backends, String defaultName) {
         List<Map<String, Object>> list = new ArrayList<>();
         for (DiscoveredBackend b : backends) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", b.name());
+            m.put("default", b.name().equals(defaultName));
             m.put(
                     "types",
                     types(b).stream()
@@ -87,6 +98,8 @@ final class BackendsCommand implements Callable<Integer> {
             m.put("spi", b.spiVersion().toString());
             m.put("version", b.version());
             m.put("origin", b.origin());
+            m.put("builtIn", b.builtIn());
+            m.put("platforms", platforms(b));
             m.put("settings", b.settingKeys().stream().sorted().collect(Collectors.toList()));
             list.add(m);
         }
@@ -99,6 +112,13 @@ final class BackendsCommand implements Callable<Integer> {
                 .collect(Collectors.toList());
     }
 
+    private static List<String> platforms(DiscoveredBackend b) {
+        return b.platforms().stream()
+                .sorted()
+                .map(p -> p.name().toLowerCase(java.util.Locale.ROOT))
+                .collect(Collectors.toList());
+    }
+
     private static void printTable(
             PrintWriter out, List<DiscoveredBackend> backends, String defaultName) {
         if (backends.isEmpty()) {
@@ -106,7 +126,7 @@ final class BackendsCommand implements Callable<Integer> {
             return;
         }
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "IOMMU TYPES", "SPI", "VERSION", "ORIGIN"});
+        rows.add(new String[] {"NAME", "IOMMU TYPES", "PLATFORMS", "SPI", "VERSION", "ORIGIN"});
         for (DiscoveredBackend b : backends) {
             rows.add(
                     new String[] {
@@ -114,6 +134,7 @@ final class BackendsCommand implements Callable<Integer> {
                         types(b).stream()
                                 .map(t -> t.name() + "(" + t.id() + ")")
                                 .collect(Collectors.joining(", ")),
+                        String.join(", ", platforms(b)),
                         b.spiVersion().toString(),
                         b.version(),
                         b.origin(),

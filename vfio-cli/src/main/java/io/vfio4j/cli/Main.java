@@ -5,7 +5,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(PluginExitGuard.run(() -> run(args)));
     }
 
     /** Runs the command line and returns its exit code (tests call this). */

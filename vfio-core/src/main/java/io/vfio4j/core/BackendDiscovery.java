@@ -4,7 +4,10 @@ import io.vfio4j.api.SpiVersion;
 import io.vfio4j.api.VfioConfigurationException;
 import io.vfio4j.api.VfioIommuDriverProvider;
 import io.vfio4j.api.VfioSpi;
+import io.vfio4j.api.host.HostPlatform;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,15 +39,27 @@ public final class BackendDiscovery {
         this.runtime = runtime;
     }
 
+    /** As {@link #discover(List, VfioConfiguration, HostPlatform)} on an x86-64 host. */
+    public List<DiscoveredBackend> discover(List<BackendSource> sources, VfioConfiguration config) {
+        return discover(sources, config, HostPlatform.X86_64);
+    }
+
     /**
-     * @return the backends to offer, in order: the default first, then the allow-list order (or
-     *     name order when there is no allow-list)
+     * Each source runs on a daemon thread for at most {@link VfioConfiguration#discoveryTimeout()}
+     * (see {@link DiscoveryWatchdog}).
+     *
+     * @param platform the host's platform: it decides the default when nothing is configured
+     * @return the backends to offer, in order: the default first, then the allow-list order; with
+     *     no allow-list, the backends serving {@code platform} first, built-in ones (class path)
+     *     before the others, each group in name order
      * @throws VfioConfigurationException on any invalid provider or configuration
      */
-    public List<DiscoveredBackend> discover(List<BackendSource> sources, VfioConfiguration config) {
+    public List<DiscoveredBackend> discover(
+            List<BackendSource> sources, VfioConfiguration config, HostPlatform platform) {
+        Duration timeout = config.discoveryTimeout();
         Map<String, DiscoveredBackend> byName = new TreeMap<>();
         for (BackendSource source : sources) {
-            for (DiscoveredBackend b : source.discover()) {
+            for (DiscoveredBackend b : DiscoveryWatchdog.discover(source, timeout)) {
                 validate(b);
                 DiscoveredBackend previous = byName.putIfAbsent(b.name(), b);
                 if (previous != null) {
@@ -64,7 +79,7 @@ public final class BackendDiscovery {
         byName.forEach((name, b) -> keys.put(name, b.settingKeys()));
         config.validate(keys);
 
-        List<DiscoveredBackend> ordered = applyAllowList(byName, config);
+        List<DiscoveredBackend> ordered = applyAllowList(byName, config, platform);
         ordered = putDefaultFirst(ordered, byName, config);
         for (DiscoveredBackend b : ordered) {
             LOG.info(
@@ -108,10 +123,18 @@ public final class BackendDiscovery {
     }
 
     private static List<DiscoveredBackend> applyAllowList(
-            Map<String, DiscoveredBackend> byName, VfioConfiguration config) {
+            Map<String, DiscoveredBackend> byName,
+            VfioConfiguration config,
+            HostPlatform platform) {
         List<String> allowed = config.allowedBackends();
         if (allowed.isEmpty()) {
-            return new ArrayList<>(byName.values());
+            // A plugin never displaces the built-in backend of the host's platform unless
+            // configured: otherwise a jar named "aaa" would take every container of its type.
+            List<DiscoveredBackend> all = new ArrayList<>(byName.values());
+            all.sort(
+                    Comparator.comparing((DiscoveredBackend b) -> !b.serves(platform))
+                            .thenComparing(b -> !b.builtIn()));
+            return all;
         }
         Map<String, DiscoveredBackend> out = new LinkedHashMap<>();
         for (String name : allowed) {

@@ -5,12 +5,14 @@ import java.net.URL;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.ServiceLoader;
 
 /** Providers visible to a class loader through {@link ServiceLoader}: the class path. */
 public final class ClassPathBackendSource implements BackendSource {
     private final ClassLoader loader;
+    private volatile String inProgress;
 
     public ClassPathBackendSource(ClassLoader loader) {
         this.loader = loader;
@@ -22,18 +24,38 @@ public final class ClassPathBackendSource implements BackendSource {
                 tccl != null ? tccl : ClassPathBackendSource.class.getClassLoader());
     }
 
+    /**
+     * Providers found here are built in ({@link DiscoveredBackend#builtIn()}): they ship with the
+     * runtime rather than being dropped into the plugin directory.
+     */
     @Override
     public List<DiscoveredBackend> discover() {
         List<DiscoveredBackend> found = new ArrayList<>();
-        for (VfioIommuDriverProvider p :
-                ServiceLoader.load(VfioIommuDriverProvider.class, loader)) {
-            found.add(DiscoveredBackend.describe(p, "class path: " + location(p.getClass())));
+        Iterator<ServiceLoader.Provider<VfioIommuDriverProvider>> it =
+                ServiceLoader.load(VfioIommuDriverProvider.class, loader).stream().iterator();
+        while (it.hasNext()) {
+            ServiceLoader.Provider<VfioIommuDriverProvider> p = it.next();
+            String origin = "class path: " + location(p.type());
+            inProgress = p.type().getName() + " (" + origin + ")";
+            found.add(DiscoveredBackend.describeBuiltIn(p.get(), origin));
         }
+        inProgress = null;
         // ServiceLoader order follows the class path; sort so that discovery does not depend on it.
         found.sort(
                 Comparator.comparing(DiscoveredBackend::name)
                         .thenComparing(DiscoveredBackend::origin));
         return found;
+    }
+
+    @Override
+    public String inProgress() {
+        String now = inProgress;
+        return now != null ? now : toString();
+    }
+
+    @Override
+    public String toString() {
+        return "the class path";
     }
 
     static String location(Class<?> type) {
@@ -45,6 +67,13 @@ public final class ClassPathBackendSource implements BackendSource {
         String path = url.getPath();
         if (path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
+        }
+        // A module's build output (a development run) is named by its module: the bare
+        // "classes" would not say which backend it is.
+        String suffix = "/target/classes";
+        if (path.endsWith(suffix)) {
+            String module = path.substring(0, path.length() - suffix.length());
+            return module.substring(module.lastIndexOf('/') + 1) + suffix;
         }
         return path.substring(path.lastIndexOf('/') + 1);
     }

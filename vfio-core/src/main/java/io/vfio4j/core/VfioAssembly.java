@@ -69,7 +69,9 @@ final class VfioAssembly {
             all.add(new ModuleSource(List.copyOf(contributed)));
         }
         try {
-            List<DiscoveredBackend> discovered = new BackendDiscovery().discover(all, cfg);
+            List<DiscoveredBackend> discovered =
+                    new BackendDiscovery()
+                            .discover(all, cfg, root.getInstance(SimHost.class).hostPlatform());
             Injector injector = root.createChildInjector(new BackendRegistryModule(discovered));
             return new Vfio(
                     injector.getInstance(SimHost.class),

@@ -6,6 +6,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -35,6 +36,9 @@ import java.util.stream.Collectors;
  *   <li>{@code vfio4j.backends}: optional ordered allow-list of backend names, comma separated
  *   <li>{@code vfio4j.backend.default}: the backend a container uses when set up by name
  *   <li>{@code vfio4j.backend.<name>.<key>}: a setting passed to backend {@code <name>}
+ *   <li>{@code vfio4j.plugin.discovery-timeout}: how long one backend source (the class path, the
+ *       plugin directory) may take to construct and describe its providers before discovery refuses
+ *       it: {@code 5s} (the default), {@code 500ms}; a bare number is seconds
  *   <li>{@code vfio4j.check-invariants}: check the accounting invariants after every operation
  *   <li>{@code vfio4j.long}: run long property and stress tests (read by tests only)
  * </ul>
@@ -46,11 +50,20 @@ public final class VfioConfiguration {
     public static final String BACKENDS = "vfio4j.backends";
     public static final String DEFAULT_BACKEND = "vfio4j.backend.default";
     public static final String BACKEND_PREFIX = "vfio4j.backend.";
+    public static final String DISCOVERY_TIMEOUT = "vfio4j.plugin.discovery-timeout";
+    public static final Duration DEFAULT_DISCOVERY_TIMEOUT = Duration.ofSeconds(5);
     public static final String CHECK_INVARIANTS = "vfio4j.check-invariants";
     public static final String LONG_RUNS = "vfio4j.long";
 
     private static final Set<String> RUNTIME_KEYS =
-            Set.of(CONFIG_FILE, PLUGIN_DIR, BACKENDS, DEFAULT_BACKEND, CHECK_INVARIANTS, LONG_RUNS);
+            Set.of(
+                    CONFIG_FILE,
+                    PLUGIN_DIR,
+                    DISCOVERY_TIMEOUT,
+                    BACKENDS,
+                    DEFAULT_BACKEND,
+                    CHECK_INVARIANTS,
+                    LONG_RUNS);
 
     private final Map<String, String> values;
     private final Map<String, String> origins;
@@ -109,6 +122,35 @@ public final class VfioConfiguration {
 
     public Optional<String> defaultBackend() {
         return get(DEFAULT_BACKEND).map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    /**
+     * {@code vfio4j.plugin.discovery-timeout}: {@code 5s}, {@code 500ms}, or a bare number of
+     * seconds.
+     *
+     * @throws VfioConfigurationException if the value is not a positive duration
+     */
+    public Duration discoveryTimeout() {
+        String v = values.get(DISCOVERY_TIMEOUT);
+        if (v == null) {
+            return DEFAULT_DISCOVERY_TIMEOUT;
+        }
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(\\d{1,9})\\s*(ms|s)?").matcher(v.trim());
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            Duration d = "ms".equals(m.group(2)) ? Duration.ofMillis(n) : Duration.ofSeconds(n);
+            if (!d.isZero()) {
+                return d;
+            }
+        }
+        throw new VfioConfigurationException(
+                String.format(
+                        Locale.ROOT,
+                        "%s = '%s' (from %s) is not a positive duration such as 5s or 500ms",
+                        DISCOVERY_TIMEOUT,
+                        v,
+                        origin(DISCOVERY_TIMEOUT)));
     }
 
     public boolean checkInvariants() {
@@ -193,6 +235,7 @@ public final class VfioConfiguration {
                     "Unknown configuration keys:\n  " + String.join("\n  ", problems));
         }
         parseBoolean(CHECK_INVARIANTS, false);
+        discoveryTimeout();
     }
 
     private boolean parseBoolean(String key, boolean defaultValue) {

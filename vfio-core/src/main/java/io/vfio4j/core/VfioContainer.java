@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
  *   <li>the last group leaving releases the backend; the container is then unset again.
  * </ul>
  *
+ * <p>Every call into a backend is guarded ({@link BackendCalls}): a backend whose {@code
+ * checkExtension} throws answers 0, one whose {@code open} throws or returns null is passed over as
+ * if it had refused the type (so SET_IOMMU ends in ENODEV when no other backend accepts), and any
+ * other call that throws fails with EIO; each such failure is also recorded as a kernel warning.
+ * The other backends and containers are unaffected.
+ *
  * <p>Locking follows the kernel's {@code group_lock}: attach, detach and SET_IOMMU exclusively,
  * every other call shared. The backend has its own lock inside.
  */
@@ -79,7 +85,7 @@ public final class VfioContainer {
                                 () ->
                                         new VfioException(
                                                 Errno.ENODEV, "no IOMMU backend is available"));
-        setIommu(b.name(), BackendCalls.call(b.loader(), b.provider()::preferredType));
+        setIommu(b.name(), b.preferredType());
     }
 
     /** {@code VFIO_SET_IOMMU(type)}: offers the type to every backend in order. */
@@ -146,14 +152,15 @@ public final class VfioContainer {
                 if (noIommu != (type.get() == IommuType.NOIOMMU)) {
                     continue;
                 }
-                int ext =
-                        BackendCalls.call(
-                                b.loader(), () -> b.provider().checkExtension(typeId, vfio.host()));
-                if (ext <= 0) {
+                if (askExtension(b, typeId) <= 0) {
                     continue;
                 }
                 try {
-                    driver = open(b, type.get());
+                    Driver opened = open(b, type.get());
+                    if (opened == null) {
+                        continue;
+                    }
+                    driver = opened;
                     LOG.debug("container {} uses backend {} as {}", id, b.name(), type.get());
                     return;
                 } catch (VfioException e) {
@@ -180,27 +187,71 @@ public final class VfioContainer {
         }
     }
 
+    /**
+     * Opens backend {@code b} for the container's groups.
+     *
+     * @return null if the backend's {@code open} misbehaved (threw other than its documented
+     *     errors, or returned null): it is passed over as if it had refused the type
+     */
     private Driver open(DiscoveredBackend b, IommuType type) {
         BackendSettings settings =
                 new BackendSettings(b.name(), vfio.configuration().backendSettings(b.name()));
         ContainerDriverContext ctx =
                 new ContainerDriverContext(vfio.host(), type, settings, vfio.events());
-        VfioIommuDriverOps ops = BackendCalls.call(b.loader(), () -> b.provider().open(ctx));
+        VfioIommuDriverOps ops;
+        String what = "open(" + type + ")";
+        try {
+            ops = BackendCalls.guarded(b, what, () -> b.provider().open(ctx));
+        } catch (BackendCalls.BackendFailure e) {
+            vfio.warn(e.detail);
+            return null;
+        }
+        if (ops == null) {
+            vfio.warn(
+                    "IOMMU backend "
+                            + b.describeOrigin()
+                            + " failed in "
+                            + what
+                            + ": it returned null");
+            return null;
+        }
         List<VfioGroup> attached = new ArrayList<>();
         try {
             for (VfioGroup g : groups) {
-                BackendCalls.run(b.loader(), () -> ops.attachGroup(g));
+                BackendCalls.guardedRun(b, "attachGroup(" + g.id() + ")", () -> ops.attachGroup(g));
                 attached.add(g);
             }
         } catch (VfioException e) {
             for (int i = attached.size() - 1; i >= 0; i--) {
                 VfioGroup g = attached.get(i);
-                BackendCalls.run(b.loader(), () -> ops.detachGroup(g));
+                tolerant(b, "detachGroup(" + g.id() + ")", () -> ops.detachGroup(g));
             }
-            BackendCalls.run(b.loader(), ops::release);
+            tolerant(b, "release", ops::release);
             throw e;
         }
         return new Driver(b, type, ops);
+    }
+
+    /** Asks {@code b} about an extension; a backend that fails answers 0 (and is warned of). */
+    private int askExtension(DiscoveredBackend b, long extension) {
+        try {
+            return BackendCalls.guarded(
+                    b,
+                    "checkExtension",
+                    extension,
+                    () -> b.provider().checkExtension(extension, vfio.host()));
+        } catch (BackendCalls.BackendFailure e) {
+            vfio.warn(e.detail);
+            return 0;
+        }
+    }
+
+    /** A call that must not fail; a failure becomes a kernel warning and clean-up goes on. */
+    private void tolerant(DiscoveredBackend b, String what, Runnable call) {
+        String failure = BackendCalls.tolerant(b, what, call);
+        if (failure != null) {
+            vfio.warn(failure);
+        }
     }
 
     /**
@@ -238,8 +289,19 @@ public final class VfioContainer {
                                     id);
                         }
                         Driver d = driver;
-                        return BackendCalls.call(
-                                d.backend().loader(), () -> d.ops().execute(caller, command));
+                        R r =
+                                BackendCalls.guarded(
+                                        d.backend(),
+                                        "execute",
+                                        command,
+                                        () -> d.ops().execute(caller, command));
+                        if (r == null && command instanceof CheckExtension) {
+                            throw BackendCalls.failure(
+                                    d.backend(),
+                                    BackendCalls.describe("execute", command),
+                                    new IllegalStateException("it returned null"));
+                        }
+                        return r;
                     } finally {
                         groupLock.readLock().unlock();
                     }
@@ -248,9 +310,7 @@ public final class VfioContainer {
 
     private int checkExtensionUnset(long extension) {
         for (DiscoveredBackend b : vfio.backends().backends()) {
-            int r =
-                    BackendCalls.call(
-                            b.loader(), () -> b.provider().checkExtension(extension, vfio.host()));
+            int r = askExtension(b, extension);
             if (r > 0) {
                 return r;
             }
@@ -264,7 +324,14 @@ public final class VfioContainer {
         try {
             if (driver != null) {
                 Driver d = driver;
-                BackendCalls.run(d.backend().loader(), () -> d.ops().attachGroup(group));
+                BackendCalls.guarded(
+                        d.backend(),
+                        "attachGroup",
+                        group.id(),
+                        () -> {
+                            d.ops().attachGroup(group);
+                            return null;
+                        });
             }
             groups.add(group);
         } finally {
@@ -281,9 +348,12 @@ public final class VfioContainer {
             }
             Driver d = driver;
             if (d != null) {
-                BackendCalls.run(d.backend().loader(), () -> d.ops().detachGroup(group));
+                tolerant(
+                        d.backend(),
+                        "detachGroup(" + group.id() + ")",
+                        () -> d.ops().detachGroup(group));
                 if (groups.isEmpty()) {
-                    BackendCalls.run(d.backend().loader(), d.ops()::release);
+                    tolerant(d.backend(), "release", d.ops()::release);
                     driver = null;
                     LOG.debug(
                             "container {}: last group left, backend {} released",
@@ -310,7 +380,7 @@ public final class VfioContainer {
             throw VfioException.of(
                     Errno.EINVAL, "%s: container %d has no IOMMU backend set", what, id);
         }
-        return BackendCalls.call(d.backend().loader(), () -> call.apply(d));
+        return BackendCalls.guarded(d.backend(), what, () -> call.apply(d));
     }
 
     /** Runs {@code call} with the backend while holding the group lock shared. */
@@ -322,7 +392,17 @@ public final class VfioContainer {
                         Errno.EINVAL, "%s: container %d has no IOMMU backend set", what, id);
             }
             Driver d = driver;
-            return BackendCalls.call(d.backend().loader(), () -> call.apply(d));
+            return BackendCalls.guarded(d.backend(), what, () -> call.apply(d));
+        } finally {
+            groupLock.readLock().unlock();
+        }
+    }
+
+    /** The backend serving this container, with its origin, once SET_IOMMU succeeded. */
+    public Optional<DiscoveredBackend> backend() {
+        groupLock.readLock().lock();
+        try {
+            return Optional.ofNullable(driver).map(Driver::backend);
         } finally {
             groupLock.readLock().unlock();
         }
@@ -363,9 +443,15 @@ public final class VfioContainer {
         groupLock.readLock().lock();
         try {
             Driver d = driver;
-            return d == null
-                    ? Optional.empty()
-                    : Optional.of(BackendCalls.call(d.backend().loader(), () -> d.ops().state()));
+            if (d == null) {
+                return Optional.empty();
+            }
+            BackendState s = BackendCalls.guarded(d.backend(), "state", () -> d.ops().state());
+            if (s == null) {
+                throw BackendCalls.failure(
+                        d.backend(), "state", new IllegalStateException("it returned null"));
+            }
+            return Optional.of(s);
         } finally {
             groupLock.readLock().unlock();
         }
@@ -377,7 +463,7 @@ public final class VfioContainer {
         try {
             Driver d = driver;
             if (d != null) {
-                BackendCalls.run(d.backend().loader(), () -> d.ops().audit(sink));
+                BackendCalls.guardedRun(d.backend(), "audit", () -> d.ops().audit(sink));
             }
         } finally {
             groupLock.readLock().unlock();

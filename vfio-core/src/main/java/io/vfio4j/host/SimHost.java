@@ -2,6 +2,7 @@ package io.vfio4j.host;
 
 import io.vfio4j.api.Errno;
 import io.vfio4j.api.VfioException;
+import io.vfio4j.api.host.HostPlatform;
 import io.vfio4j.api.host.HostView;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -76,6 +77,11 @@ public final class SimHost implements HostView {
 
     public Platform platform() {
         return platform;
+    }
+
+    @Override
+    public HostPlatform hostPlatform() {
+        return platform.hostPlatform();
     }
 
     @Override

@@ -17,6 +17,7 @@ import io.vfio4j.api.command.CheckExtension;
 import io.vfio4j.api.command.MapDma;
 import io.vfio4j.api.command.VfioCommand;
 import io.vfio4j.api.host.AddressSpace;
+import io.vfio4j.api.host.HostPlatform;
 import io.vfio4j.api.host.HostView;
 import io.vfio4j.api.host.Task;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * "maps" by charging the caller's address space (so the invariant checker has something to prove).
  * Not a model of any real backend.
  */
-final class FakeProvider implements VfioIommuDriverProvider {
+class FakeProvider implements VfioIommuDriverProvider {
     final String name;
     final Set<IommuType> types;
     final SpiVersion spi;
@@ -41,6 +42,7 @@ final class FakeProvider implements VfioIommuDriverProvider {
     boolean lieInAudit;
     ClassLoader contextLoaderSeen;
     DriverContext lastContext;
+    private Set<HostPlatform> platforms;
 
     FakeProvider(String name, Set<IommuType> types) {
         this(name, types, SpiVersion.of(VfioSpi.MAJOR, VfioSpi.MINOR));
@@ -50,6 +52,17 @@ final class FakeProvider implements VfioIommuDriverProvider {
         this.name = name;
         this.types = types;
         this.spi = spi;
+    }
+
+    /** Declares the platforms (SPI 1.1); without it the provider keeps the default. */
+    FakeProvider servingPlatforms(Set<HostPlatform> platforms) {
+        this.platforms = platforms;
+        return this;
+    }
+
+    @Override
+    public Set<HostPlatform> platforms() {
+        return platforms != null ? platforms : VfioIommuDriverProvider.super.platforms();
     }
 
     @Override

@@ -15,6 +15,14 @@ public interface HostView {
     /** Physical memory: unpin, pin counts, contents. */
     PhysicalMemory memory();
 
+    /**
+     * The host architecture (SPI 1.1). The default keeps hosts written against SPI 1.0 compiling;
+     * the simulated host always answers with its own platform.
+     */
+    default HostPlatform hostPlatform() {
+        return HostPlatform.X86_64;
+    }
+
     /** True if the platform has EEH (POWER error recovery) enabled. */
     boolean eehEnabled();
 

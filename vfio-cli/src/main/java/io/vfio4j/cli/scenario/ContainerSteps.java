@@ -214,7 +214,6 @@ final class ContainerSteps {
                                                 run.vfio()
                                                         .backends()
                                                         .require(backend.get())
-                                                        .provider()
                                                         .preferredType());
                 c.setIommu(backend.get(), t);
             } else if (type.isPresent()) {

@@ -75,6 +75,7 @@ public final class JsonReport {
             Map<String, Object> cm = new LinkedHashMap<>();
             cm.put("name", c.name());
             cm.put("backend", c.backend());
+            cm.put("backendOrigin", c.backendOrigin());
             cm.put("type", c.type());
             cm.put("mappings", c.mappings());
             cm.put("mappedBytes", c.mappedBytes());
@@ -112,6 +113,7 @@ public final class JsonReport {
                         (name, c) -> {
                             Map<String, Object> cm = new LinkedHashMap<>();
                             cm.put("iommuSet", c.set());
+                            cm.put("backend", c.backend());
                             cm.put("mappings", c.mappings());
                             cm.put("mappedBytes", c.mappedBytes());
                             cm.put("dmaAvail", c.dmaAvail());

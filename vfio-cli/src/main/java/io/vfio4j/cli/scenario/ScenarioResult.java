@@ -53,10 +53,18 @@ public record ScenarioResult(
             long finalLockedVm,
             String state) {}
 
-    /** A container at the end. */
+    /**
+     * A container at the end.
+     *
+     * @param backend the name of the backend that served the container (it may have been released
+     *     since, when the last group left), "-" if no IOMMU was ever set
+     * @param backendOrigin where the backend came from: "class path: backend-type1-0.1.0.jar" or a
+     *     plugin jar path; "-" if no IOMMU was set
+     */
     public record ContainerSummary(
             String name,
             String backend,
+            String backendOrigin,
             String type,
             long mappings,
             long mappedBytes,

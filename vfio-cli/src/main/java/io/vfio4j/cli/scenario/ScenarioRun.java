@@ -40,6 +40,7 @@ public final class ScenarioRun implements AutoCloseable {
     private final Map<String, Long> windows = new LinkedHashMap<>();
     private final Map<String, Long> peakLocked = new LinkedHashMap<>();
     private final Map<String, Long> peakPins = new LinkedHashMap<>();
+    private final Map<String, io.vfio4j.core.DiscoveredBackend> served = new LinkedHashMap<>();
     private final ScenarioMdevs mdevs;
 
     ScenarioRun(Scenario scenario, VfioConfiguration configuration) {
@@ -288,9 +289,20 @@ public final class ScenarioRun implements AutoCloseable {
             peakLocked.merge(p, v, Math::max);
         }
         for (Map.Entry<String, VfioContainer> c : containers.entrySet()) {
-            long pins = c.getValue().state().map(BackendState::pinnedPages).orElse(0L);
+            long pins;
+            try {
+                pins = c.getValue().state().map(BackendState::pinnedPages).orElse(0L);
+            } catch (io.vfio4j.api.VfioException e) {
+                pins = 0; // a backend that fails to report (EIO) has been warned of already
+            }
             peakPins.merge(c.getKey(), pins, Math::max);
+            c.getValue().backend().ifPresent(b -> served.put(c.getKey(), b));
         }
+    }
+
+    /** The backend that last served {@code container}, even if it was released since. */
+    java.util.Optional<io.vfio4j.core.DiscoveredBackend> servedBy(String container) {
+        return java.util.Optional.ofNullable(served.get(container));
     }
 
     long peakLocked(String process) {

@@ -5,6 +5,7 @@ import io.vfio4j.api.KernelBugError;
 import io.vfio4j.api.VendorLeak;
 import io.vfio4j.api.VfioConfigurationException;
 import io.vfio4j.api.VfioException;
+import io.vfio4j.core.DiscoveredBackend;
 import io.vfio4j.core.InvariantViolation;
 import io.vfio4j.core.Vfio;
 import io.vfio4j.core.VfioConfiguration;
@@ -213,8 +214,7 @@ public final class ScenarioRunner {
         for (Map.Entry<String, VfioContainer> e : run.containers().entrySet()) {
             out.put(
                     e.getKey(),
-                    e.getValue()
-                            .state()
+                    stateOf(e.getValue())
                             .map(
                                     s ->
                                             new StepResult.ContainerSnapshot(
@@ -223,8 +223,9 @@ public final class ScenarioRunner {
                                                     s.mappedBytes(),
                                                     s.dmaAvail(),
                                                     s.pinnedPages(),
-                                                    s.pinReferences()))
-                            .orElse(new StepResult.ContainerSnapshot(false, 0, 0, 0, 0, 0)));
+                                                    s.pinReferences(),
+                                                    e.getValue().backendName().orElse("-")))
+                            .orElse(new StepResult.ContainerSnapshot(false, 0, 0, 0, 0, 0, "-")));
         }
         return out;
     }
@@ -246,15 +247,25 @@ public final class ScenarioRunner {
         return out;
     }
 
+    /** The container's state; empty if unset or if its backend failed to report (EIO). */
+    private static java.util.Optional<BackendState> stateOf(VfioContainer c) {
+        try {
+            return c.state();
+        } catch (io.vfio4j.api.VfioException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     private static List<ScenarioResult.ContainerSummary> containerSummaries(ScenarioRun run) {
         List<ScenarioResult.ContainerSummary> out = new ArrayList<>();
         for (Map.Entry<String, VfioContainer> e : run.containers().entrySet()) {
             VfioContainer c = e.getValue();
-            BackendState s = c.state().orElse(null);
+            BackendState s = stateOf(c).orElse(null);
             out.add(
                     new ScenarioResult.ContainerSummary(
                             e.getKey(),
-                            c.backendName().orElse("-"),
+                            run.servedBy(e.getKey()).map(DiscoveredBackend::name).orElse("-"),
+                            run.servedBy(e.getKey()).map(DiscoveredBackend::origin).orElse("-"),
                             c.iommuType().map(Enum::name).orElse("-"),
                             s == null ? 0 : s.mappings(),
                             s == null ? 0 : s.mappedBytes(),

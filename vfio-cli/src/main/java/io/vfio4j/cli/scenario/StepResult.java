@@ -45,6 +45,17 @@ public record StepResult(
      *
      * @param set whether SET_IOMMU succeeded (the other fields are 0 before)
      */
+    /**
+     * A container after a step.
+     *
+     * @param backend the name of the backend serving it, or "-" before SET_IOMMU
+     */
     public record ContainerSnapshot(
-            boolean set, long mappings, long mappedBytes, long dmaAvail, long pins, long pinRefs) {}
+            boolean set,
+            long mappings,
+            long mappedBytes,
+            long dmaAvail,
+            long pins,
+            long pinRefs,
+            String backend) {}
 }

@@ -101,7 +101,9 @@ public final class TracePrinter {
                                 + pad("locked_vm after", wl, false)
                                 + "  "
                                 + pad("pins", 9, true)
-                                + "  maps|@"));
+                                + "  "
+                                + pad("maps", 4, true)
+                                + "  backend|@"));
         for (int i = 0; i < rows.size(); i++) {
             StepResult sr = r.steps().get(i);
             String[] row = rows.get(i);
@@ -127,7 +129,9 @@ public final class TracePrinter {
                                     + "  "
                                     + pad(row[4], 9, true)
                                     + "  "
-                                    + pad(row[5], 4, true))
+                                    + pad(row[5], 4, true)
+                                    + "  "
+                                    + row[6])
                             .stripTrailing());
             String indent = "  " + " ".repeat(wn) + "    ";
             if (!sr.step().note().isEmpty()) {
@@ -202,13 +206,15 @@ public final class TracePrinter {
         }
         String pins = "-";
         String maps = "-";
+        String backend = "-";
         StepResult.ContainerSnapshot c = container == null ? null : sr.containers().get(container);
         if (c != null && sr.status() != StepResult.Status.SKIPPED) {
             pins = Sizes.count(c.pins());
             maps = Sizes.count(c.mappings());
+            backend = c.backend();
         }
         return new String[] {
-            String.valueOf(step.number()), desc, result.trim(), locked, pins, maps
+            String.valueOf(step.number()), desc, result.trim(), locked, pins, maps, backend
         };
     }
 
@@ -254,7 +260,13 @@ public final class TracePrinter {
             List<String[]> rows = new ArrayList<>();
             rows.add(
                     new String[] {
-                        "container", "backend", "mappings", "pins (peak)", "dma_avail", "details"
+                        "container",
+                        "backend",
+                        "origin",
+                        "mappings",
+                        "pins (peak)",
+                        "dma_avail",
+                        "details"
                     });
             for (ScenarioResult.ContainerSummary c : r.containers()) {
                 rows.add(
@@ -262,13 +274,16 @@ public final class TracePrinter {
                             c.name(),
                             c.backend().equals("-")
                                     ? "(no IOMMU set)"
-                                    : c.backend() + " " + c.type(),
+                                    : c.type().equals("-")
+                                            ? c.backend() + " (released)"
+                                            : c.backend() + " " + c.type(),
+                            c.backendOrigin(),
                             Sizes.count(c.mappings())
                                     + (c.mappedBytes() > 0
                                             ? " (" + Sizes.human(c.mappedBytes()) + ")"
                                             : ""),
                             Sizes.count(c.pins()) + " (" + Sizes.count(c.peakPins()) + ")",
-                            c.dmaAvail() < 0 || c.backend().equals("-")
+                            c.dmaAvail() < 0 || c.type().equals("-")
                                     ? "-"
                                     : Sizes.count(c.dmaAvail()),
                             details(c)

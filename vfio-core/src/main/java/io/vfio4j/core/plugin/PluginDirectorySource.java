@@ -45,7 +45,11 @@ public final class PluginDirectorySource implements BackendSource {
 
     private final Path directory;
     private final ClassLoader coreLoader;
+
+    /** Guarded by itself: never held while plugin code runs, so close() cannot block on it. */
     private final List<PluginClassLoader> loaders = new ArrayList<>();
+
+    private volatile String inProgress;
 
     /** Plugins in {@code directory}, sharing the API with the loader that loaded the core. */
     public PluginDirectorySource(Path directory) {
@@ -62,8 +66,10 @@ public final class PluginDirectorySource implements BackendSource {
     }
 
     /** The loaders opened by {@link #discover()} and not yet closed. */
-    public synchronized List<PluginClassLoader> loaders() {
-        return List.copyOf(loaders);
+    public List<PluginClassLoader> loaders() {
+        synchronized (loaders) {
+            return List.copyOf(loaders);
+        }
     }
 
     /**
@@ -71,12 +77,20 @@ public final class PluginDirectorySource implements BackendSource {
      *     provider cannot be loaded
      */
     @Override
-    public synchronized List<DiscoveredBackend> discover() {
+    public List<DiscoveredBackend> discover() {
         List<DiscoveredBackend> found = new ArrayList<>();
         for (PluginBundle plugin : PluginBundle.scan(directory)) {
+            inProgress = "plugin " + plugin.displayName() + " " + plugin.jarNames();
             found.addAll(load(plugin));
         }
+        inProgress = null;
         return found;
+    }
+
+    @Override
+    public String inProgress() {
+        String now = inProgress;
+        return now != null ? now : toString();
     }
 
     private List<DiscoveredBackend> load(PluginBundle plugin) {
@@ -85,7 +99,9 @@ public final class PluginDirectorySource implements BackendSource {
         }
         PluginClassLoader loader =
                 new PluginClassLoader(plugin.displayName(), urls(plugin), coreLoader);
-        loaders.add(loader);
+        synchronized (loaders) {
+            loaders.add(loader);
+        }
         List<DiscoveredBackend> found = new ArrayList<>();
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
@@ -96,14 +112,20 @@ public final class PluginDirectorySource implements BackendSource {
                     ServiceLoader.load(VfioIommuDriverProvider.class, loader)) {
                 found.add(DiscoveredBackend.describe(p, origin(p, plugin)));
             }
-        } catch (ServiceConfigurationError | LinkageError e) {
+        } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
+            if (e instanceof VfioConfigurationException vce) {
+                throw vce;
+            }
             throw new VfioConfigurationException(
                     String.format(
                             Locale.ROOT,
                             "Cannot load IOMMU backend from %s %s: %s",
                             plugin.displayName(),
                             plugin.jarNames(),
-                            e.getMessage()),
+                            e.getMessage()
+                                    + (e.getCause() != null && e.getCause().getMessage() != null
+                                            ? ": " + e.getCause().getMessage()
+                                            : "")),
                     e);
         } finally {
             thread.setContextClassLoader(previous);
@@ -195,15 +217,19 @@ public final class PluginDirectorySource implements BackendSource {
 
     /** Closes every plugin loader; classes already loaded stay usable until collected. */
     @Override
-    public synchronized void close() {
-        for (PluginClassLoader loader : loaders) {
+    public void close() {
+        List<PluginClassLoader> open;
+        synchronized (loaders) {
+            open = List.copyOf(loaders);
+            loaders.clear();
+        }
+        for (PluginClassLoader loader : open) {
             try {
                 loader.close();
             } catch (IOException e) {
-                LOG.warn("closing {} failed: {}", loader, e.toString());
+                LOG.warn("closing {} failed: {}", loader, e.getMessage());
             }
         }
-        loaders.clear();
     }
 
     @Override
