@@ -28,10 +28,12 @@ final class ReferenceCitations {
     private static final Pattern CITATION =
             Pattern.compile("docs/reference/([A-Za-z0-9_.-]+\\.md)([^\\n]*)");
 
-    /** A file name directly followed by a section sign, without the docs/reference/ path. */
+    /**
+     * A file name directly followed by a section or a quirk id, without the docs/reference/ path.
+     */
     private static final Pattern BARE_CITATION =
             Pattern.compile(
-                    "(?<![\\w/.-])((?:reference/)?[A-Za-z0-9_-]+\\.md)[ \\t]*(?:,[ \\t]*)?§");
+                    "(?<![\\w/.-])((?:reference/)?[A-Za-z0-9_-]+\\.md)[ \\t]*(?:,[ \\t]*)?(?:§|Q\\d)");
 
     /** "reference §6": a section of an unnamed file. */
     private static final Pattern UNNAMED_CITATION =

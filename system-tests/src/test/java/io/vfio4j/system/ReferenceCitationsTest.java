@@ -102,6 +102,7 @@ class ReferenceCitationsTest {
                 .asString()
                 .contains("without its path");
         assertThat(c.problems("X.java", "the reference §6 says")).hasSize(1);
+        assertThat(c.problems("X.java", "// spapr-tce.md Q5: partial pin")).hasSize(1);
         // A section cited after a table cell or another file belongs to that other text.
         assertThat(c.problems("d.md", "| docs/reference/type1-mdev.md §4 | other §9 |")).isEmpty();
     }
