@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One SPAPR TCE container (the kernel's {@code struct tce_container}), v1 or v2. Rules and check
- * order follow reference/spapr-tce.md; the §7 quirks take the project's recommended choices (see
- * docs/deviations.md, "SPAPR TCE").
+ * order follow docs/reference/spapr-tce.md §2, §3 and §7 (the quirks take the project's recommended
+ * choices, see docs/deviations.md, "SPAPR TCE").
  *
  * <p>Locking: {@link #lock} guards the container (the kernel's {@code container->lock}); a {@link
  * PreregRegistry}'s monitor is taken inside it for region counters. DMA-unmap listeners are called
@@ -1581,7 +1581,8 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
                     // Every region of the address space, not only this container's: a region
                     // whose last container reference went at release while TCEs of another
                     // container still map into it stays pinned and charged with no referencing
-                    // container (spapr-tce.md Q4); the share key counts each region once.
+                    // container (docs/reference/spapr-tce.md §7 Q4); the share key counts each
+                    // region once.
                     for (PreregRegion r : registry.regions()) {
                         sink.charged(mm, r, r.entries());
                         r.forEachRun((pfn, pages) -> sink.pinned(r, pfn, pages, 1));
