@@ -18,8 +18,8 @@ import java.util.Set;
  * (v1) and {@code VFIO_SPAPR_TCE_v2_IOMMU} (v2).
  *
  * <p>Setting {@value #EXTERNAL_PINNING} (default false) turns on the "natural extension" of the
- * reference (§6): emulated groups may join v2 containers and vendor drivers may pin pages through
- * the TCE windows. Off, the backend behaves as the kernel's.
+ * docs/reference/spapr-tce.md §6: emulated groups may join v2 containers and vendor drivers may pin
+ * pages through the TCE windows. Off, the backend behaves as the kernel's.
  */
 public final class SpaprTceProvider implements VfioIommuDriverProvider {
     public static final String NAME = "spapr-tce";

@@ -1,10 +1,10 @@
 package io.vfio4j.spapr;
 
 /**
- * The PowerNV IODA2 table arithmetic (reference §4), used by the backend for windows it creates
- * without a hardware endpoint (emulated groups under the external-pinning extension), so that such
- * windows cost what the same window costs on PowerNV. Hardware endpoints answer their own {@code
- * tableSize}.
+ * The PowerNV IODA2 table arithmetic (docs/reference/spapr-tce.md §4), used by the backend for
+ * windows it creates without a hardware endpoint (emulated groups under the external-pinning
+ * extension), so that such windows cost what the same window costs on PowerNV. Hardware endpoints
+ * answer their own {@code tableSize}.
  */
 final class TableSizeCalculator {
     static final int MAX_LEVELS = 5;

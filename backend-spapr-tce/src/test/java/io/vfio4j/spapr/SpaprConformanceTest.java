@@ -32,7 +32,10 @@ import io.vfio4j.host.RegionSpec;
 import io.vfio4j.host.power.PowerNvTableGroup;
 import org.junit.jupiter.api.Test;
 
-/** The odd-numbered conformance cases of spapr-tce.md §8, one test each, errno and Δ exact. */
+/**
+ * The odd-numbered conformance cases of docs/reference/spapr-tce.md §8, one test each, errno and Δ
+ * exact.
+ */
 class SpaprConformanceTest {
     private final SpaprSetup r = new SpaprSetup();
 

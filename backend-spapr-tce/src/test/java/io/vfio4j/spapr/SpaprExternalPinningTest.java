@@ -22,7 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The external-pinning extension (reference §6 "natural extension"), on and off. */
+/**
+ * The external-pinning extension (docs/reference/spapr-tce.md §6 "natural extension"), on and off.
+ */
 class SpaprExternalPinningTest {
     private static final long RAM = 256 * MIB;
     private static final long RAM_PAGES = RAM / (64 * KIB);

@@ -28,9 +28,9 @@ import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /**
- * The reference setup R of spapr-tce.md §8: a POWER host with 64 KiB pages and EEH; PowerNV groups
- * G1 and G2 (compatible), H (no DDW), X (another platform type); process P (address space A) and
- * process Q; guest RAM at {@link #V} and {@link #V2}.
+ * The reference setup R of docs/reference/spapr-tce.md §8: a POWER host with 64 KiB pages and EEH;
+ * PowerNV groups G1 and G2 (compatible), H (no DDW), X (another platform type); process P (address
+ * space A) and process Q; guest RAM at {@link #V} and {@link #V2}.
  */
 final class SpaprSetup {
     static final long KIB = 1024;

@@ -21,7 +21,8 @@ class SpaprTceConformanceTest extends IommuBackendConformanceTest {
                 .platform(TckPlatform.POWER_NV)
                 .supports(GROUP_IOMMU, MULTI_GROUP, DMA_MAPPING, MEMORY_REGISTRATION, DMA_WINDOWS)
                 // DIRTY_PAGES shares REGISTER_MEMORY's ioctl number, so a v2 container parses it
-                // as a registration and refuses its fields (spapr-tce.md §6): EINVAL, not ENOTTY.
+                // as a registration and refuses its fields (docs/reference/spapr-tce.md §6):
+                // EINVAL, not ENOTTY.
                 .refuses(DIRTY_TRACKING, Errno.EINVAL)
                 .build();
     }

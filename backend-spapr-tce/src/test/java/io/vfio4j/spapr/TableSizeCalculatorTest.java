@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The examples of spapr-tce.md §4. */
+/** The examples of docs/reference/spapr-tce.md §4. */
 class TableSizeCalculatorTest {
     private static final long GIB = 1L << 30;
     private final TableSizeCalculator s16 = new TableSizeCalculator(16);

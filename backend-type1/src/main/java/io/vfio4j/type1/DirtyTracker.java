@@ -7,9 +7,9 @@ import io.vfio4j.api.command.DirtyPages;
 import java.util.Optional;
 
 /**
- * VFIO_IOMMU_DIRTY_PAGES (§2.4) and the bitmap copy shared with UNMAP_DMA. Pages an mdev pinned are
- * always dirty; while an IOMMU-backed group has never pinned, every page of an IOMMU-mapped mapping
- * is (the device may write anywhere).
+ * VFIO_IOMMU_DIRTY_PAGES (docs/reference/type1-mdev.md §2.4) and the bitmap copy shared with
+ * UNMAP_DMA. Pages an mdev pinned are always dirty; while an IOMMU-backed group has never pinned,
+ * every page of an IOMMU-mapped mapping is (the device may write anywhere).
  */
 final class DirtyTracker {
     /** The kernel's DIRTY_BITMAP_PAGES_MAX (INT_MAX) in bytes of bitmap: 256 MiB. */

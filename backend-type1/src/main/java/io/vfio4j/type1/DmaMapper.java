@@ -7,8 +7,8 @@ import io.vfio4j.api.host.AddressSpace;
 import io.vfio4j.api.host.Task;
 
 /**
- * MAP_DMA (§2.2), including the VADDR update (§2.5). The checks after the lock run here, in the
- * kernel's order; the caller holds the container lock.
+ * MAP_DMA (docs/reference/type1-mdev.md §2.2), including the VADDR update (§2.5). The checks after
+ * the lock run here, in the kernel's order; the caller holds the container lock.
  */
 final class DmaMapper {
     private final Type1State st;
@@ -125,9 +125,10 @@ final class DmaMapper {
     }
 
     /**
-     * VADDR update (§2.5): the mapping must match exactly and be invalid. If the caller's address
-     * space is another one (after exec), the pages move: the new mm is charged first (ENOMEM
-     * possible, nothing changed), then the old one un-charged if it still has users.
+     * VADDR update (docs/reference/type1-mdev.md §2.5): the mapping must match exactly and be
+     * invalid. If the caller's address space is another one (after exec), the pages move: the new
+     * mm is charged first (ENOMEM possible, nothing changed), then the old one un-charged if it
+     * still has users.
      */
     private void updateVaddr(Task caller, DmaMapping hit, long iova, long vaddr, long size) {
         if (hit == null) {

@@ -5,8 +5,8 @@ import io.vfio4j.api.Errno;
 import io.vfio4j.api.VfioException;
 
 /**
- * dma_rw (§3.7): a CPU copy through an IOVA into the owner's user memory, one mapping at a time,
- * without pinning. A write marks the touched pages dirty.
+ * dma_rw (docs/reference/type1-mdev.md §3.7): a CPU copy through an IOVA into the owner's user
+ * memory, one mapping at a time, without pinning. A write marks the touched pages dirty.
  */
 final class DmaReadWrite {
     private DmaReadWrite() {}

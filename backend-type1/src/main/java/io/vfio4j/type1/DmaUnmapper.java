@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * UNMAP_DMA (§2.3) with VADDR invalidation (§2.5) and the DMA-unmap notification loop (§3.5):
- * listeners are called with the container lock released, and the walk restarts from the bisection
- * check once it is taken again.
+ * UNMAP_DMA (docs/reference/type1-mdev.md §2.3) with VADDR invalidation (§2.5) and the DMA-unmap
+ * notification loop (docs/reference/type1-mdev.md §3.5): listeners are called with the container
+ * lock released, and the walk restarts from the bisection check once it is taken again.
  */
 final class DmaUnmapper {
     private static final Logger LOG = LoggerFactory.getLogger(DmaUnmapper.class);

@@ -13,9 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * External (vendor, mdev) pins: one page pin per pinned IOVA page, shared by every device of the
- * container and reference counted, plus the per-device share of each count. Accounting per §4.3: a
- * new pin is charged only while no IOMMU domain exists (the IOMMU path already charged it
- * otherwise). All methods run under the container lock.
+ * container and reference counted, plus the per-device share of each count. Accounting per
+ * docs/reference/type1-mdev.md §4.3: a new pin is charged only while no IOMMU domain exists (the
+ * IOMMU path already charged it otherwise). All methods run under the container lock.
  */
 final class ExternalPins {
     private static final Logger LOG = LoggerFactory.getLogger(ExternalPins.class);
@@ -418,8 +418,9 @@ final class ExternalPins {
     }
 
     /**
-     * vfio4j's deviation (§3.6): drops every reference the devices of {@code groupId} still hold,
-     * unpins and un-charges what that frees, and reports each device's leak.
+     * vfio4j's deviation (docs/reference/type1-mdev.md §3.6): drops every reference the devices of
+     * {@code groupId} still hold, unpins and un-charges what that frees, and reports each device's
+     * leak.
      */
     void releaseLeaks(int groupId) {
         st.devices.holdingIn(groupId).forEach(this::releaseLeak);

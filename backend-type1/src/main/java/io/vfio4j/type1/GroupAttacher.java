@@ -16,9 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * attach_group and detach_group (§2.8, §4.4, §4.5): domains, valid IOVA ranges, page sizes, replay
- * into the first domain and re-accounting when the last one leaves. Every failed attach unwinds
- * completely. Runs under the container lock.
+ * attach_group and detach_group (docs/reference/type1-mdev.md §2.8, §4.4, §4.5): domains, valid
+ * IOVA ranges, page sizes, replay into the first domain and re-accounting when the last one leaves.
+ * Every failed attach unwinds completely. Runs under the container lock.
  */
 final class GroupAttacher {
     private static final Logger LOG = LoggerFactory.getLogger(GroupAttacher.class);
@@ -49,7 +49,8 @@ final class GroupAttacher {
         }
         st.host.allocation("vfio_iommu_group");
         if (group.kind() == GroupKind.EMULATED) {
-            // No accounting change: pins of its devices are charged as they come (§4.3).
+            // No accounting change: pins of its devices are charged as they come
+            // (docs/reference/type1-mdev.md §4.3).
             st.domains.emulated.put(group.id(), group);
             return;
         }
@@ -224,7 +225,7 @@ final class GroupAttacher {
         }
     }
 
-    /** §4.5 and §3.6: detach never fails. */
+    /** docs/reference/type1-mdev.md §4.5 and §3.6: detach never fails. */
     void detach(VfioGroupHandle group) {
         // vfio4j deviation: the group's devices leave; their leftover pins are unpinned and
         // reported instead of leaked.

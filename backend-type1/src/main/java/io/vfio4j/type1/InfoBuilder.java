@@ -4,7 +4,7 @@ import io.vfio4j.api.command.GetInfo;
 import java.util.ArrayList;
 import java.util.List;
 
-/** VFIO_IOMMU_GET_INFO (§2.6): page sizes and the capability chain. */
+/** VFIO_IOMMU_GET_INFO (docs/reference/type1-mdev.md §2.6): page sizes and the capability chain. */
 final class InfoBuilder {
     /** sizeof(struct vfio_iommu_type1_info): argsz, flags, iova_pgsizes, cap_offset, pad. */
     static final int INFO_SIZE = 24;

@@ -398,7 +398,7 @@ public final class Type1Container implements VfioIommuDriverOps {
     }
 
     /**
-     * The invariant of §4.3 for one mapping (skipped for a dead owner, whose un-charges are
+     * The invariant of docs/reference/type1-mdev.md §4.3 for one mapping (skipped for a dead owner, whose un-charges are
      * skipped).
      */
     private void checkMapping(DmaMapping d, AuditSink sink) {

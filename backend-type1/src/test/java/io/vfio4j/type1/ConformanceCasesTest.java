@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The odd-numbered conformance cases of reference §7, one test each. */
+/** The odd-numbered conformance cases of docs/reference/type1-mdev.md §7, one test each. */
 class ConformanceCasesTest {
 
     @Test

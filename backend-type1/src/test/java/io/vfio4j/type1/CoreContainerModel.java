@@ -14,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The container layer's side of §1.1 (C6 {@code vfio_ioctl_set_iommu}, {@code
- * vfio_fops_unl_ioctl}), just enough to show how the backend's answers are used. The real one lives
- * in vfio-core.
+ * The container layer's side of docs/reference/type1-mdev.md §1.1 (C6 {@code vfio_ioctl_set_iommu},
+ * {@code vfio_fops_unl_ioctl}), just enough to show how the backend's answers are used. The real
+ * one lives in vfio-core.
  */
 final class CoreContainerModel {
     private final HostView host;

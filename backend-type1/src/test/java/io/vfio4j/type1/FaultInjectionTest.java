@@ -12,7 +12,10 @@ import io.vfio4j.host.IommuGroupSpec;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Every failure point of map, pin and replay unwinds completely (§2.2 step 11, §3.2, §4.4). */
+/**
+ * Every failure point of map, pin and replay unwinds completely (docs/reference/type1-mdev.md §2.2
+ * step 11, §3.2, §4.4).
+ */
 class FaultInjectionTest {
 
     /** 64 MiB of anonymous RAM in 64-page runs: 256 runs, each a PIN and an IOMMU_MAP hit. */

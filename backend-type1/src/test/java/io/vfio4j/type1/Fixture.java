@@ -22,7 +22,8 @@ import java.util.Map;
 
 /**
  * A simulated host, one QEMU-like process and one type1 container driven directly through the
- * driver ops, as the core would drive them. The §7 fixtures are the static factories.
+ * driver ops, as the core would drive them. The docs/reference/type1-mdev.md §7 fixtures are the
+ * static factories.
  */
 final class Fixture {
     static final long KiB = 1024;

@@ -10,7 +10,10 @@ import io.vfio4j.api.KernelBugError;
 import io.vfio4j.api.command.UnmapDma;
 import org.junit.jupiter.api.Test;
 
-/** DMA-unmap listeners (§3.5): who is told, what, how often, and the fatal end. */
+/**
+ * DMA-unmap listeners (docs/reference/type1-mdev.md §3.5): who is told, what, how often, and the
+ * fatal end.
+ */
 class ListenerTest {
 
     @Test

@@ -11,7 +11,10 @@ import io.vfio4j.api.command.UnmapDma;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Pin and unpin rules of §3 beyond the §7 cases, strict mode and the leak deviation (§3.6). */
+/**
+ * Pin and unpin rules of docs/reference/type1-mdev.md §3 beyond the §7 cases, strict mode and the
+ * leak deviation (docs/reference/type1-mdev.md §3.6).
+ */
 class PinRulesTest {
 
     @Test

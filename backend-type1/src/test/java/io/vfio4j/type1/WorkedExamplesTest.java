@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The worked examples of reference §4.6 with the real fixture: A = 3 GiB RAM at 0, B = 1 GiB RAM at
- * 4 GiB, C = 256 MiB PFNMAP BAR at 8 GiB; RLIMIT 4 GiB + 64 MiB; W = 3,000 vGPU pages in six calls
- * (A: 4 x 512 from 0; B: 512 + 440 from 4 GiB).
+ * The worked examples of docs/reference/type1-mdev.md §4.6 with the real fixture: A = 3 GiB RAM at
+ * 0, B = 1 GiB RAM at 4 GiB, C = 256 MiB PFNMAP BAR at 8 GiB; RLIMIT 4 GiB + 64 MiB; W = 3,000 vGPU
+ * pages in six calls (A: 4 x 512 from 0; B: 512 + 440 from 4 GiB).
  */
 class WorkedExamplesTest {
     static final long A = 0;

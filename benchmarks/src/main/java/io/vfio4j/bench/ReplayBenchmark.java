@@ -17,12 +17,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * type1 replay and re-account (type1-mdev.md §4.4, §4.5): a container with an mdev (emulated group,
- * no domain) holds a 1 TiB guest of 1 GiB pages mapped with one MAP_DMA and {@code pins} distinct
- * externally pinned pages spread over it. {@code replay} times the attach of the first IOMMU-backed
- * group (pin and map the whole guest, charge everything but the pinned pages); {@code reaccount}
- * times its detach while the mdev stays (unmap and unpin the IOMMU path, keep only the external
- * pins charged).
+ * type1 replay and re-account (docs/reference/type1-mdev.md §4.4, §4.5): a container with an mdev
+ * (emulated group, no domain) holds a 1 TiB guest of 1 GiB pages mapped with one MAP_DMA and {@code
+ * pins} distinct externally pinned pages spread over it. {@code replay} times the attach of the
+ * first IOMMU-backed group (pin and map the whole guest, charge everything but the pinned pages);
+ * {@code reaccount} times its detach while the mdev stays (unmap and unpin the IOMMU path, keep
+ * only the external pins charged).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

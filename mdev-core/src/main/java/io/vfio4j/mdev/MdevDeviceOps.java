@@ -32,7 +32,7 @@ import io.vfio4j.core.VfioDevice;
  *   <li>{@link VfioDevice#pinPages(long, int, int, long[])} pins at most {@code
  *       device.maxPinPages()} (512 on a 4 KiB host) page-aligned guest IOVAs and returns their host
  *       page frame numbers; the device may then read and write those frames directly. Checks and
- *       errors follow type1-mdev.md §3.2 (EINVAL not open, E2BIG over {@code maxPinPages()}, EINVAL
+ *       errors follow docs/reference/type1-mdev.md §3.2 (EINVAL not open, E2BIG over {@code maxPinPages()}, EINVAL
  *       unmapped IOVA, EPERM wrong protection, ENOMEM over RLIMIT_MEMLOCK...). A failed call leaves
  *       nothing pinned.
  *   <li>{@link VfioDevice#unpinPages(long, int)} drops one reference per page.

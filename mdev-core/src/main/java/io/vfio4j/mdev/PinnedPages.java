@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * A vendor's record of the guest pages one device pinned, and the only path it needs to pin and
  * unpin: every call goes through the vfio core ({@link VfioDevice#pinPages}, {@link
- * VfioDevice#unpinPages}), so the core's checks (type1-mdev.md §3.2) and the backend's accounting
- * apply, and this object remembers what succeeded:
+ * VfioDevice#unpinPages}), so the core's checks (docs/reference/type1-mdev.md §3.2) and the
+ * backend's accounting apply, and this object remembers what succeeded:
  *
  * <ul>
  *   <li>{@link #pin}/{@link #pinRange} pin and record the host frame of each page;

@@ -12,6 +12,7 @@
  *
  * <p>Each mediated device sits alone in an emulated VFIO group ({@link
  * io.vfio4j.api.GroupKind#EMULATED}) that userspace attaches to a container like any group; the
- * container's IOMMU backend then accounts the pages the device pins (type1-mdev.md §3, §4).
+ * container's IOMMU backend then accounts the pages the device pins (docs/reference/type1-mdev.md
+ * docs/reference/type1-mdev.md §3, §4).
  */
 package io.vfio4j.mdev;

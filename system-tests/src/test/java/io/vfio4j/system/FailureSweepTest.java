@@ -295,7 +295,7 @@ class FailureSweepTest {
                         x::snap,
                         () -> x.c.ioctl(x.qemu, SpaprRegisterMemory.of(RAM, 64 * MiB)),
                         Errno.ENOMEM,
-                        Errno.EFAULT); // spapr-tce.md Q5: any page that cannot be pinned
+                        Errno.EFAULT); // docs/reference/spapr-tce.md §7 Q5: unpinnable page
         assertThat(points).isGreaterThanOrEqualTo(2);
         assertThat(x.qemu.simAddressSpace().orElseThrow().lockedVm()).isEqualTo(2048);
     }

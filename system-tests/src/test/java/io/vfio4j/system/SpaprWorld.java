@@ -31,10 +31,10 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A whole SPAPR TCE v2 system driven by random actions (spapr-tce.md §1–§4): two processes, two
- * containers, three PowerNV groups, preregistered memory (REGISTER/UNREGISTER, shared per process),
- * dynamic windows (CREATE/REMOVE, the pending default window), MAP/UNMAP, process exit, and with
- * {@code external-pinning} mdev-like devices that pin through the windows.
+ * A whole SPAPR TCE v2 system driven by random actions (docs/reference/spapr-tce.md §1–§4): two
+ * processes, two containers, three PowerNV groups, preregistered memory (REGISTER/UNREGISTER,
+ * shared per process), dynamic windows (CREATE/REMOVE, the pending default window), MAP/UNMAP,
+ * process exit, and with {@code external-pinning} mdev-like devices that pin through the windows.
  *
  * <p>The model predicts ownership exactly (a container belongs to the first process that registers,
  * creates or removes; every other process gets EPERM), which calls succeed, and {@code locked_vm}
@@ -135,7 +135,10 @@ final class SpaprWorld {
         return p;
     }
 
-    /** PowerNV IODA2 table size in system pages (spapr-tce.md §4, written out independently). */
+    /**
+     * PowerNV IODA2 table size in system pages (docs/reference/spapr-tce.md §4, written out
+     * independently).
+     */
     static long tablePages(int p, long w, int n, int s) {
         int e = 63 - Long.numberOfLeadingZeros(w) - p;
         long b = Math.max(4096, 1L << (e + 3));
@@ -156,8 +159,9 @@ final class SpaprWorld {
 
     /**
      * Runs one call. A refusal must leave no trace, except that a MAP, UNMAP or CREATE that got
-     * past its first checks has created the pending default window (spapr-tce.md §2 MAP step 3: the
-     * kernel does so before it looks at the rest); the model accounts for that window.
+     * past its first checks has created the pending default window (docs/reference/spapr-tce.md §2
+     * MAP step 3: the kernel does so before it looks at the rest); the model accounts for that
+     * window.
      */
     private Errno call(Runnable r, boolean materializesDefault) {
         CALLS.incrementAndGet();
@@ -266,7 +270,7 @@ final class SpaprWorld {
         if (last) {
             ctr.reset();
         } else {
-            ctr.tces.clear(); // a detach clears every entry of every window (spapr-tce.md Q8)
+            ctr.tces.clear(); // detach clears every window (docs/reference/spapr-tce.md §7 Q8)
         }
     }
 
@@ -639,7 +643,7 @@ final class SpaprWorld {
             SimAddressSpace mm = mm(p);
             if (mm != null) {
                 assertThat(mm.lockedVm())
-                        .as("locked_vm of pid %d (model: spapr-tce.md §4)", p.pid())
+                        .as("locked_vm of pid %d (docs/reference/spapr-tce.md §4)", p.pid())
                         .isEqualTo(expected.getOrDefault(mm, 0L));
             }
         }

@@ -35,9 +35,10 @@ import java.util.function.Supplier;
  * vendor pins and unpins and answers DMA-unmap callbacks, maps and unmaps.
  *
  * <p>After every action {@link #check()} compares {@code locked_vm} of every live address space
- * with the reference model of type1-mdev.md §4.3 (per mapping: its non-reserved pages while the
- * container has an IOMMU domain, else its distinct externally pinned pages), and the invariant
- * checker must be clean. Every refused call must leave the whole {@link SystemSnapshot} unchanged.
+ * with the reference model of docs/reference/type1-mdev.md §4.3 (per mapping: its non-reserved
+ * pages while the container has an IOMMU domain, else its distinct externally pinned pages), and
+ * the invariant checker must be clean. Every refused call must leave the whole {@link
+ * SystemSnapshot} unchanged.
  */
 final class Type1World {
     /** Actions run (tries x actions). */
@@ -390,7 +391,7 @@ final class Type1World {
         throw new IllegalStateException("unknown " + c);
     }
 
-    /** type1-mdev.md §4.5 and §3.6: which mappings survive a detach. */
+    /** docs/reference/type1-mdev.md §4.5 and §3.6: which mappings survive a detach. */
     private void afterDetach(Ctr ctr) {
         if (ctr.c.groups().isEmpty()) {
             ctr.maps.clear(); // the last group left: the backend was released
@@ -468,10 +469,10 @@ final class Type1World {
     }
 
     /**
-     * exec of a VMM with live update (type1-mdev.md §2.5): invalidate the vaddrs of every container
-     * without emulated groups, exec, map the guest memory again at new addresses, and give every
-     * mapping its new vaddr (the charge moves to the new mm). Containers with emulated groups
-     * refuse the invalidation (EBUSY); their mappings stay owned by the dead mm.
+     * exec of a VMM with live update (docs/reference/type1-mdev.md §2.5): invalidate the vaddrs of
+     * every container without emulated groups, exec, map the guest memory again at new addresses,
+     * and give every mapping its new vaddr (the charge moves to the new mm). Containers with
+     * emulated groups refuse the invalidation (EBUSY); their mappings stay owned by the dead mm.
      */
     void exec(int slot) {
         OPERATIONS.incrementAndGet();
@@ -558,7 +559,7 @@ final class Type1World {
             SimAddressSpace mm = pr.mm();
             if (mm != null) {
                 assertThat(mm.lockedVm())
-                        .as("locked_vm of pid %d (model: type1-mdev.md §4.3)", pr.p.pid())
+                        .as("locked_vm of pid %d (docs/reference/type1-mdev.md §4.3)", pr.p.pid())
                         .isEqualTo(expected.getOrDefault(mm, 0L));
                 actual.put(mm.id(), mm.lockedVm());
             }

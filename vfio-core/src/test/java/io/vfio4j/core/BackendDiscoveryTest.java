@@ -20,7 +20,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Discovery, validation and configuration of backends (plugins.md §4.3–4.4). */
+/** Discovery, validation and configuration of backends (docs/reference/plugins.md §4.3–4.4). */
 class BackendDiscoveryTest {
     private final FakeProvider type1 = new FakeProvider("type1", Set.of(IommuType.TYPE1v2));
     private final FakeProvider spapr =

@@ -21,7 +21,10 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The container and group rules of the kernel's container.c and group.c (type1-mdev.md §1.1). */
+/**
+ * The container and group rules of the kernel's container.c and group.c
+ * (docs/reference/type1-mdev.md §1.1).
+ */
 class ContainerRulesTest {
     private SimHost host;
     private FakeProvider alpha;

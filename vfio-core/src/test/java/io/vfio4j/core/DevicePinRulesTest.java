@@ -22,7 +22,10 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The core's checks on vfio_pin_pages / vfio_unpin_pages / vfio_dma_rw (type1-mdev.md §3.2). */
+/**
+ * The core's checks on vfio_pin_pages / vfio_unpin_pages / vfio_dma_rw
+ * (docs/reference/type1-mdev.md §3.2).
+ */
 class DevicePinRulesTest {
     private FakeProvider backend;
     private Vfio vfio;

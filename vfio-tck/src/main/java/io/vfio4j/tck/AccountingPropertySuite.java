@@ -8,8 +8,8 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
 
 /**
  * Stateful properties: random sequences of map, unmap, pin, unpin and group attach/detach are run
- * against the backend and against a reference model of the accounting (type1-mdev.md §4.3:
- * locked_vm = sum over mappings of (an IOMMU domain exists ? its pages : its distinct pinned
+ * against the backend and against a reference model of the accounting (docs/reference/type1-mdev.md
+ * §4.3: locked_vm = sum over mappings of (an IOMMU domain exists ? its pages : its distinct pinned
  * pages)). After every step the outcome (success or the exact errno), locked_vm and the backend's
  * state must match the model, and the runtime's invariant checker runs. A failure is shrunk to a
  * minimal sequence.

@@ -27,7 +27,7 @@ public enum BackendCapability {
     /**
      * Type1 mapping records: one record per MAP (EEXIST on overlap, never merged), the unmapped
      * size reported back, pages charged per mapping while an IOMMU domain exists, otherwise per
-     * distinct externally pinned page (type1-mdev.md §4.3).
+     * distinct externally pinned page (docs/reference/type1-mdev.md §4.3).
      */
     TYPE1_MAPPING(Errno.ENOTTY, DMA_MAPPING),
     /** An unmap may not bisect a mapping: EINVAL (type1 v2). Without it, v1 rules apply. */

@@ -30,9 +30,9 @@ import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.Test;
 
 /**
- * The provider contract (plugins.md §4.2): a valid name, a loadable SPI version, a services file in
- * the provider's own jar, a consistent description, a CHECK_EXTENSION that never fails, and {@code
- * open()} calls that are cheap and independent.
+ * The provider contract (docs/reference/plugins.md §4.2): a valid name, a loadable SPI version, a
+ * services file in the provider's own jar, a consistent description, a CHECK_EXTENSION that never
+ * fails, and {@code open()} calls that are cheap and independent.
  */
 public interface ProviderContractSuite extends BackendUnderTest {
     /** Extensions probed: every uAPI number vfio4j knows, neighbours, and nonsense. */

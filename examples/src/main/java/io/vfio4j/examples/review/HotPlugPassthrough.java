@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Combination 5 of the 2016 review: hot plug and unplug a passthrough GPU while a vGPU exists
- * (type1-mdev.md §4.6, 5): replay on plug, re-account to the vGPU's pins on unplug.
+ * (docs/reference/type1-mdev.md §4.6, 5): replay on plug, re-account to the vGPU's pins on unplug.
  */
 public final class HotPlugPassthrough {
     private static final Logger LOG = LoggerFactory.getLogger(HotPlugPassthrough.class);

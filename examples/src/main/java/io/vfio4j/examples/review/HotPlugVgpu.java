@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Combination 4 of the 2016 review: hot plug and unplug a vGPU while a passthrough GPU exists
- * (type1-mdev.md §4.6, 4). With a domain present, nothing the vGPU does changes {@code locked_vm}.
+ * (docs/reference/type1-mdev.md §4.6, 4). With a domain present, nothing the vGPU does changes
+ * {@code locked_vm}.
  */
 public final class HotPlugVgpu {
     private static final Logger LOG = LoggerFactory.getLogger(HotPlugVgpu.class);
@@ -63,7 +64,7 @@ public final class HotPlugVgpu {
     /**
      * The vendor leaks 5 pins at close. vfio4j unpins them when the group leaves and reports a leak
      * naming the device (the 2016 design); a later UNMAP of that range then finds no pins, so the
-     * kernel's BUG (§3.5) cannot follow.
+     * kernel's BUG (docs/reference/type1-mdev.md §3.5) cannot follow.
      */
     public static Trace runLeakyVendor() {
         try (GuestVm vm = GuestVm.builder().leakyVgpuPages(LEAKED_PAGES).build()) {

@@ -12,7 +12,10 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Combination 3 of the 2016 review: one passthrough GPU and one vGPU (type1-mdev.md §4.6, 3). */
+/**
+ * Combination 3 of the 2016 review: one passthrough GPU and one vGPU (docs/reference/type1-mdev.md
+ * docs/reference/type1-mdev.md §4.6, 3).
+ */
 public final class PassthroughAndVgpu {
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughAndVgpu.class);
 

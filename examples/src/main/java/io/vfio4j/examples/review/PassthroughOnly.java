@@ -10,7 +10,9 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Combination 1 of the 2016 review: GPU passthrough only (type1-mdev.md §4.6, 1). */
+/**
+ * Combination 1 of the 2016 review: GPU passthrough only (docs/reference/type1-mdev.md §4.6, 1).
+ */
 public final class PassthroughOnly {
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughOnly.class);
 

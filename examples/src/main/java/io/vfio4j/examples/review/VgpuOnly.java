@@ -12,7 +12,7 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Combination 2 of the 2016 review: one vGPU only (type1-mdev.md §4.6, 2). */
+/** Combination 2 of the 2016 review: one vGPU only (docs/reference/type1-mdev.md §4.6, 2). */
 public final class VgpuOnly {
     private static final Logger LOG = LoggerFactory.getLogger(VgpuOnly.class);
 

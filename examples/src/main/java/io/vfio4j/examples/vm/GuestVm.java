@@ -32,8 +32,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * One simulated VM as in type1-mdev.md §4.6: a host with one or two passthrough GPUs (IOMMU groups
- * 1 and 2), a QEMU process with guest RAM A and B and a BAR C mapped at {@link
+ * One simulated VM as in docs/reference/type1-mdev.md §4.6: a host with one or two passthrough GPUs
+ * (IOMMU groups 1 and 2), a QEMU process with guest RAM A and B and a BAR C mapped at {@link
  * ReviewFixture#VADDR_BASE} + IOVA, a container, and a vGPU parent (0000:65:00.0, driver {@link
  * VgpuDriver}) on an mdev bus. The first device attached sets the container's IOMMU (type1,
  * TYPE1v2), as QEMU does at start; later ones are hot plugged.
@@ -251,7 +251,9 @@ public final class GuestVm implements GuestMemory, AutoCloseable {
         vfio.close();
     }
 
-    /** Options of a {@link GuestVm}; the defaults are the §4.6 fixture. */
+    /**
+     * Options of a {@link GuestVm}; the defaults are the docs/reference/type1-mdev.md §4.6 fixture.
+     */
     public static final class Builder {
         private long memlockLimitBytes = ReviewFixture.RLIMIT_BYTES;
         private int gpus = 1;

@@ -1,9 +1,9 @@
 package io.vfio4j.examples.vm;
 
 /**
- * The numbers of the worked examples in type1-mdev.md §4.6 (the five device combinations of the
- * 2016 review): one QEMU process without CAP_IPC_LOCK, 4 KiB pages, a TYPE1v2 container, guest RAM
- * A and B and a peer device's BAR C, and a vGPU working set W.
+ * The numbers of the worked examples in docs/reference/type1-mdev.md §4.6 (the five device
+ * combinations of the 2016 review): one QEMU process without CAP_IPC_LOCK, 4 KiB pages, a TYPE1v2
+ * container, guest RAM A and B and a peer device's BAR C, and a vGPU working set W.
  */
 public final class ReviewFixture {
     /** The host page size P. */

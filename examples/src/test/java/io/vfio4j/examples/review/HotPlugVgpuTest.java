@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** Combination 4, end to end on the type1 backend (type1-mdev.md §4.6, 4). */
+/** Combination 4, end to end on the type1 backend (docs/reference/type1-mdev.md §4.6, 4). */
 class HotPlugVgpuTest {
     private static final long R = 1_048_576;
 

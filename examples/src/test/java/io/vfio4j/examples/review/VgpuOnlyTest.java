@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vfio4j.api.Errno;
 import org.junit.jupiter.api.Test;
 
-/** Combination 2, end to end on the type1 backend (type1-mdev.md §4.6, 2). */
+/** Combination 2, end to end on the type1 backend (docs/reference/type1-mdev.md §4.6, 2). */
 class VgpuOnlyTest {
     @Test
     void withoutADomainEachDistinctPinnedPageIsChargedOnce() {

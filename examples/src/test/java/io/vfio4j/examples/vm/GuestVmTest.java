@@ -7,7 +7,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shared VM fixture is the §4.6 fixture, and it proves the accounting invariants as it goes.
+ * The shared VM fixture is the docs/reference/type1-mdev.md §4.6 fixture, and it proves the
+ * accounting invariants as it goes.
  */
 class GuestVmTest {
     @Test

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The table-size examples of spapr-tce.md §4. */
+/** The table-size examples of docs/reference/spapr-tce.md §4. */
 class PowerNvTableSizeTest {
     private static final long GIB = 1L << 30;
 
