@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One SPAPR TCE container (the kernel's {@code struct tce_container}), v1 or v2. Rules and check
- * order follow docs/reference/spapr-tce.md §2, §3 and §7 (the quirks take the project's recommended choices, see
- * docs/deviations.md, "SPAPR TCE"). The work is split as in the kernel's tce_iommu.c: {@link
- * GroupAttacher}, {@link DmaWindows}, {@link Preregistration}, {@link TceMapper} and {@link
+ * order follow docs/reference/spapr-tce.md §2, §3 and §7 (the quirks take the project's recommended
+ * choices, see docs/deviations.md, "SPAPR TCE"). The work is split as in the kernel's tce_iommu.c:
+ * {@link GroupAttacher}, {@link DmaWindows}, {@link Preregistration}, {@link TceMapper} and {@link
  * TceWriter}, {@link ExternalPinning}, {@link InfoAndEeh}; they share one {@link SpaprState}.
  *
  * <p>Locking: {@link SpaprState#lock} guards the container (the kernel's {@code container->lock});
@@ -275,7 +275,8 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
                     // Every region of the address space, not only this container's: a region
                     // whose last container reference went at release while TCEs of another
                     // container still map into it stays pinned and charged with no referencing
-                    // container (docs/reference/spapr-tce.md §7 Q4); the share key counts each region once.
+                    // container (docs/reference/spapr-tce.md §7 Q4); the share key counts each
+                    // region once.
                     for (PreregRegion r : st.registry.regions()) {
                         sink.charged(st.mm, r, r.entries());
                         r.forEachRun((pfn, pages) -> sink.pinned(r, pfn, pages, 1));

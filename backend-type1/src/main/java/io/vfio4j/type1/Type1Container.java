@@ -398,8 +398,8 @@ public final class Type1Container implements VfioIommuDriverOps {
     }
 
     /**
-     * The invariant of docs/reference/type1-mdev.md §4.3 for one mapping (skipped for a dead owner, whose un-charges are
-     * skipped).
+     * The invariant of docs/reference/type1-mdev.md §4.3 for one mapping (skipped for a dead owner,
+     * whose un-charges are skipped).
      */
     private void checkMapping(DmaMapping d, AuditSink sink) {
         if (!d.owner.space().isAlive()) {

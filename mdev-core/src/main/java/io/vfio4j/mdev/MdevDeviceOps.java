@@ -32,9 +32,9 @@ import io.vfio4j.core.VfioDevice;
  *   <li>{@link VfioDevice#pinPages(long, int, int, long[])} pins at most {@code
  *       device.maxPinPages()} (512 on a 4 KiB host) page-aligned guest IOVAs and returns their host
  *       page frame numbers; the device may then read and write those frames directly. Checks and
- *       errors follow docs/reference/type1-mdev.md §3.2 (EINVAL not open, E2BIG over {@code maxPinPages()}, EINVAL
- *       unmapped IOVA, EPERM wrong protection, ENOMEM over RLIMIT_MEMLOCK...). A failed call leaves
- *       nothing pinned.
+ *       errors follow docs/reference/type1-mdev.md §3.2 (EINVAL not open, E2BIG over {@code
+ *       maxPinPages()}, EINVAL unmapped IOVA, EPERM wrong protection, ENOMEM over
+ *       RLIMIT_MEMLOCK...). A failed call leaves nothing pinned.
  *   <li>{@link VfioDevice#unpinPages(long, int)} drops one reference per page.
  *   <li>{@link VfioDevice#dmaRw(long, byte[], int, int, boolean)} copies through an IOVA without
  *       pinning, for devices that do not keep pages (a serial port, a mailbox).
