@@ -19,9 +19,14 @@ import io.vfio4j.host.ProcessSpec;
 import io.vfio4j.host.RegionSpec;
 import io.vfio4j.host.SimHost;
 import io.vfio4j.host.SimProcess;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -98,6 +103,25 @@ class MdevModuleTest {
         vfio.close();
         assertThat(lockedVm()).isZero();
         assertThat(vfio.vendorLeaks()).isEmpty();
+    }
+
+    @Test
+    void threadsAskingAtOnceGetOneBusWithTheParentRegisteredOnce() throws Exception {
+        Vfio vfio = runtime(new VendorWiring());
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<MdevBus>> asks = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                asks.add(pool.submit(() -> MdevBus.of(vfio)));
+            }
+            MdevBus first = asks.get(0).get(10, TimeUnit.SECONDS);
+            for (Future<MdevBus> f : asks) {
+                assertThat(f.get(10, TimeUnit.SECONDS)).isSameAs(first);
+            }
+            assertThat(first.parents()).extracting(MdevParent::name).containsExactly(GPU);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
