@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
  *
  * Every refused request leaves no trace: {@code available_instances}, the devices and the groups
  * are as before. Thread-safe; one lock serializes the bus, and vendor callbacks run under it.
+ *
+ * <p>A runtime wired with {@link MdevModule} has one bus, {@link #of(Vfio)}, holding every parent
+ * its modules bind. After {@link Vfio#close()} the bus's devices are still listed (closed and out
+ * of their containers, as the kernel keeps mdevs when the VMM exits), and every call that would
+ * change the bus throws {@link IllegalStateException} "this Vfio is closed", as the runtime's own
+ * calls do.
  */
 public final class MdevBus {
     private static final Logger LOG = LoggerFactory.getLogger(MdevBus.class);
@@ -62,6 +68,20 @@ public final class MdevBus {
 
     public MdevBus(Vfio vfio) {
         this.vfio = Objects.requireNonNull(vfio, "vfio");
+    }
+
+    /**
+     * The runtime's bus: created on the first call with every parent bound by {@link
+     * MdevModule#parent} registered (in PCI-address order); the same bus on every later call. It
+     * lives as long as the runtime, whose injector holds it.
+     *
+     * @throws VfioException as {@link #registerParent} for a bound parent it refuses (EINVAL,
+     *     EEXIST); no bus is kept then
+     * @throws IllegalStateException if the runtime was built without {@link MdevModule}, or is
+     *     closed before its bus was first asked for
+     */
+    public static MdevBus of(Vfio vfio) {
+        return MdevModule.busOf(vfio);
     }
 
     public Vfio vfio() {
@@ -85,6 +105,7 @@ public final class MdevBus {
         Objects.requireNonNull(pciAddress, "pciAddress");
         Objects.requireNonNull(driver, "driver");
         Objects.requireNonNull(types, "types");
+        ensureOpen();
         String driverName = driver.name();
         if (driverName == null || !driverName.matches(MdevVendorDriver.NAME_PATTERN)) {
             throw VfioException.of(
@@ -131,6 +152,7 @@ public final class MdevBus {
      */
     public void unregisterParent(MdevParent parent) {
         Objects.requireNonNull(parent, "parent");
+        ensureOpen();
         synchronized (lock) {
             if (!parent.registered() || parents.get(parent.name()) != parent) {
                 throw VfioException.of(
@@ -184,6 +206,7 @@ public final class MdevBus {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(uuid, "uuid");
         MdevParent parent = type.parent();
+        ensureOpen();
         synchronized (lock) {
             if (parents.get(parent.name()) != parent || !parent.registered()) {
                 throw VfioException.of(
@@ -240,6 +263,7 @@ public final class MdevBus {
      *     is in a container
      */
     public void remove(UUID uuid) {
+        ensureOpen();
         synchronized (lock) {
             MdevDevice d = requireDevice(uuid);
             if (d.vfioDevice().isOpen()) {
@@ -265,6 +289,7 @@ public final class MdevBus {
      * @throws VfioException ENODEV for an unknown UUID
      */
     public void surpriseRemove(UUID uuid) {
+        ensureOpen();
         synchronized (lock) {
             surpriseRemoveLocked(requireDevice(uuid));
         }
@@ -292,6 +317,13 @@ public final class MdevBus {
     public List<MdevDevice> devices() {
         synchronized (lock) {
             return new ArrayList<>(devices.values());
+        }
+    }
+
+    /** Before the vendor is called: a closed runtime would refuse the group anyway. */
+    private void ensureOpen() {
+        if (vfio.isClosed()) {
+            throw new IllegalStateException("this Vfio is closed");
         }
     }
 

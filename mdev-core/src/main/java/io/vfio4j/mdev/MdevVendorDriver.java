@@ -9,7 +9,9 @@ package io.vfio4j.mdev;
  * <ol>
  *   <li>Implement this interface and {@link MdevDeviceOps}.
  *   <li>Register each physical device it drives with {@link MdevBus#registerParent}, naming the
- *       {@link MdevTypeSpec types} it offers. Type names become {@code <name()>-<sysfsName>}.
+ *       {@link MdevTypeSpec types} it offers, or bind it in a Guice module with {@link
+ *       MdevModule#parent} so that {@link MdevBus#of} registers it. Type names become {@code
+ *       <name()>-<sysfsName>}.
  *   <li>The administrator (or a test) creates devices with {@link MdevBus#create}; each create
  *       calls {@link #create} here, which returns the device's emulation.
  *   <li>Userspace attaches the device's group to a container and opens the device; from then on the
