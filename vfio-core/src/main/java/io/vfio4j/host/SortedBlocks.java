@@ -34,6 +34,11 @@ abstract class SortedBlocks {
     /** {@link Long#MIN_VALUE} for unsigned keys: flipping the sign bit orders them as signed. */
     private final long flip;
 
+    /*
+     * The block directory: block b lives in slot head + b of these arrays, so blocks come and go
+     * at either end in O(1) (an UNMAP in ascending order empties the first block, a MAP appends the
+     * last); only a block added or dropped in the middle moves the shorter side.
+     */
     private long[][] blocks;
 
     /** The row where each block's live rows begin, and how many there are. */
@@ -44,18 +49,25 @@ abstract class SortedBlocks {
     /** Each block's smallest key (its first row's field 0), for {@link #floor}. */
     private long[] mins;
 
-    /** Fenwick tree (1-based) over {@link #counts}: prefix sums give a block's first index. */
-    private int[] tree;
-
+    private int head;
     private int blockCount;
     private int size;
+
+    /**
+     * Fenwick tree (1-based) over the block sizes: prefix sums give a block's first index. Rebuilt
+     * lazily after blocks came or went ({@link #stale}), since sequential edits never need it: the
+     * cursor below answers them.
+     */
+    private int[] tree = new int[1];
+
+    private boolean stale = true;
 
     /** The block the last lookup landed in and the logical index of its first row. */
     private int cur;
 
     private int curBase;
 
-    private long[][] spare = new long[4][];
+    private long[][] spare;
     private int spareCount;
 
     SortedBlocks(int width, boolean unsignedKeys) {
@@ -75,17 +87,17 @@ abstract class SortedBlocks {
 
     /** Field {@code field} of row {@code i}. */
     final long field(int i, int field) {
-        int b = blockOf(i);
-        return blocks[b][(first[b] + i - curBase) * width + field];
+        int p = head + blockOf(i);
+        return blocks[p][(first[p] + i - curBase) * width + field];
     }
 
     /** Sets field {@code field} of row {@code i}; a new key must keep the order. */
     final void setField(int i, int field, long value) {
-        int b = blockOf(i);
-        int r = first[b] + i - curBase;
-        blocks[b][r * width + field] = value;
-        if (field == 0 && r == first[b]) {
-            mins[b] = value;
+        int p = head + blockOf(i);
+        int r = first[p] + i - curBase;
+        blocks[p][r * width + field] = value;
+        if (field == 0 && r == first[p]) {
+            mins[p] = value;
         }
     }
 
@@ -95,25 +107,25 @@ abstract class SortedBlocks {
             return -1;
         }
         long k = key ^ flip;
-        int lo = 0;
-        int hi = blockCount - 1;
-        int b = -1;
+        int lo = head;
+        int hi = head + blockCount - 1;
+        int p = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             if ((mins[mid] ^ flip) <= k) {
-                b = mid;
+                p = mid;
                 lo = mid + 1;
             } else {
                 hi = mid - 1;
             }
         }
-        if (b < 0) {
+        if (p < 0) {
             return -1;
         }
-        long[] block = blocks[b];
-        int rlo = first[b] + 1;
-        int rhi = first[b] + counts[b] - 1;
-        int found = first[b];
+        long[] block = blocks[p];
+        int rlo = first[p] + 1;
+        int rhi = first[p] + counts[p] - 1;
+        int found = first[p];
         while (rlo <= rhi) {
             int mid = (rlo + rhi) >>> 1;
             if ((block[mid * width] ^ flip) <= k) {
@@ -123,11 +135,12 @@ abstract class SortedBlocks {
                 rhi = mid - 1;
             }
         }
+        int b = p - head;
         if (b != cur) {
+            curBase = b == blockCount - 1 ? size - counts[p] : prefix(b);
             cur = b;
-            curBase = prefix(b);
         }
-        return curBase + found - first[b];
+        return curBase + found - first[p];
     }
 
     /**
@@ -139,19 +152,20 @@ abstract class SortedBlocks {
         int o;
         if (at == size) {
             b = blockCount - 1;
-            o = counts[b];
+            o = counts[head + b];
             if (b != cur) {
                 cur = b;
-                curBase = size - counts[b];
+                curBase = size - o;
             }
         } else {
             b = blockOf(at);
             o = at - curBase;
         }
-        if (counts[b] * width == blocks[b].length) {
-            if (counts[b] < BLOCK) {
-                grow(b, Math.min(BLOCK, counts[b] * 2));
-            } else if (o == counts[b]) {
+        int p = head + b;
+        if (counts[p] * width == blocks[p].length) {
+            if (counts[p] < BLOCK) {
+                grow(p, Math.min(BLOCK, counts[p] * 2));
+            } else if (o == counts[p]) {
                 // Appending to a full block (ascending inserts): start the next block.
                 b = addBlock(b + 1, false);
                 o = 0;
@@ -159,43 +173,44 @@ abstract class SortedBlocks {
                 // Prepending to a full block (descending inserts): fill a new block from its end.
                 b = addBlock(b, true);
             } else {
-                int half = counts[b] / 2;
+                int half = counts[p] / 2;
                 split(b, half);
                 if (o > half) {
                     b++;
                     o -= half;
                 }
             }
+            p = head + b;
         }
-        long[] block = blocks[b];
-        int n = counts[b];
-        int start = first[b];
+        long[] block = blocks[p];
+        int n = counts[p];
+        int start = first[p];
         int r;
         if (start > 0 && (o <= n / 2 || (start + n) * width == block.length)) {
             // Move the rows before the new one down by one.
             System.arraycopy(block, start * width, block, (start - 1) * width, o * width);
-            first[b] = start - 1;
+            first[p] = start - 1;
             r = start - 1 + o;
         } else {
             System.arraycopy(
                     block, (start + o) * width, block, (start + o + 1) * width, (n - o) * width);
             r = start + o;
         }
-        int p = r * width;
-        block[p] = f0;
+        int q = r * width;
+        block[q] = f0;
         if (width > 1) {
-            block[p + 1] = f1;
+            block[q + 1] = f1;
         }
         if (width > 2) {
-            block[p + 2] = f2;
+            block[q + 2] = f2;
         }
         if (width > 3) {
-            block[p + 3] = f3;
+            block[q + 3] = f3;
         }
         if (o == 0) {
-            mins[b] = f0;
+            mins[p] = f0;
         }
-        counts[b] = n + 1;
+        counts[p] = n + 1;
         size++;
         treeAdd(b, 1);
     }
@@ -203,13 +218,14 @@ abstract class SortedBlocks {
     /** Removes row {@code i}. */
     final void remove(int i) {
         int b = blockOf(i);
+        int p = head + b;
         int o = i - curBase;
-        long[] block = blocks[b];
-        int n = counts[b];
-        int start = first[b];
+        long[] block = blocks[p];
+        int n = counts[p];
+        int start = first[p];
         if (o < n / 2) {
             System.arraycopy(block, start * width, block, (start + 1) * width, o * width);
-            first[b] = start + 1;
+            first[p] = start + 1;
         } else {
             System.arraycopy(
                     block,
@@ -218,7 +234,7 @@ abstract class SortedBlocks {
                     (start + o) * width,
                     (n - o - 1) * width);
         }
-        counts[b] = n - 1;
+        counts[p] = n - 1;
         size--;
         if (n == 1 && blockCount > 1) {
             dropBlock(b);
@@ -226,9 +242,9 @@ abstract class SortedBlocks {
         }
         treeAdd(b, -1);
         if (n == 1) {
-            first[b] = 0;
+            first[p] = 0;
         } else {
-            mins[b] = block[first[b] * width];
+            mins[p] = block[first[p] * width];
             if (n - 1 < BLOCK / 4) {
                 mergeAround(b);
             }
@@ -245,12 +261,13 @@ abstract class SortedBlocks {
         first = new int[4];
         counts = new int[4];
         mins = new long[4];
-        tree = new int[5];
+        head = 0;
         blocks[0] = new long[MIN_ROWS * width];
         blockCount = 1;
         size = 0;
         cur = 0;
         curBase = 0;
+        stale = true;
         spare = new long[4][];
         spareCount = 0;
     }
@@ -259,20 +276,24 @@ abstract class SortedBlocks {
     private int blockOf(int i) {
         int b = cur;
         int base = curBase;
+        int p = head + b;
         if (i >= base) {
-            int end = base + counts[b];
+            int end = base + counts[p];
             if (i < end) {
                 return b;
             }
-            if (b + 1 < blockCount && i < end + counts[b + 1]) {
+            if (b + 1 < blockCount && i < end + counts[p + 1]) {
                 cur = b + 1;
                 curBase = end;
                 return b + 1;
             }
-        } else if (b > 0 && i >= base - counts[b - 1]) {
+        } else if (b > 0 && i >= base - counts[p - 1]) {
             cur = b - 1;
-            curBase = base - counts[b - 1];
+            curBase = base - counts[p - 1];
             return b - 1;
+        }
+        if (stale) {
+            rebuild();
         }
         // Fenwick descent: the last block whose first index is at or below i.
         int pos = 0;
@@ -291,6 +312,12 @@ abstract class SortedBlocks {
 
     /** The logical index of block {@code b}'s first row. */
     private int prefix(int b) {
+        if (b == 0) {
+            return 0;
+        }
+        if (stale) {
+            rebuild();
+        }
         int s = 0;
         for (int j = b; j > 0; j -= j & -j) {
             s += tree[j];
@@ -299,94 +326,141 @@ abstract class SortedBlocks {
     }
 
     private void treeAdd(int b, int delta) {
+        if (stale) {
+            return;
+        }
         for (int j = b + 1; j <= blockCount; j += j & -j) {
             tree[j] += delta;
         }
     }
 
-    /** Rebuilds the Fenwick tree after blocks came or went, and resets the cursor. */
+    /** Rebuilds the Fenwick tree from the block sizes (after blocks came or went). */
     private void rebuild() {
         if (tree.length < blockCount + 1) {
             tree = new int[blocks.length + 1];
         }
-        Arrays.fill(tree, 0);
         for (int j = 1; j <= blockCount; j++) {
-            tree[j] += counts[j - 1];
-            int p = j + (j & -j);
-            if (p <= blockCount) {
-                tree[p] += tree[j];
+            tree[j] = counts[head + j - 1];
+        }
+        for (int j = 1; j <= blockCount; j++) {
+            int up = j + (j & -j);
+            if (up <= blockCount) {
+                tree[up] += tree[j];
             }
         }
-        cur = 0;
-        curBase = 0;
+        stale = false;
     }
 
-    /** Gives block {@code b} room for {@code rows} rows (a lone block of a small table grows). */
-    private void grow(int b, int rows) {
+    /** Gives the block in slot {@code p} room for {@code rows} rows (a small lone block grows). */
+    private void grow(int p, int rows) {
         long[] bigger = new long[rows * width];
-        System.arraycopy(blocks[b], first[b] * width, bigger, 0, counts[b] * width);
-        blocks[b] = bigger;
-        first[b] = 0;
+        System.arraycopy(blocks[p], first[p] * width, bigger, 0, counts[p] * width);
+        blocks[p] = bigger;
+        first[p] = 0;
     }
 
     /**
-     * Opens an empty full-size block at position {@code b}.
+     * Opens an empty full-size block at position {@code b}, leaving the cursor on it.
      *
      * @param fromEnd place its (future) rows at the end of the array, for prepends
      * @return {@code b}
      */
     private int addBlock(int b, boolean fromEnd) {
-        if (blockCount == blocks.length) {
-            int n = blocks.length * 2;
-            blocks = Arrays.copyOf(blocks, n);
-            first = Arrays.copyOf(first, n);
-            counts = Arrays.copyOf(counts, n);
-            mins = Arrays.copyOf(mins, n);
+        int base = b == blockCount ? size : b == 0 ? 0 : -1;
+        // Open the slot by moving the shorter side of the directory.
+        boolean front = b <= blockCount / 2;
+        if (front ? head == 0 : head + blockCount == blocks.length) {
+            recentre(blockCount + 1);
         }
-        int tail = blockCount - b;
-        System.arraycopy(blocks, b, blocks, b + 1, tail);
-        System.arraycopy(first, b, first, b + 1, tail);
-        System.arraycopy(counts, b, counts, b + 1, tail);
-        System.arraycopy(mins, b, mins, b + 1, tail);
-        blocks[b] = spareCount > 0 ? spare[--spareCount] : new long[BLOCK * width];
+        if (front) {
+            moveSlots(head, head - 1, b);
+            head--;
+        } else {
+            moveSlots(head + b, head + b + 1, blockCount - b);
+        }
+        int p = head + b;
+        blocks[p] = spareCount > 0 ? spare[--spareCount] : new long[BLOCK * width];
         spare[spareCount] = null;
-        first[b] = fromEnd ? BLOCK : 0;
-        counts[b] = 0;
+        first[p] = fromEnd ? BLOCK : 0;
+        counts[p] = 0;
         blockCount++;
-        rebuild();
+        stale = true;
         cur = b;
-        curBase = prefix(b);
+        curBase = base >= 0 ? base : prefix(b);
         return b;
+    }
+
+    /** Moves {@code n} directory slots from {@code from} to {@code to}. */
+    private void moveSlots(int from, int to, int n) {
+        System.arraycopy(blocks, from, blocks, to, n);
+        System.arraycopy(first, from, first, to, n);
+        System.arraycopy(counts, from, counts, to, n);
+        System.arraycopy(mins, from, mins, to, n);
+    }
+
+    /**
+     * Copies the directory into arrays with room for twice {@code needed} blocks, centred, so that
+     * blocks can be added at either end again in O(1).
+     */
+    private void recentre(int needed) {
+        int n = Math.max(4, needed * 2);
+        int h = (n - blockCount) / 2;
+        long[][] nb = new long[n][];
+        int[] nf = new int[n];
+        int[] nc = new int[n];
+        long[] nm = new long[n];
+        System.arraycopy(blocks, head, nb, h, blockCount);
+        System.arraycopy(first, head, nf, h, blockCount);
+        System.arraycopy(counts, head, nc, h, blockCount);
+        System.arraycopy(mins, head, nm, h, blockCount);
+        blocks = nb;
+        first = nf;
+        counts = nc;
+        mins = nm;
+        head = h;
     }
 
     /** Moves the rows of full block {@code b} from offset {@code at} on into a new next block. */
     private void split(int b, int at) {
         addBlock(b + 1, false);
-        int moved = counts[b] - at;
-        System.arraycopy(blocks[b], (first[b] + at) * width, blocks[b + 1], 0, moved * width);
-        counts[b] = at;
-        counts[b + 1] = moved;
-        mins[b + 1] = blocks[b + 1][0];
-        rebuild();
+        int p = head + b;
+        int moved = counts[p] - at;
+        System.arraycopy(blocks[p], (first[p] + at) * width, blocks[p + 1], 0, moved * width);
+        counts[p] = at;
+        counts[p + 1] = moved;
+        mins[p + 1] = blocks[p + 1][0];
+        stale = true;
+        cur = b;
+        curBase = b == 0 ? 0 : prefix(b);
     }
 
-    /** Removes empty block {@code b}, keeping its array for reuse within the retained budget. */
+    /**
+     * Removes empty block {@code b} (the cursor's block), keeping its array for reuse within the
+     * retained budget. The cursor stays valid: the next block takes b's place and first index.
+     */
     private void dropBlock(int b) {
-        long[] old = blocks[b];
-        int tail = blockCount - b - 1;
-        System.arraycopy(blocks, b + 1, blocks, b, tail);
-        System.arraycopy(first, b + 1, first, b, tail);
-        System.arraycopy(counts, b + 1, counts, b, tail);
-        System.arraycopy(mins, b + 1, mins, b, tail);
+        int p = head + b;
+        long[] old = blocks[p];
+        if (b < blockCount / 2) {
+            moveSlots(head, head + 1, b);
+            blocks[head] = null;
+            head++;
+        } else {
+            moveSlots(p + 1, p, blockCount - b - 1);
+            blocks[head + blockCount - 1] = null;
+        }
         blockCount--;
-        blocks[blockCount] = null;
+        stale = true;
+        if (cur >= blockCount) {
+            cur = blockCount - 1;
+            curBase = size - counts[head + cur];
+        }
         if (old.length == BLOCK * width && (spareCount + 1) * BLOCK <= RETAINED_ROWS) {
             if (spareCount == spare.length) {
                 spare = Arrays.copyOf(spare, spareCount * 2);
             }
             spare[spareCount++] = old;
         }
-        rebuild();
     }
 
     /**
@@ -394,32 +468,40 @@ abstract class SortedBlocks {
      * stay at least an eighth full on average whatever the removal order.
      */
     private void mergeAround(int b) {
-        if (b + 1 < blockCount && counts[b] + counts[b + 1] <= BLOCK / 2) {
+        int p = head + b;
+        if (b + 1 < blockCount && counts[p] + counts[p + 1] <= BLOCK / 2) {
             append(b, b + 1);
-        } else if (b > 0 && counts[b - 1] + counts[b] <= BLOCK / 2) {
+        } else if (b > 0 && counts[p - 1] + counts[p] <= BLOCK / 2) {
             append(b - 1, b);
         }
     }
 
     /** Moves all rows of block {@code from} (= {@code to + 1}) to the end of block {@code to}. */
     private void append(int to, int from) {
-        int need = (counts[to] + counts[from]) * width;
-        if (need > blocks[to].length) {
-            grow(to, BLOCK);
+        int pt = head + to;
+        int pf = head + from;
+        int need = (counts[pt] + counts[pf]) * width;
+        if (need > blocks[pt].length) {
+            grow(pt, BLOCK);
         }
-        long[] dst = blocks[to];
-        if ((first[to] * width) + need > dst.length) {
-            System.arraycopy(dst, first[to] * width, dst, 0, counts[to] * width);
-            first[to] = 0;
+        long[] dst = blocks[pt];
+        if ((first[pt] * width) + need > dst.length) {
+            System.arraycopy(dst, first[pt] * width, dst, 0, counts[pt] * width);
+            first[pt] = 0;
         }
         System.arraycopy(
-                blocks[from],
-                first[from] * width,
+                blocks[pf],
+                first[pf] * width,
                 dst,
-                (first[to] + counts[to]) * width,
-                counts[from] * width);
-        counts[to] += counts[from];
-        counts[from] = 0;
+                (first[pt] + counts[pt]) * width,
+                counts[pf] * width);
+        int base = to == 0 ? 0 : prefix(to);
+        counts[pt] += counts[pf];
+        counts[pf] = 0;
+        cur = from;
+        curBase = base + counts[pt];
         dropBlock(from);
+        cur = to;
+        curBase = base;
     }
 }
