@@ -107,9 +107,15 @@ abstract class SortedBlocks {
             return -1;
         }
         long k = key ^ flip;
+        int last = head + blockCount - 1;
+        int p = head + cur;
+        // Sequential lookups land in the cursor's block: skip the directory search.
+        if ((mins[p] ^ flip) <= k && (p == last || (mins[p + 1] ^ flip) > k)) {
+            return floorIn(p, k);
+        }
         int lo = head;
-        int hi = head + blockCount - 1;
-        int p = -1;
+        int hi = last;
+        p = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             if ((mins[mid] ^ flip) <= k) {
@@ -122,10 +128,26 @@ abstract class SortedBlocks {
         if (p < 0) {
             return -1;
         }
+        int b = p - head;
+        if (b != cur) {
+            curBase = b == blockCount - 1 ? size - counts[p] : prefix(b);
+            cur = b;
+        }
+        return floorIn(p, k);
+    }
+
+    /**
+     * The floor of flipped key {@code k} in the cursor's block (slot {@code p}), which holds it.
+     */
+    private int floorIn(int p, long k) {
         long[] block = blocks[p];
         int rlo = first[p] + 1;
         int rhi = first[p] + counts[p] - 1;
         int found = first[p];
+        if (rhi >= rlo && (block[rhi * width] ^ flip) <= k) {
+            // At or after the block's last row: an append in ascending order.
+            return curBase + rhi - first[p];
+        }
         while (rlo <= rhi) {
             int mid = (rlo + rhi) >>> 1;
             if ((block[mid * width] ^ flip) <= k) {
@@ -134,11 +156,6 @@ abstract class SortedBlocks {
             } else {
                 rhi = mid - 1;
             }
-        }
-        int b = p - head;
-        if (b != cur) {
-            curBase = b == blockCount - 1 ? size - counts[p] : prefix(b);
-            cur = b;
         }
         return curBase + found - first[p];
     }
