@@ -9,9 +9,11 @@ import java.util.Arrays;
  * block minimums finds the block of a key by binary search, and a Fenwick tree over the block sizes
  * turns a logical index into a block in O(log blocks). An edit moves at most half a block, so every
  * edit costs O(log n + BLOCK) whatever the order of edits (a single gap buffer moved everything
- * between two distant edits). Appends at either end of a block need no move at all, so MAP and
- * UNMAP in ascending order stay O(1) per entry, and ascending inserts fill blocks completely (a
- * full block is split only for an insert in its middle). There is no object per row.
+ * between two distant edits); a block split or dropped in the middle also moves half the directory
+ * and makes the Fenwick tree be rebuilt, once per BLOCK / 2 edits at most, which amortizes to O(n /
+ * BLOCK^2) an edit (under 8 for a million rows). Appends at either end of a block need no move at
+ * all, so MAP and UNMAP in ascending order stay O(1) per entry, and ascending inserts fill blocks
+ * completely (a full block is split only for an insert in its middle). There is no object per row.
  *
  * <p>Field 0 is the key; rows are kept in ascending key order by the caller (the subclass), and
  * keys compare as signed or unsigned longs. Not thread-safe.
