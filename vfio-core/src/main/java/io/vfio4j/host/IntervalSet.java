@@ -1,69 +1,56 @@
 package io.vfio4j.host;
 
 /**
- * A set of non-negative longs kept as disjoint, coalesced intervals in a {@link GapBuffer}, so
- * marking a 1 TiB range costs one entry and marking adjacent runs one after the other (an UNMAP
- * walking a mapping) extends an entry in place, with no allocation. Not thread-safe.
+ * A set of non-negative longs kept as disjoint, coalesced intervals {@code [start, end)} in {@link
+ * SortedBlocks}, so marking a 1 TiB range costs one entry, marking adjacent runs one after the
+ * other (an UNMAP walking a mapping) extends an entry in place, and a mark anywhere else costs
+ * O(log n), with no allocation. Not thread-safe.
  */
-final class IntervalSet extends GapBuffer {
-    /** Interval starts, ascending; intervals never touch (adjacent ones are merged). */
-    private long[] starts = new long[MIN_CAPACITY];
-
-    /** Interval ends (exclusive). */
-    private long[] ends = new long[MIN_CAPACITY];
+final class IntervalSet extends SortedBlocks {
+    private static final int START = 0;
+    private static final int END = 1;
 
     private long values;
 
     IntervalSet() {
-        useColumns(starts, ends);
-    }
-
-    @Override
-    void setColumns(Object[] c) {
-        starts = (long[]) c[0];
-        ends = (long[]) c[1];
+        super(2, false);
     }
 
     /** Adds {@code [start, start + count)}. */
     void add(long start, long count) {
         long end = start + count;
         int i = floor(start);
-        if (i < 0 || ends[slot(i)] < start) {
+        if (i < 0 || field(i, END) < start) {
             // No interval reaches start: merge into the next one if it touches, else insert.
             i++;
-            if (i < size() && starts[slot(i)] <= end) {
-                int s = slot(i);
-                values += starts[s] - start;
-                starts[s] = start;
+            if (i < size() && field(i, START) <= end) {
+                values += field(i, START) - start;
+                setField(i, START, start);
             } else {
-                int s = openSlot(i);
-                starts[s] = start;
-                ends[s] = end;
+                insertRow(i, start, end, 0, 0);
                 values += count;
                 return;
             }
         }
         // Interval i now starts at or before start and reaches it: extend it to end, absorbing
         // every later interval that overlaps or touches.
-        int s = slot(i);
-        if (ends[s] >= end) {
+        if (field(i, END) >= end) {
             return;
         }
         long newEnd = end;
-        while (i + 1 < size() && starts[slot(i + 1)] <= newEnd) {
-            int n = slot(i + 1);
-            newEnd = Math.max(newEnd, ends[n]);
-            values -= ends[n] - starts[n];
+        while (i + 1 < size() && field(i + 1, START) <= newEnd) {
+            long nextEnd = field(i + 1, END);
+            newEnd = Math.max(newEnd, nextEnd);
+            values -= nextEnd - field(i + 1, START);
             remove(i + 1);
         }
-        s = slot(i);
-        values += newEnd - ends[s];
-        ends[s] = newEnd;
+        values += newEnd - field(i, END);
+        setField(i, END, newEnd);
     }
 
     boolean contains(long value) {
         int i = floor(value);
-        return i >= 0 && value < ends[slot(i)];
+        return i >= 0 && value < field(i, END);
     }
 
     /** How many values the set holds. */
@@ -74,10 +61,5 @@ final class IntervalSet extends GapBuffer {
     /** How many intervals represent the set. */
     int intervalCount() {
         return size();
-    }
-
-    /** The index of the last interval starting at or below {@code value}, or -1. */
-    private int floor(long value) {
-        return floor(starts, value, false);
     }
 }

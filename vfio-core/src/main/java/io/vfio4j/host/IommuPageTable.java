@@ -2,69 +2,50 @@ package io.vfio4j.host;
 
 /**
  * The page table of a {@link SimIommuDomain}: one entry per mapped run ({@code iova, pfn, pages,
- * prot}) in unsigned IOVA order, in a {@link GapBuffer}: 28 bytes an entry, consecutive MAPs and
- * UNMAPs in IOVA order O(1) each, lookups by binary search. Entries never overlap (the domain
- * checks). Not thread-safe: the domain locks.
+ * prot}) in unsigned IOVA order, in {@link SortedBlocks}: 32 bytes an entry, MAPs and UNMAPs in
+ * IOVA order O(1) each and in any other order O(log n), lookups by binary search. Entries never
+ * overlap (the domain checks). Not thread-safe: the domain locks.
  */
-final class IommuPageTable extends GapBuffer {
-    private long[] iovas = new long[MIN_CAPACITY];
-    private long[] pfns = new long[MIN_CAPACITY];
-    private long[] pages = new long[MIN_CAPACITY];
-    private int[] prots = new int[MIN_CAPACITY];
+final class IommuPageTable extends SortedBlocks {
+    private static final int IOVA = 0;
+    private static final int PFN = 1;
+    private static final int PAGES = 2;
+    private static final int PROT = 3;
 
     IommuPageTable() {
-        useColumns(iovas, pfns, pages, prots);
-    }
-
-    @Override
-    void setColumns(Object[] c) {
-        iovas = (long[]) c[0];
-        pfns = (long[]) c[1];
-        pages = (long[]) c[2];
-        prots = (int[]) c[3];
+        super(4, true);
     }
 
     long iova(int i) {
-        return iovas[slot(i)];
+        return field(i, IOVA);
     }
 
     long pfn(int i) {
-        return pfns[slot(i)];
+        return field(i, PFN);
     }
 
     long pages(int i) {
-        return pages[slot(i)];
+        return field(i, PAGES);
     }
 
     int prot(int i) {
-        return prots[slot(i)];
+        return (int) field(i, PROT);
     }
 
     /** The last IOVA of entry {@code i}, given the page shift. */
     long lastIova(int i, int pageShift) {
-        int s = slot(i);
-        return iovas[s] + (pages[s] << pageShift) - 1;
-    }
-
-    /** The index of the last entry whose IOVA is at or below {@code iova} (unsigned), or -1. */
-    int floor(long iova) {
-        return floor(iovas, iova, true);
+        return field(i, IOVA) + (field(i, PAGES) << pageShift) - 1;
     }
 
     /** Inserts an entry at index {@code at}; the caller keeps the IOVA order. */
     void insert(int at, long iova, long pfn, long pageCount, int prot) {
-        int s = openSlot(at);
-        iovas[s] = iova;
-        pfns[s] = pfn;
-        pages[s] = pageCount;
-        prots[s] = prot;
+        insertRow(at, iova, pfn, pageCount, prot);
     }
 
     /** Rewrites entry {@code i} in place (a trimmed run keeps its position in the order). */
     void set(int i, long iova, long pfn, long pageCount) {
-        int s = slot(i);
-        iovas[s] = iova;
-        pfns[s] = pfn;
-        pages[s] = pageCount;
+        setField(i, IOVA, iova);
+        setField(i, PFN, pfn);
+        setField(i, PAGES, pageCount);
     }
 }
