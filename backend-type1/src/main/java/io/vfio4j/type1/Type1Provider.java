@@ -79,6 +79,12 @@ public final class Type1Provider implements VfioIommuDriverProvider {
             throw VfioException.of(Errno.EINVAL, "type1 cannot open IOMMU type %s", type);
         }
         Type1Settings settings = Type1Settings.from(context.settings());
-        return new Type1Container(new Type1State(context.host(), v2, settings, context.events()));
+        return new Type1Container(
+                new Type1State(
+                        context.host(),
+                        v2,
+                        settings,
+                        context.events(),
+                        Type1Era.of(context.kernel())));
     }
 }
