@@ -5,6 +5,7 @@ import static io.vfio4j.type1.Fixture.RW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.command.DirtyPages;
 import io.vfio4j.api.command.MapDma;
 import io.vfio4j.api.command.UnmapDma;
 import io.vfio4j.api.host.IovaRange;
@@ -145,5 +146,44 @@ class KernelEraTest {
         // A range that stops short of the top still works in both eras.
         assertThat(f.unmap(TOP_PAGE - P, P).unmappedBytes()).isEqualTo(P);
         assertThat(f.lv()).isEqualTo(1);
+    }
+
+    @Test
+    void getBitmapOverAWrappingRangeIsEinvalOn616AndEoverflowOn618() {
+        Fixture old = wholeSpaceAt("6.16");
+        old.exec(DirtyPages.start());
+        Expect.errno(Errno.EINVAL, () -> old.exec(DirtyPages.getBitmap(TOP_PAGE, 2 * P, P)));
+        Fixture now = wholeSpaceAt("6.18");
+        now.exec(DirtyPages.start());
+        Expect.errno(Errno.EOVERFLOW, () -> now.exec(DirtyPages.getBitmap(TOP_PAGE, 2 * P, P)));
+    }
+
+    @Test
+    void getBitmapOfTheTopPageIsEinvalOn616AndAnsweredOn618() {
+        Fixture old = wholeSpaceAt("6.16");
+        old.map(TOP_PAGE, P);
+        old.exec(DirtyPages.start());
+        Expect.errno(Errno.EINVAL, () -> old.exec(DirtyPages.getBitmap(TOP_PAGE, P, P)));
+
+        Fixture now = wholeSpaceAt("6.18");
+        now.map(TOP_PAGE, P);
+        now.exec(DirtyPages.start());
+        long[] bits = now.exec(DirtyPages.getBitmap(TOP_PAGE, P, P)).bitmap().orElseThrow();
+        // The group never pinned, so every IOMMU-mapped page is reported dirty.
+        assertThat(bits).containsExactly(1L);
+    }
+
+    @Test
+    void aPinWhoseRangeWrapsIsEinvalOn616AndEoverflowOn618() {
+        for (String kernel : new String[] {"6.16", "6.18"}) {
+            Fixture f = Fixture.builder().kernel(kernel).build();
+            VendorDevice d = f.mdev();
+            f.map(TOP_PAGE, P);
+            Expect.refusedWithoutTrace(
+                    f,
+                    kernel.equals("6.16") ? Errno.EINVAL : Errno.EOVERFLOW,
+                    () -> d.pin(TOP_PAGE, 2, RW));
+            assertThat(f.lv()).isZero();
+        }
     }
 }
