@@ -149,7 +149,7 @@ public final class Type1Container implements VfioIommuDriverOps {
                 lock.unlock();
             }
         }
-        return Type1Provider.staticExtension(ext);
+        return Type1Provider.staticExtension(ext, st.era);
     }
 
     private GetInfo.Info getInfo(GetInfo g) {

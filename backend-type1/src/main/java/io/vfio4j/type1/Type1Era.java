@@ -13,12 +13,20 @@ import io.vfio4j.api.KernelVersion;
  * @param unmapReachesTopOfSpace an UNMAP whose range ends at 2^64 finds the mappings there (6.18,
  *     {@code vfio_find_dma_first_node} with an inclusive end); before, {@code iova + size} wraps to
  *     0, the walk finds nothing and the UNMAP returns size 0, leaving the mapping
+ * @param reportsNesting CHECK_EXTENSION(TYPE1_NESTING) answers 1: up to 6.12 ({@code
+ *     vfio_iommu_type1_check_extension}; 6.12 observed answering 1); "vfio: Remove
+ *     VFIO_TYPE1_NESTING_IOMMU" took it out in the 6.13 cycle, and 7.2 answers 0
  */
-record Type1Era(KernelVersion kernel, boolean overflowIsEoverflow, boolean unmapReachesTopOfSpace) {
+record Type1Era(
+        KernelVersion kernel,
+        boolean overflowIsEoverflow,
+        boolean unmapReachesTopOfSpace,
+        boolean reportsNesting) {
+    static final KernelVersion V6_13 = KernelVersion.of(6, 13);
     static final KernelVersion V6_18 = KernelVersion.of(6, 18);
 
     static Type1Era of(KernelVersion kernel) {
         boolean v618 = kernel.atLeast(V6_18);
-        return new Type1Era(kernel, v618, v618);
+        return new Type1Era(kernel, v618, v618, !kernel.atLeast(V6_13));
     }
 }

@@ -5,6 +5,8 @@ import static io.vfio4j.type1.Fixture.RW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.KernelVersion;
+import io.vfio4j.api.command.CheckExtension;
 import io.vfio4j.api.command.DirtyPages;
 import io.vfio4j.api.command.MapDma;
 import io.vfio4j.api.command.UnmapDma;
@@ -184,6 +186,39 @@ class KernelEraTest {
                     kernel.equals("6.16") ? Errno.EINVAL : Errno.EOVERFLOW,
                     () -> d.pin(TOP_PAGE, 2, RW));
             assertThat(f.lv()).isZero();
+        }
+    }
+
+    @Test
+    void typeOneNestingIsReportedUpTo612AndNotFrom613() {
+        Type1Provider p = new Type1Provider();
+        for (String kernel : new String[] {"6.1", "6.12", "6.13", "6.16", "7.2"}) {
+            int expected = KernelVersion.parse(kernel).atLeast(KernelVersion.of(6, 13)) ? 0 : 1;
+            assertThat(
+                            p.checkExtension(
+                                    CheckExtension.TYPE1_NESTING,
+                                    null,
+                                    KernelVersion.parse(kernel)))
+                    .as("provider, kernel %s", kernel)
+                    .isEqualTo(expected);
+            assertThat(at(kernel).exec(new CheckExtension(CheckExtension.TYPE1_NESTING)))
+                    .as("container, kernel %s", kernel)
+                    .isEqualTo(expected);
+        }
+        // Without an era the provider answers for the baseline.
+        assertThat(p.checkExtension(CheckExtension.TYPE1_NESTING, null)).isZero();
+        assertThat(p.checkExtension(3, null, KernelVersion.of(6, 1))).isEqualTo(1);
+    }
+
+    @Test
+    void aWrappingMapIsEinvalOn61And612AndEoverflowOn72() {
+        for (String kernel : new String[] {"6.1", "6.12", "7.2"}) {
+            Fixture f = at(kernel);
+            long vaddr = f.ram(2 * P);
+            Expect.refusedWithoutTrace(
+                    f,
+                    kernel.equals("7.2") ? Errno.EOVERFLOW : Errno.EINVAL,
+                    () -> f.exec(MapDma.rw(vaddr, TOP_PAGE, 2 * P)));
         }
     }
 }

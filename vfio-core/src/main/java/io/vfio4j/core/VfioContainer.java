@@ -240,7 +240,10 @@ public final class VfioContainer {
                     b,
                     "checkExtension",
                     extension,
-                    () -> b.provider().checkExtension(extension, vfio.host()));
+                    () ->
+                            b.provider()
+                                    .checkExtension(
+                                            extension, vfio.host(), vfio.configuration().kernel()));
         } catch (BackendCalls.BackendFailure e) {
             vfio.warn(e.detail);
             return 0;

@@ -7,6 +7,8 @@ import io.vfio4j.api.DriverContext;
 import io.vfio4j.api.IommuType;
 import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VfioConfigurationException;
+import io.vfio4j.api.command.CheckExtension;
+import io.vfio4j.api.host.HostView;
 import io.vfio4j.host.IommuGroupSpec;
 import io.vfio4j.host.ProcessSpec;
 import io.vfio4j.host.SimHost;
@@ -82,5 +84,37 @@ class KernelEraConfigTest {
                 .hasMessage("kernel 2.6 predates VFIO (merged in 3.6)");
         assertThatThrownBy(() -> KernelVersion.parse("6.x"))
                 .hasMessage("'6.x' is not a kernel release: use major.minor, e.g. 6.16 or 6.18");
+    }
+
+    @Test
+    void checkExtensionBeforeSetIommuAsksTheBackendForTheConfiguredEra() {
+        List<KernelVersion> asked = new java.util.ArrayList<>();
+        FakeProvider eraAware =
+                new FakeProvider("alpha", Set.of(IommuType.TYPE1v2)) {
+                    @Override
+                    public int checkExtension(long extension, HostView view, KernelVersion kernel) {
+                        asked.add(kernel);
+                        // An answer that only exists up to 6.12, as type1's TYPE1_NESTING.
+                        return extension == 6 && !kernel.atLeast(KernelVersion.of(6, 13)) ? 1 : 0;
+                    }
+                };
+        for (String kernel : List.of("6.12", "6.16")) {
+            Vfio vfio =
+                    Vfio.builder()
+                            .host(host)
+                            .withoutClassPath()
+                            .addSource(new FixedSource("test", eraAware))
+                            .configuration(
+                                    VfioConfiguration.of(
+                                            ContainerRulesTest.withChecks(
+                                                    Map.of(VfioConfiguration.KERNEL, kernel))))
+                            .build();
+            SimProcess qemu = host.spawnProcess(ProcessSpec.builder().build());
+            VfioContainer c = vfio.openContainer();
+            assertThat(c.ioctl(qemu, new CheckExtension(6)))
+                    .as("kernel %s", kernel)
+                    .isEqualTo(kernel.equals("6.12") ? 1 : 0);
+        }
+        assertThat(asked).containsExactly(KernelVersion.of(6, 12), KernelVersion.of(6, 16));
     }
 }
