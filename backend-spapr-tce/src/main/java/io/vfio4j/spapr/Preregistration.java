@@ -104,6 +104,10 @@ final class Preregistration {
 
     /** {@code mm_iommu_do_alloc}: charge, pin every page writable, refuse an overlap. */
     private PreregRegion newRegion(Task caller, long vaddr, long size, long entries) {
+        if (st.era.before51()) {
+            // ≤5.0 (mm_iommu_get) looks for an overlap before charging or pinning anything.
+            refuseOverlap(vaddr, size);
+        }
         st.charge(caller, entries, "REGISTER_MEMORY");
         List<PinnedRun> runs = new ArrayList<>();
         try {
@@ -114,13 +118,7 @@ final class Preregistration {
                 runs.add(run);
                 done += run.pages();
             }
-            if (st.registry.overlaps(vaddr, size)) {
-                throw VfioException.of(
-                        Errno.EINVAL,
-                        "REGISTER_MEMORY: [0x%x, +0x%x) overlaps a registered region",
-                        vaddr,
-                        size);
-            }
+            refuseOverlap(vaddr, size);
             return new PreregRegion(vaddr, entries, st.pageShift, runs);
         } catch (VfioException e) {
             for (PinnedRun r : runs) {
@@ -128,6 +126,16 @@ final class Preregistration {
             }
             st.mm.uncharge(entries);
             throw e;
+        }
+    }
+
+    private void refuseOverlap(long vaddr, long size) {
+        if (st.registry.overlaps(vaddr, size)) {
+            throw VfioException.of(
+                    Errno.EINVAL,
+                    "REGISTER_MEMORY: [0x%x, +0x%x) overlaps a registered region",
+                    vaddr,
+                    size);
         }
     }
 
@@ -141,15 +149,18 @@ final class Preregistration {
                     Errno.EFAULT,
                     "REGISTER_MEMORY: cannot pin 0x"
                             + Long.toHexString(va)
-                            + " writable: "
+                            + " writable ("
+                            + st.era.q("S-Q5", "may return the count pinned so far")
+                            + "): "
                             + e.getMessage(),
                     e);
         }
         if (run.reserved()) {
             throw VfioException.of(
                     Errno.EFAULT,
-                    "REGISTER_MEMORY: 0x%x is device memory without page structs",
-                    va);
+                    "REGISTER_MEMORY: 0x%x is device memory without page structs (%s)",
+                    va,
+                    st.era.q("S-Q5", "may return the count pinned so far"));
         }
         return run;
     }
@@ -181,12 +192,14 @@ final class Preregistration {
                             u.size());
                 }
                 if (region.used() == 1 && region.mapped() > 1) {
-                    // Q4: the ≤5.0 rule. The kernel now returns 0 and orphans the region.
+                    // Q4: the ≤5.0 rule, kept from 5.1 on (where the kernel returns 0 and
+                    // orphans the region) as the reference recommends.
                     throw VfioException.of(
                             Errno.EBUSY,
-                            "UNREGISTER_MEMORY: %d TCEs or pins still use %s",
+                            "UNREGISTER_MEMORY: %d TCEs or pins still use %s (%s)",
                             region.mapped() - 1,
-                            region);
+                            region,
+                            st.era.q("S-Q4", "returns 0 and orphans the region"));
                 }
                 st.preregs.remove(region);
                 dropRegionReference(region);

@@ -35,6 +35,10 @@ final class SpaprState {
     final boolean v2;
     final boolean externalPinning;
     final VfioEventSink events;
+
+    /** Where the kernel era changes the answers (docs/scenarios.md, kernel eras). */
+    final SpaprEra era;
+
     final long pageSize;
     final int pageShift;
     final Object lock = new Object();
@@ -57,8 +61,14 @@ final class SpaprState {
     long lockedPages;
     boolean released;
 
-    SpaprState(HostView host, boolean v2, boolean externalPinning, VfioEventSink events) {
+    SpaprState(
+            HostView host,
+            boolean v2,
+            boolean externalPinning,
+            VfioEventSink events,
+            SpaprEra era) {
         this.host = host;
+        this.era = era;
         this.v2 = v2;
         this.externalPinning = externalPinning;
         this.events = events;

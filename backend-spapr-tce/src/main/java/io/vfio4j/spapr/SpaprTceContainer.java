@@ -4,6 +4,7 @@ import io.vfio4j.api.AuditSink;
 import io.vfio4j.api.BackendState;
 import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VfioDeviceHandle;
 import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.VfioException;
@@ -55,7 +56,16 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
     private final InfoAndEeh info;
 
     SpaprTceContainer(HostView host, boolean v2, boolean externalPinning, VfioEventSink events) {
-        this.st = new SpaprState(host, v2, externalPinning, events);
+        this(host, v2, externalPinning, events, SpaprEra.of(KernelVersion.BASELINE));
+    }
+
+    SpaprTceContainer(
+            HostView host,
+            boolean v2,
+            boolean externalPinning,
+            VfioEventSink events,
+            SpaprEra era) {
+        this.st = new SpaprState(host, v2, externalPinning, events, era);
         this.writer = new TceWriter(st);
         this.dmaWindows = new DmaWindows(st, writer);
         this.prereg = new Preregistration(st);

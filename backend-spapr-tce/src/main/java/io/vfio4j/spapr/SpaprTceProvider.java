@@ -77,6 +77,10 @@ public final class SpaprTceProvider implements VfioIommuDriverProvider {
         }
         boolean pinning = context.settings().getBoolean(EXTERNAL_PINNING, false);
         return new SpaprTceContainer(
-                context.host(), type == IommuType.SPAPR_TCE_v2, pinning, context.events());
+                context.host(),
+                type == IommuType.SPAPR_TCE_v2,
+                pinning,
+                context.events(),
+                SpaprEra.of(context.kernel()));
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vfio4j.api.Errno;
 import io.vfio4j.api.IommuType;
+import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.VfioGroupHandle;
 import io.vfio4j.api.VfioIommuDriverOps;
@@ -68,6 +69,9 @@ final class SpaprSetup {
     final SimAddressSpace a;
     final SimAddressSpace b;
 
+    /** The kernel era the containers opened from here answer for. */
+    KernelVersion kernel = KernelVersion.BASELINE;
+
     SpaprSetup() {
         this(true);
     }
@@ -111,7 +115,8 @@ final class SpaprSetup {
     }
 
     VfioIommuDriverOps open(IommuType type, boolean externalPinning) {
-        return new SpaprTceProvider().open(TestDriverContext.of(host, type, externalPinning));
+        return new SpaprTceProvider()
+                .open(TestDriverContext.of(host, type, externalPinning, kernel));
     }
 
     /**

@@ -44,7 +44,7 @@ final class DirtyTracker {
     }
 
     /** Checks made before the lock. */
-    static void checkArgs(boolean v2, DirtyPages c) {
+    static void checkArgs(boolean v2, Type1Era era, DirtyPages c) {
         if (!v2) {
             throw VfioException.of(Errno.EACCES, "DIRTY_PAGES needs a TYPE1v2 container");
         }
@@ -73,7 +73,21 @@ final class DirtyTracker {
                                     () ->
                                             VfioException.of(
                                                     Errno.EFAULT, "GET_BITMAP without a bitmap"));
-            if (Long.compareUnsigned(c.iova() + c.size(), c.iova()) < 0) {
+            if (era.overflowIsEoverflow()) {
+                // 6.18: size 0 first, then an inclusive end that wraps (a range ending at 2^64
+                // is fine); before, iova + size wrapping, so also a range ending at 2^64, is
+                // EINVAL.
+                if (c.size() == 0) {
+                    throw VfioException.of(Errno.EINVAL, "GET_BITMAP size 0");
+                }
+                if (Long.compareUnsigned(c.iova() + c.size() - 1, c.iova()) < 0) {
+                    throw VfioException.of(
+                            Errno.EOVERFLOW,
+                            "GET_BITMAP iova 0x%x size 0x%x wraps past 2^64",
+                            c.iova(),
+                            c.size());
+                }
+            } else if (Long.compareUnsigned(c.iova() + c.size(), c.iova()) < 0) {
                 throw VfioException.of(
                         Errno.EINVAL, "GET_BITMAP iova 0x%x size 0x%x wraps", c.iova(), c.size());
             }

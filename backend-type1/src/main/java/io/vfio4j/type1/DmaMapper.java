@@ -42,6 +42,11 @@ final class DmaMapper {
         long size = m.size();
         long iova = m.iova();
         long vaddr = m.vaddr();
+        boolean eoverflow = st.era.overflowIsEoverflow();
+        if (eoverflow && size != 0) {
+            // 6.18 checks the wrap before taking the lock, so ahead of alignment.
+            checkWrap(Errno.EOVERFLOW, iova, vaddr, size);
+        }
         if (size == 0 || ((size | iova | vaddr) & (minpg - 1)) != 0) {
             throw VfioException.of(
                     Errno.EINVAL,
@@ -51,14 +56,8 @@ final class DmaMapper {
                     size,
                     minpg);
         }
-        if (Long.compareUnsigned(iova + size - 1, iova) < 0
-                || Long.compareUnsigned(vaddr + size - 1, vaddr) < 0) {
-            throw VfioException.of(
-                    Errno.EINVAL,
-                    "MAP_DMA iova 0x%x vaddr 0x%x size 0x%x wraps past 2^64",
-                    iova,
-                    vaddr,
-                    size);
+        if (!eoverflow) {
+            checkWrap(Errno.EINVAL, iova, vaddr, size);
         }
         DmaMapping hit = st.dmas.overlapping(iova, iova + size - 1);
         if ((m.flags() & MapDma.VADDR) != 0) {
@@ -111,6 +110,19 @@ final class DmaMapper {
                 st.removeMapping(d);
                 throw e;
             }
+        }
+    }
+
+    /** IOVA and vaddr ranges must not wrap past 2^64; the errno depends on the era. */
+    private static void checkWrap(Errno errno, long iova, long vaddr, long size) {
+        if (Long.compareUnsigned(iova + size - 1, iova) < 0
+                || Long.compareUnsigned(vaddr + size - 1, vaddr) < 0) {
+            throw VfioException.of(
+                    errno,
+                    "MAP_DMA iova 0x%x vaddr 0x%x size 0x%x wraps past 2^64",
+                    iova,
+                    vaddr,
+                    size);
         }
     }
 

@@ -91,15 +91,20 @@ final class DmaUnmapper {
                         size);
             }
             size = -1L; // U64_MAX: the whole space
-        } else if (size == 0
-                || (size & (minpg - 1)) != 0
-                || Long.compareUnsigned(iova + size - 1, iova) < 0) {
+        } else if (size == 0 || (size & (minpg - 1)) != 0) {
             throw VfioException.of(
                     Errno.EINVAL,
-                    "UNMAP_DMA iova 0x%x size 0x%x: size is zero, not aligned to 0x%x, or wraps past 2^64",
+                    "UNMAP_DMA iova 0x%x size 0x%x: size is zero or not aligned to 0x%x",
                     iova,
                     size,
                     minpg);
+        } else if (Long.compareUnsigned(iova + size - 1, iova) < 0) {
+            // 6.18: check_add_overflow after the alignment checks, EOVERFLOW; before: EINVAL.
+            throw VfioException.of(
+                    st.era.overflowIsEoverflow() ? Errno.EOVERFLOW : Errno.EINVAL,
+                    "UNMAP_DMA iova 0x%x size 0x%x wraps past 2^64",
+                    iova,
+                    size);
         }
         long end = iova + size - 1;
         if (bitmapReq.isPresent() && (!st.dirtyTracking || bitmapReq.get().pgsize() != minpg)) {
@@ -135,7 +140,12 @@ final class DmaUnmapper {
                 }
             }
             firstPass = false;
-            DmaMapping first = st.dmas.firstOverlapping(iova, size);
+            // Before 6.18 the first-node search wraps for a range ending at 2^64 and finds
+            // nothing (firstOverlapping models it); 6.18 searches up to the inclusive end.
+            DmaMapping first =
+                    st.era.unmapReachesTopOfSpace()
+                            ? st.dmas.overlapping(iova, end)
+                            : st.dmas.firstOverlapping(iova, size);
             DmaMapping n = first;
             while (n != null) {
                 if (Long.compareUnsigned(n.iova, end) > 0) {

@@ -119,7 +119,7 @@ public final class Type1Container implements VfioIommuDriverOps {
             return (R) getInfo(g);
         }
         if (command instanceof DirtyPages d) {
-            DirtyTracker.checkArgs(st.v2, d);
+            DirtyTracker.checkArgs(st.v2, st.era, d);
             lock.lock();
             try {
                 checkOpen();
@@ -149,7 +149,7 @@ public final class Type1Container implements VfioIommuDriverOps {
                 lock.unlock();
             }
         }
-        return Type1Provider.staticExtension(ext);
+        return Type1Provider.staticExtension(ext, st.era);
     }
 
     private GetInfo.Info getInfo(GetInfo g) {
@@ -207,8 +207,15 @@ public final class Type1Container implements VfioIommuDriverOps {
         }
         long last = iova + ((long) npage << st.pageShift) - 1;
         if (Long.compareUnsigned(last, iova) < 0) {
+            // 6.18 checks it in vfio_iommu_type1_pin_pages: EOVERFLOW. Before, no check (T1-4).
             throw VfioException.of(
-                    Errno.EINVAL, "%s: iova 0x%x + %d pages wraps past 2^64", op, iova, npage);
+                    st.era.overflowIsEoverflow() && op.equals("pin_pages")
+                            ? Errno.EOVERFLOW
+                            : Errno.EINVAL,
+                    "%s: iova 0x%x + %d pages wraps past 2^64",
+                    op,
+                    iova,
+                    npage);
         }
     }
 

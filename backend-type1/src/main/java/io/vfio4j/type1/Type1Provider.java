@@ -3,6 +3,7 @@ package io.vfio4j.type1;
 import io.vfio4j.api.DriverContext;
 import io.vfio4j.api.Errno;
 import io.vfio4j.api.IommuType;
+import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.SpiVersion;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.VfioIommuDriverOps;
@@ -51,17 +52,24 @@ public final class Type1Provider implements VfioIommuDriverProvider {
     /** CHECK_EXTENSION with no container: what the kernel answers with {@code iommu == NULL}. */
     @Override
     public int checkExtension(long extension, HostView host) {
-        return staticExtension(extension);
+        return staticExtension(extension, Type1Era.of(KernelVersion.BASELINE));
+    }
+
+    @Override
+    public int checkExtension(long extension, HostView host, KernelVersion kernel) {
+        return staticExtension(extension, Type1Era.of(kernel));
     }
 
     /**
      * The answers that do not depend on a container. DMA_CC and UPDATE_VADDR need one, so they are
-     * 0 here; TYPE1_NESTING is no longer reported (so SET_IOMMU(6) finds no backend).
+     * 0 here; TYPE1_NESTING is reported up to 6.12 only (from 6.13 SET_IOMMU(6) finds no backend;
+     * before, the model still has no IOMMU type 6 to open: see docs/deviations.md T1-10).
      */
-    static int staticExtension(long extension) {
+    static int staticExtension(long extension, Type1Era era) {
         if (extension == IommuType.TYPE1.id()
                 || extension == IommuType.TYPE1v2.id()
-                || extension == CheckExtension.UNMAP_ALL) {
+                || extension == CheckExtension.UNMAP_ALL
+                || (extension == CheckExtension.TYPE1_NESTING && era.reportsNesting())) {
             return 1;
         }
         return 0;
@@ -79,6 +87,12 @@ public final class Type1Provider implements VfioIommuDriverProvider {
             throw VfioException.of(Errno.EINVAL, "type1 cannot open IOMMU type %s", type);
         }
         Type1Settings settings = Type1Settings.from(context.settings());
-        return new Type1Container(new Type1State(context.host(), v2, settings, context.events()));
+        return new Type1Container(
+                new Type1State(
+                        context.host(),
+                        v2,
+                        settings,
+                        context.events(),
+                        Type1Era.of(context.kernel())));
     }
 }

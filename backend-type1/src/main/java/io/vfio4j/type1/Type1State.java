@@ -26,6 +26,10 @@ final class Type1State {
 
     final boolean v2;
     final Type1Settings settings;
+
+    /** Where the kernel era changes the answers (docs/scenarios.md, kernel eras). */
+    final Type1Era era;
+
     final VfioEventSink events;
 
     final DmaIndex dmas = new DmaIndex();
@@ -43,13 +47,15 @@ final class Type1State {
      */
     final PinMoments heldPins = new PinMoments();
 
-    Type1State(HostView host, boolean v2, Type1Settings settings, VfioEventSink events) {
+    Type1State(
+            HostView host, boolean v2, Type1Settings settings, VfioEventSink events, Type1Era era) {
         this.host = host;
         this.pageSize = host.pageSize();
         this.pageShift = host.pageShift();
         this.maxPinPages = (int) (pageSize / Long.BYTES);
         this.v2 = v2;
         this.settings = settings;
+        this.era = era;
         this.events = events;
         this.domains = new DomainSet(pageSize);
         this.dmaAvail = settings.dmaEntryLimit();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfio4j.api.BackendSettings;
 import io.vfio4j.api.IommuType;
+import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VfioIommuDriverOps;
 import io.vfio4j.api.command.MapDma;
 import io.vfio4j.api.command.UnmapDma;
@@ -57,7 +58,8 @@ final class Fixture {
                                         host,
                                         b.type,
                                         new BackendSettings("type1", b.settings),
-                                        events));
+                                        events,
+                                        b.kernel));
     }
 
     static Builder builder() {
@@ -208,6 +210,12 @@ final class Fixture {
         private boolean capIpcLock;
         private long anonymousRunPages = 64;
         private final Map<String, String> settings = new HashMap<>();
+        private KernelVersion kernel = KernelVersion.BASELINE;
+
+        Builder kernel(String release) {
+            kernel = KernelVersion.parse(release);
+            return this;
+        }
 
         Builder type(IommuType t) {
             type = t;

@@ -286,6 +286,11 @@ final class BadInputCatalogue {
                         t,
                         f -> f.scratch = f.fresh(),
                         f -> f.scratch.setIommu("nosuch", IommuType.TYPE1v2)));
+        cfg(
+                "CFG-17",
+                "`vfio4j.kernel = 6.x` (not a release major.minor from 3.6)",
+                t,
+                f -> build(f, VfioConfiguration.KERNEL, "6.x"));
     }
 
     /** A type1 provider under another name. */

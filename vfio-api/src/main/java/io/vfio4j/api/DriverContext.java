@@ -18,4 +18,13 @@ public interface DriverContext {
 
     /** Where to report vendor leaks and taints. */
     VfioEventSink events();
+
+    /**
+     * The kernel era whose answers the backend should give where mainline changed them ({@code
+     * vfio4j.kernel}, or a scenario's {@code kernel:}). A context that does not say answers the
+     * baseline, so a context written against an older SPI keeps its behaviour.
+     */
+    default KernelVersion kernel() {
+        return KernelVersion.BASELINE;
+    }
 }

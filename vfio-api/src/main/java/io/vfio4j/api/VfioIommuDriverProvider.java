@@ -71,6 +71,15 @@ public interface VfioIommuDriverProvider {
     int checkExtension(long extension, HostView host);
 
     /**
+     * {@link #checkExtension(long, HostView)} for a runtime set to the kernel era {@code kernel}
+     * ({@code vfio4j.kernel}); the runtime calls this one. A backend whose answers differ by era
+     * overrides it; the default ignores the era.
+     */
+    default int checkExtension(long extension, HostView host, KernelVersion kernel) {
+        return checkExtension(extension, host);
+    }
+
+    /**
      * Opens the per-container state ({@code open(arg)} of the kernel's driver ops) for {@code
      * context.requestedType()}.
      *

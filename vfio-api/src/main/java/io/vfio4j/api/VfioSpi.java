@@ -10,11 +10,13 @@ package io.vfio4j.api;
  * than its own.
  *
  * <p>History: 1.0 first release; 1.1 adds {@link io.vfio4j.api.host.HostView#hostPlatform()} and
- * {@link VfioIommuDriverProvider#platforms()}, both default methods, so 1.0 providers still load.
+ * {@link VfioIommuDriverProvider#platforms()}, both default methods, so 1.0 providers still load;
+ * 1.2 adds {@link DriverContext#kernel()} and {@link VfioIommuDriverProvider#checkExtension(long,
+ * io.vfio4j.api.host.HostView, KernelVersion)} (the kernel era), both default methods.
  */
 public final class VfioSpi {
     public static final int MAJOR = 1;
-    public static final int MINOR = 1;
+    public static final int MINOR = 2;
 
     private VfioSpi() {}
 

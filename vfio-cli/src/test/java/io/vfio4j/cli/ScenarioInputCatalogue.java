@@ -285,6 +285,14 @@ final class ScenarioInputCatalogue {
                             4,
                             ":1:1: the file has 1,049,096 bytes; a scenario file may have at most"
                                     + " 1,048,576 (1 MiB)",
+                            null),
+                    new Row(
+                            "SCN-29",
+                            "a kernel era that is not a release",
+                            "scenario: base => scenario: base\nkernel: 6.x",
+                            4,
+                            ":2:9: kernel: '6.x' is not a kernel release: use major.minor, e.g."
+                                    + " 6.16 or 6.18",
                             null));
 
     private ScenarioInputCatalogue() {}

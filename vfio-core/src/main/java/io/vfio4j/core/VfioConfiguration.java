@@ -1,5 +1,6 @@
 package io.vfio4j.core;
 
+import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VfioConfigurationException;
 import java.io.IOException;
 import java.io.Reader;
@@ -39,6 +40,8 @@ import java.util.stream.Collectors;
  *   <li>{@code vfio4j.plugin.discovery-timeout}: how long one backend source (the class path, the
  *       plugin directory) may take to construct and describe its providers before discovery refuses
  *       it: {@code 5s} (the default), {@code 500ms}; a bare number is seconds
+ *   <li>{@code vfio4j.kernel}: the kernel era whose answers the backends give where mainline
+ *       changed them ({@code 6.16}, the default; {@code 6.18}; {@code 5.0}): see {@link #kernel()}
  *   <li>{@code vfio4j.check-invariants}: check the accounting invariants after every operation
  *   <li>{@code vfio4j.long}: run long property and stress tests (read by tests only)
  * </ul>
@@ -54,6 +57,7 @@ public final class VfioConfiguration {
     public static final Duration DEFAULT_DISCOVERY_TIMEOUT = Duration.ofSeconds(5);
     public static final String CHECK_INVARIANTS = "vfio4j.check-invariants";
     public static final String LONG_RUNS = "vfio4j.long";
+    public static final String KERNEL = "vfio4j.kernel";
 
     private static final Set<String> RUNTIME_KEYS =
             Set.of(
@@ -63,6 +67,7 @@ public final class VfioConfiguration {
                     BACKENDS,
                     DEFAULT_BACKEND,
                     CHECK_INVARIANTS,
+                    KERNEL,
                     LONG_RUNS);
 
     private final Map<String, String> values;
@@ -153,6 +158,30 @@ public final class VfioConfiguration {
                         origin(DISCOVERY_TIMEOUT)));
     }
 
+    /**
+     * {@code vfio4j.kernel}: the era handed to every backend ({@link
+     * io.vfio4j.api.DriverContext#kernel()}); the core gives it no meaning of its own.
+     *
+     * @throws VfioConfigurationException if the value is not a release such as 6.16
+     */
+    public KernelVersion kernel() {
+        String v = values.get(KERNEL);
+        if (v == null) {
+            return KernelVersion.BASELINE;
+        }
+        try {
+            return KernelVersion.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw new VfioConfigurationException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s (from %s): %s",
+                            KERNEL,
+                            origin(KERNEL),
+                            e.getMessage()));
+        }
+    }
+
     public boolean checkInvariants() {
         return parseBoolean(CHECK_INVARIANTS, false);
     }
@@ -236,6 +265,7 @@ public final class VfioConfiguration {
         }
         parseBoolean(CHECK_INVARIANTS, false);
         discoveryTimeout();
+        kernel();
     }
 
     private boolean parseBoolean(String key, boolean defaultValue) {

@@ -197,7 +197,8 @@ public final class VfioContainer {
         BackendSettings settings =
                 new BackendSettings(b.name(), vfio.configuration().backendSettings(b.name()));
         ContainerDriverContext ctx =
-                new ContainerDriverContext(vfio.host(), type, settings, vfio.events());
+                new ContainerDriverContext(
+                        vfio.host(), type, settings, vfio.events(), vfio.configuration().kernel());
         VfioIommuDriverOps ops;
         String what = "open(" + type + ")";
         try {
@@ -239,7 +240,10 @@ public final class VfioContainer {
                     b,
                     "checkExtension",
                     extension,
-                    () -> b.provider().checkExtension(extension, vfio.host()));
+                    () ->
+                            b.provider()
+                                    .checkExtension(
+                                            extension, vfio.host(), vfio.configuration().kernel()));
         } catch (BackendCalls.BackendFailure e) {
             vfio.warn(e.detail);
             return 0;

@@ -1,5 +1,7 @@
 package io.vfio4j.cli.scenario;
 
+import io.vfio4j.api.KernelVersion;
+import io.vfio4j.core.VfioConfiguration;
 import io.vfio4j.host.Platform;
 import io.vfio4j.host.ProcessSpec;
 import io.vfio4j.mdev.VendorBehaviour;
@@ -33,6 +35,7 @@ public final class ScenarioParser {
                     "title",
                     "description",
                     "reference",
+                    "kernel",
                     "config",
                     "host",
                     "processes",
@@ -137,6 +140,8 @@ public final class ScenarioParser {
             }
             containers.add(def);
         }
+        Map<String, String> config = config(f.opt("config"));
+        f.opt("kernel").ifPresent(k -> kernel(k, config));
         List<Step> steps = new ArrayList<>();
         YNode stepsNode = f.req("steps");
         for (YNode s : stepsNode.strictList()) {
@@ -152,7 +157,7 @@ public final class ScenarioParser {
                 f.str("description", "").trim(),
                 f.str("reference", ""),
                 source,
-                config(f.opt("config")),
+                config,
                 host,
                 processes,
                 containers,
@@ -172,6 +177,24 @@ public final class ScenarioParser {
             out.put(key, e[1].text());
         }
         return out;
+    }
+
+    /**
+     * {@code kernel: 6.18}: the era the backends answer for, passed on as {@code vfio4j.kernel}
+     * (what it means is each backend's business).
+     */
+    private static void kernel(YNode n, Map<String, String> config) {
+        String text = n.text();
+        try {
+            KernelVersion.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw n.error("kernel: %s", e.getMessage());
+        }
+        if (config.containsKey(VfioConfiguration.KERNEL)) {
+            throw n.error(
+                    "kernel: given here and as config %s; keep one", VfioConfiguration.KERNEL);
+        }
+        config.put(VfioConfiguration.KERNEL, text.trim());
     }
 
     private static Model.HostDef host(Optional<YNode> node, HostCheck check) {
