@@ -67,18 +67,19 @@ final class ScenarioInputCatalogue {
                             null),
                     new Row(
                             "SCN-02",
-                            "pin of 0 pages",
+                            "pin of 0 pages (was refused before anything ran)",
                             "- pin: {device: vgpu, iova: 0, pages: 0}",
-                            4,
-                            ":22:41: step 6 (pin).pages: 0 is out of range [1, 4,294,967,296]",
-                            null),
+                            1,
+                            ":22: step 6 (pin): failed unexpectedly with EINVAL: pin by 7c3f5e0a-1b2c-4d5e-8f90-a1b2c3d4e5f6: npage 0"
+                                    + " and a page array are required",
+                            "EINVAL"),
                     new Row(
                             "SCN-03",
                             "unpin of 2^63-1 pages",
                             "- unpin: {device: vgpu, iova: 0, pages: 9223372036854775807}",
                             4,
-                            ":22:43: step 6 (unpin).pages: 9223372036854775807 is out of range [1,"
-                                    + " 4,294,967,296]",
+                            ":22:43: step 6 (unpin).pages: 9223372036854775807 is out of range"
+                                    + " [-2,147,483,648, 4,294,967,296]",
                             null),
                     new Row(
                             "SCN-04",
@@ -285,6 +286,22 @@ final class ScenarioInputCatalogue {
                             4,
                             ":1:1: the file has 1,049,096 bytes; a scenario file may have at most"
                                     + " 1,048,576 (1 MiB)",
+                            null),
+                    new Row(
+                            "SCN-29",
+                            "pin of -1 pages (reaches the core as one call)",
+                            "- pin: {device: vgpu, iova: 0, pages: -1}",
+                            1,
+                            ":22: step 6 (pin): failed unexpectedly with EINVAL: pin by 7c3f5e0a-1b2c-4d5e-8f90-a1b2c3d4e5f6: npage -1"
+                                    + " and a page array are required",
+                            "EINVAL"),
+                    new Row(
+                            "SCN-30",
+                            "pin of -2^31-1 pages (not an int)",
+                            "- pin: {device: vgpu, iova: 0, pages: -2147483649}",
+                            4,
+                            ":22:41: step 6 (pin).pages: -2147483649 is out of range"
+                                    + " [-2,147,483,648, 4,294,967,296]",
                             null));
 
     private ScenarioInputCatalogue() {}
