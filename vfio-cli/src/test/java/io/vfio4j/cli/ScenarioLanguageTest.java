@@ -1,10 +1,12 @@
 package io.vfio4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.vfio4j.cli.scenario.ScenarioParser;
 import io.vfio4j.cli.scenario.ScenarioResult;
 import io.vfio4j.cli.scenario.ScenarioRunner;
+import io.vfio4j.cli.scenario.ScenarioSyntaxException;
 import io.vfio4j.cli.scenario.StepResult;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -71,5 +73,110 @@ class ScenarioLanguageTest {
                   - unpin: {device: vgpu, iova: 0, pages: 2}
                     expect: {pinned_pages: 0, locked_vm: 0, warnings: 2}
                 """);
+    }
+
+    static final String POWER =
+            """
+            scenario: power
+            host:
+              platform: power
+              page_size: 64KiB
+              iommu_groups:
+                - id: 1
+                  tce: {dma32_start: 0, dma32_size: 2GiB, levels: 5}
+            processes:
+              - name: qemu
+                memlock: 8GiB
+                regions:
+                  - {name: ram, vaddr: 0x10_0000_0000, size: 1GiB}
+            containers:
+              - {name: vm, iommu: SPAPR_TCE_v2}
+            steps:
+              - attach: {group: 1}
+              - set_iommu: {}
+            """;
+
+    static List<StepResult> passedPower(String steps) {
+        ScenarioResult r =
+                ScenarioRunner.standalone(true)
+                        .run(new ScenarioParser().parse("power.yaml", POWER + steps));
+        assertThat(r.steps())
+                .allSatisfy(
+                        s ->
+                                assertThat(s.status())
+                                        .as(
+                                                "%s: %s %s %s",
+                                                s.step(), s.outcome(), s.failures(), s.message())
+                                        .isEqualTo(StepResult.Status.PASSED));
+        return r.steps();
+    }
+
+    @Test
+    void rawFlagWordsAndUnknownBitsReachTheType1Backend() {
+        passed(
+                """
+                  - map: {vaddr: ram, iova: 1GiB, size: 4KiB, flags: READ|1<<3}
+                    expect: {errno: EINVAL, mappings: 1}
+                  - map: {vaddr: ram, iova: 1GiB, size: 4KiB, flags: 0x3}
+                    expect: {mappings: 2}
+                  - map: {vaddr: ram, iova: 2GiB, size: 4KiB, flags: [read, 0x2]}
+                    expect: {mappings: 3}
+                  - unmap: {iova: 1GiB, size: 4KiB, flags: 1<<5}
+                    expect: {errno: EINVAL, mappings: 3}
+                  - dirty_pages: {flags: START|STOP}
+                    expect: {errno: EINVAL, details: {dirtyTracking: 0}}
+                  - dirty_pages: {flags: 1<<3}
+                    expect: {errno: EINVAL}
+                  - dirty_pages: {flags: start}
+                    expect: {details: {dirtyTracking: 1}}
+                  - dirty_pages: {op: stop, argsz: 4}
+                    expect: {errno: EINVAL, details: {dirtyTracking: 1}}
+                """);
+    }
+
+    @Test
+    void rawArgszFlagsAndOpsReachTheSpaprBackend() {
+        passedPower(
+                """
+                  - spapr_get_info: {argsz: 8}
+                    expect: {errno: EINVAL}
+                  - spapr_get_info: {argsz: 16}
+                    expect: {dma32_size: 2GiB}
+                  - spapr_register: {vaddr: ram, flags: 1}
+                    expect: {errno: EINVAL, locked_vm: 0}
+                  - spapr_register: {vaddr: ram}
+                    expect: {locked_vm: 16384}
+                  - spapr_unregister: {vaddr: ram, flags: 1<<31}
+                    expect: {errno: EINVAL, locked_vm: 16384}
+                  - spapr_tce_create: {page_size: 64KiB, window_size: 1GiB, flags: 1}
+                    expect: {errno: EINVAL, details: {windows: 0}}
+                  - spapr_tce_create: {page_size: 64KiB, window_size: 1GiB, argsz: 16}
+                    expect: {errno: EINVAL, details: {windows: 0}}
+                  - spapr_tce_remove: {start: 0, flags: 0x10}
+                    expect: {errno: EINVAL}
+                  - eeh: {op: 42}
+                    expect: {errno: EINVAL}
+                  - eeh: {op: get_state, flags: 1}
+                    expect: {errno: EINVAL}
+                  - eeh: {op: 4}
+                    expect: {value: 0}
+                """);
+    }
+
+    @Test
+    void aFlagWordThatIsNotOneIsRefusedWithItsPlace() {
+        String text = HEAD + "  - map: {vaddr: ram, iova: 0, size: 4KiB, flags: READ|1<<40}\n";
+        assertThat(catchThrowable(() -> new ScenarioParser().parse("lang.yaml", text)))
+                .isInstanceOf(ScenarioSyntaxException.class)
+                .hasMessage(
+                        "lang.yaml:22:51: step 6 (map).flags: 'READ|1<<40' does not fit in a 32-bit"
+                                + " flag word");
+        String bad = HEAD + "  - map: {vaddr: ram, iova: 0, size: 4KiB, flags: READ|bogus}\n";
+        assertThat(catchThrowable(() -> new ScenarioParser().parse("lang.yaml", bad)))
+                .isInstanceOf(ScenarioSyntaxException.class)
+                .hasMessage(
+                        "lang.yaml:22:51: step 6 (map).flags: 'bogus' is not a flag: use read,"
+                                + " vaddr, write, a number (8, 0x8, 1<<3) or a |-combination"
+                                + " (READ|1<<3)");
     }
 }

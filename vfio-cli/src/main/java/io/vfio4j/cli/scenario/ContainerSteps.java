@@ -2,6 +2,7 @@ package io.vfio4j.cli.scenario;
 
 import io.vfio4j.api.IommuType;
 import io.vfio4j.api.command.CheckExtension;
+import io.vfio4j.api.command.DirtyBitmapRequest;
 import io.vfio4j.api.command.DirtyPages;
 import io.vfio4j.api.command.GetInfo;
 import io.vfio4j.core.VfioContainer;
@@ -98,9 +99,18 @@ final class ContainerSteps {
                 kinds,
                 new StepKind(
                         "dirty_pages",
-                        List.of("container", "process", "op", "iova", "size", "page_size"),
+                        List.of(
+                                "container",
+                                "process",
+                                "op",
+                                "flags",
+                                "iova",
+                                "size",
+                                "page_size",
+                                "argsz"),
                         Map.of("dirty_pages", Check.Unit.COUNT),
-                        "VFIO_IOMMU_DIRTY_PAGES: op start, stop or get_bitmap (result dirty_pages)",
+                        "VFIO_IOMMU_DIRTY_PAGES: op start, stop or get_bitmap, or a raw flags word"
+                                + " (result dirty_pages)",
                         ContainerSteps::parseDirty));
     }
 
@@ -153,16 +163,40 @@ final class ContainerSteps {
         return new SetIommu(container, type, backend, ctx.defaultProcess());
     }
 
+    static final Flags DIRTY_FLAGS =
+            new Flags(
+                    Map.of(
+                            "start",
+                            DirtyPages.START,
+                            "stop",
+                            DirtyPages.STOP,
+                            "get_bitmap",
+                            DirtyPages.GET_BITMAP));
+
     private static Action parseDirty(Fields f, ParseContext ctx) {
-        String op = f.req("op").choice(List.of("start", "stop", "get_bitmap"));
+        int flags;
+        if (f.has("flags") == f.has("op")) {
+            throw f.node().error("dirty_pages: give exactly one of 'op' and 'flags'");
+        } else if (f.has("flags")) {
+            // A raw word reaches the backend as written: START|STOP in one call, unknown bits.
+            flags = DIRTY_FLAGS.parse(f.req("flags"));
+        } else {
+            f.req("op").choice(List.of("start", "stop", "get_bitmap"));
+            flags = DIRTY_FLAGS.parse(f.req("op"));
+        }
+        boolean get = (flags & DirtyPages.GET_BITMAP) != 0;
         long iova = 0;
         long size = 0;
-        if (op.equals("get_bitmap")) {
+        if (get) {
             iova = f.req("iova").size();
             size = f.req("size").size();
         }
         long pgsize = f.opt("page_size").map(YNode::size).orElse(ctx.pageSize());
-        return new Dirty(ctx.container(f), ctx.process(f), op, iova, size, pgsize);
+        int argsz =
+                f.opt("argsz")
+                        .map(n -> n.intValue(0, 1 << 20))
+                        .orElse(get ? DirtyPages.MIN_ARGSZ_GET : DirtyPages.MIN_ARGSZ);
+        return new Dirty(ctx.container(f), ctx.process(f), flags, argsz, iova, size, pgsize);
     }
 
     record Attach(ParseContext.GroupRef group, String container, String process) implements Action {
@@ -263,12 +297,19 @@ final class ContainerSteps {
         }
     }
 
-    record Dirty(String container, String process, String op, long iova, long size, long pgsize)
+    record Dirty(
+            String container,
+            String process,
+            int flags,
+            int argsz,
+            long iova,
+            long size,
+            long pgsize)
             implements Action {
         @Override
         public String describe() {
-            String s = "DIRTY_PAGES " + op.toUpperCase(Locale.ROOT);
-            if (op.equals("get_bitmap")) {
+            String s = "DIRTY_PAGES " + DIRTY_FLAGS.describe(flags).toUpperCase(Locale.ROOT);
+            if ((flags & DirtyPages.GET_BITMAP) != 0) {
                 s += " iova " + Sizes.hex(iova) + " " + Sizes.human(size);
             }
             return s + " on " + container;
@@ -276,13 +317,16 @@ final class ContainerSteps {
 
         @Override
         public Map<String, Object> run(ScenarioRun run) {
-            DirtyPages cmd =
-                    switch (op) {
-                        case "start" -> DirtyPages.start();
-                        case "stop" -> DirtyPages.stop();
-                        default -> DirtyPages.getBitmap(iova, size, pgsize);
-                    };
-            DirtyPages.Result r = run.container(container).ioctl(run.process(process), cmd);
+            Optional<DirtyBitmapRequest> bitmap = Optional.empty();
+            if ((flags & DirtyPages.GET_BITMAP) != 0) {
+                long pages = pgsize == 0 ? 0 : size / pgsize;
+                bitmap = Optional.of(new DirtyBitmapRequest(pgsize, ((pages + 63) / 64) * 8));
+            }
+            DirtyPages.Result r =
+                    run.container(container)
+                            .ioctl(
+                                    run.process(process),
+                                    new DirtyPages(argsz, flags, iova, size, bitmap));
             Map<String, Object> out = new LinkedHashMap<>();
             r.bitmap().ifPresent(b -> out.put("dirty_pages", bits(b)));
             return out;
