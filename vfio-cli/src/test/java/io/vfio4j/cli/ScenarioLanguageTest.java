@@ -179,4 +179,49 @@ class ScenarioLanguageTest {
                                 + " vaddr, write, a number (8, 0x8, 1<<3) or a |-combination"
                                 + " (READ|1<<3)");
     }
+
+    @Test
+    void addressesSubtract() {
+        List<StepResult> steps =
+                passed(
+                        """
+                          - cpu_write: {vaddr: ram+64MiB-4KiB, data: "top"}
+                          - cpu_read: {vaddr: ram+2 pages-8KiB+63MiB+1MiB-1 page, length: 3}
+                            expect: {data: "top"}
+                          - unmap: {iova: 0, size: 64MiB}
+                          - map: {vaddr: ram+1MiB-1MiB, iova: 0x2000_0000-256MiB, size: 4KiB}
+                            expect: {mappings: 1, mapped: 4KiB}
+                          - dma_write: {device: vgpu, iova: 0x1000_0000+16-16, data: "x"}
+                          - cpu_read: {vaddr: ram, length: 1}
+                            expect: {data: "x"}
+                        """);
+        assertThat(steps.get(5).step().action().describe())
+                .isEqualTo("qemu writes \"top\" at ram+63MiB+1020KiB");
+    }
+
+    @Test
+    void anAddressBelowZeroOrPast2To64IsRefusedWithItsPlace() {
+        assertThat(refused("  - cpu_read: {vaddr: ram-0x11_0000_0000, length: 4}\n"))
+                .isEqualTo(
+                        "lang.yaml:22:23: step 6 (cpu_read).vaddr: 'ram-0x11_0000_0000' is below"
+                                + " address 0");
+        assertThat(
+                        refused(
+                                "  - map: {vaddr: ram, iova: 0xffff_ffff_ffff_f000+8KiB-1, size: 4KiB}\n"))
+                .isEqualTo(
+                        "lang.yaml:22:29: step 6 (map).iova: '0xffff_ffff_ffff_f000+8KiB-1' is"
+                                + " past the top of the 64-bit address space");
+        assertThat(refused("  - map: {vaddr: ram, iova: 4KiB-8KiB, size: 4KiB}\n"))
+                .isEqualTo("lang.yaml:22:29: step 6 (map).iova: '4KiB-8KiB' is below address 0");
+        assertThat(refused("  - map: {vaddr: ram-b, iova: 0, size: 4KiB}\n"))
+                .startsWith(
+                        "lang.yaml:22:18: step 6 (map).vaddr: 'ram-b' is neither an address nor a"
+                                + " known region or window");
+    }
+
+    static String refused(String steps) {
+        Throwable t = catchThrowable(() -> new ScenarioParser().parse("lang.yaml", HEAD + steps));
+        assertThat(t).isInstanceOf(ScenarioSyntaxException.class);
+        return t.getMessage();
+    }
 }

@@ -326,6 +326,7 @@ public final class ScenarioParser {
             out.add(def);
             ctx.regions.put(name, process);
             ctx.regionSizes.put(name, size);
+            ctx.regionStarts.put(name, vaddr);
         }
         return out;
     }
