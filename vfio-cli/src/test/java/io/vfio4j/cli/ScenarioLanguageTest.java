@@ -224,4 +224,76 @@ class ScenarioLanguageTest {
         assertThat(t).isInstanceOf(ScenarioSyntaxException.class);
         return t.getMessage();
     }
+
+    static final String TWO =
+            """
+            scenario: two
+            host:
+              iommu_groups:
+                - {id: 1}
+            processes:
+              - name: qemu
+                memlock: 1GiB
+                regions:
+                  - {name: ram, vaddr: 0x10_0000_0000, size: 64MiB}
+              - name: libvirt
+                memlock: 1GiB
+            containers:
+              - {name: vm, iommu: TYPE1v2}
+            steps:
+              - attach: {group: 1, process: qemu}
+              - set_iommu: {}
+              - map: {vaddr: ram, iova: 0, process: qemu}
+                expect: {locked_vm: 16384}
+            """;
+
+    @Test
+    void detachByANamedProcessReadsThatProcessAndUnaccountsTheOwner() {
+        ScenarioResult r =
+                ScenarioRunner.standalone(true)
+                        .run(
+                                new ScenarioParser()
+                                        .parse(
+                                                "two.yaml",
+                                                TWO
+                                                        + """
+                                                          - detach: {group: 1, by: libvirt}
+                                                            expect: {locked_vm: 0}
+                                                          - check: {}
+                                                            expect: {locked_vm: {qemu: 0, libvirt: 0}}
+                                                        """));
+        assertThat(r.steps())
+                .allSatisfy(
+                        s ->
+                                assertThat(s.status())
+                                        .as("%s %s", s.outcome(), s.failures())
+                                        .isEqualTo(StepResult.Status.PASSED));
+        assertThat(r.steps().get(3).step().action().describe())
+                .isEqualTo("detach group 1 by libvirt");
+        assertThat(r.steps().get(3).step().action().process()).isEqualTo("libvirt");
+        Throwable exited =
+                catchThrowable(
+                        () ->
+                                new ScenarioParser()
+                                        .parse(
+                                                "two.yaml",
+                                                TWO
+                                                        + "  - exit: {process: qemu}\n"
+                                                        + "  - detach: {group: 1, by: qemu}\n"));
+        assertThat(exited)
+                .isInstanceOf(ScenarioSyntaxException.class)
+                .hasMessage(
+                        "two.yaml:22:29: step 5 (detach).by: process 'qemu' exited at step 4; it"
+                                + " can do nothing after that");
+        assertThat(
+                        catchThrowable(
+                                () ->
+                                        new ScenarioParser()
+                                                .parse(
+                                                        "two.yaml",
+                                                        TWO
+                                                                + "  - detach: {group: 1, by: nobody}\n")))
+                .hasMessageStartingWith(
+                        "two.yaml:21:29: step 4 (detach).by: no process named 'nobody'");
+    }
 }

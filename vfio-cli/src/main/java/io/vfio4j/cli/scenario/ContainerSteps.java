@@ -49,15 +49,17 @@ final class ContainerSteps {
                 kinds,
                 new StepKind(
                         "detach",
-                        List.of("group", "container"),
+                        List.of("group", "container", "by"),
                         Map.of(),
-                        "VFIO_GROUP_UNSET_CONTAINER: take a group out of its container",
+                        "VFIO_GROUP_UNSET_CONTAINER: take a group out of its container (by:"
+                                + " the process making the call)",
                         (f, ctx) ->
                                 new Detach(
                                         ctx.group(f.req("group")),
                                         f.opt("container")
                                                 .map(ctx::requireContainer)
-                                                .orElse(ctx.defaultContainer()))));
+                                                .orElse(ctx.defaultContainer()),
+                                        f.opt("by").map(n -> by(n, ctx)).orElse(null))));
         add(
                 kinds,
                 new StepKind(
@@ -212,10 +214,32 @@ final class ContainerSteps {
         }
     }
 
-    record Detach(ParseContext.GroupRef group, String container) implements Action {
+    /** A process that makes a call for the step: declared and not exited. */
+    private static String by(YNode n, ParseContext ctx) {
+        String p = ctx.requireProcess(n);
+        Integer when = ctx.exited.get(p);
+        if (when != null) {
+            throw n.error(
+                    "%s: process '%s' exited at step %d; it can do nothing after that",
+                    n.what(), p, when);
+        }
+        return p;
+    }
+
+    /**
+     * UNSET_CONTAINER. The core's call carries no caller (type1 and SPAPR account each mapping to
+     * its owner's mm, as the kernel's {@code vfio_lock_acct} does with {@code dma->mm}), so {@code
+     * by} names the process whose locked_vm the trace and the expectations read.
+     */
+    record Detach(ParseContext.GroupRef group, String container, String by) implements Action {
         @Override
         public String describe() {
-            return "detach " + group;
+            return "detach " + group + (by != null ? " by " + by : "");
+        }
+
+        @Override
+        public String process() {
+            return by;
         }
 
         @Override
