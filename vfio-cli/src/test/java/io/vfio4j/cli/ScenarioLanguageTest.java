@@ -283,7 +283,7 @@ class ScenarioLanguageTest {
         assertThat(exited)
                 .isInstanceOf(ScenarioSyntaxException.class)
                 .hasMessage(
-                        "two.yaml:22:29: step 5 (detach).by: process 'qemu' exited at step 4; it"
+                        "two.yaml:20:28: step 5 (detach).by: process 'qemu' exited at step 4; it"
                                 + " can do nothing after that");
         assertThat(
                         catchThrowable(
@@ -294,6 +294,6 @@ class ScenarioLanguageTest {
                                                         TWO
                                                                 + "  - detach: {group: 1, by: nobody}\n")))
                 .hasMessageStartingWith(
-                        "two.yaml:21:29: step 4 (detach).by: no process named 'nobody'");
+                        "two.yaml:19:28: step 4 (detach).by: no process named 'nobody'");
     }
 }
