@@ -296,4 +296,34 @@ class ScenarioLanguageTest {
                 .hasMessageStartingWith(
                         "two.yaml:19:28: step 4 (detach).by: no process named 'nobody'");
     }
+
+    @Test
+    void afterTheLastGroupLeavesCountsAreZeroAndDmaAvailIsRefusedClearly() {
+        ScenarioResult r =
+                ScenarioRunner.standalone(true)
+                        .run(
+                                new ScenarioParser()
+                                        .parse(
+                                                "two.yaml",
+                                                TWO
+                                                        + """
+                                                          - detach: {group: 1}
+                                                            expect: {mappings: 0, mapped: 0, pinned_pages: 0, pin_references: 0}
+                                                          - check: {}
+                                                            expect: {dma_avail: 65535}
+                                                          - check: {}
+                                                            expect: {details: {domains: 0}}
+                                                        """));
+        assertThat(r.steps().get(3).status()).isEqualTo(StepResult.Status.PASSED);
+        assertThat(r.steps().get(4).failures())
+                .containsExactly(
+                        "expected dma avail of vm = 65,535, but container vm has no IOMMU backend"
+                                + " (none set yet, or released when its last group left):"
+                                + " dma_avail has no value");
+        assertThat(r.steps().get(5).failures())
+                .containsExactly(
+                        "expected backend detail domains of vm = 0, but container vm has no IOMMU"
+                                + " backend (none set yet, or released when its last group left):"
+                                + " backend detail domains has no value");
+    }
 }

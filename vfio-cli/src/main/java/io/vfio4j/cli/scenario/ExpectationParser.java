@@ -195,16 +195,37 @@ final class ExpectationParser {
         return c;
     }
 
+    /**
+     * A container without a backend (before SET_IOMMU, or released when its last group left) has no
+     * mapping and no pin: the kernel freed them all (type1 {@code vfio_iommu_type1_release}, SPAPR
+     * {@code tce_iommu_release}), so these counts read 0. Its dma_avail and backend details do not
+     * exist: a later SET_IOMMU starts a new backend; an expectation of them fails saying so.
+     */
+    private static final List<String> ZERO_WITHOUT_BACKEND =
+            List.of("pinned_pages", "pin_references", "mappings", "mapped");
+
+    static Check.Absent noBackend(String container, String what) {
+        return new Check.Absent(
+                "container "
+                        + container
+                        + " has no IOMMU backend (none set yet, or released when its last group"
+                        + " left): "
+                        + what
+                        + " has no value");
+    }
+
     private static Check containerCheck(
             String key,
             String container,
             long expected,
             Check.Unit unit,
             ToLongFunction<BackendState> read) {
+        Object without =
+                ZERO_WITHOUT_BACKEND.contains(key) ? (Object) 0L : noBackend(container, key);
         return new Check(
                 key.replace('_', ' ') + " of " + container,
                 expected,
-                (run, r) -> run.state(container).map(read::applyAsLong).orElse(null),
+                (run, r) -> run.state(container).<Object>map(read::applyAsLong).orElse(without),
                 unit);
     }
 
@@ -216,7 +237,12 @@ final class ExpectationParser {
                     new Check(
                             "backend detail " + key + " of " + c,
                             e[1].integer(),
-                            (run, r) -> run.state(c).map(s -> s.details().get(key)).orElse(null),
+                            (run, r) -> {
+                                Optional<BackendState> s = run.state(c);
+                                return s.isPresent()
+                                        ? s.get().details().get(key)
+                                        : noBackend(c, "backend detail " + key);
+                            },
                             Check.Unit.COUNT));
         }
     }
