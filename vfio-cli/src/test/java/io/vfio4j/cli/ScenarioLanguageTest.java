@@ -326,4 +326,27 @@ class ScenarioLanguageTest {
                                 + " backend (none set yet, or released when its last group left):"
                                 + " backend detail domains has no value");
     }
+
+    @Test
+    void jsonCarriesEachStepsNote() throws Exception {
+        ScenarioResult r =
+                ScenarioRunner.standalone(true)
+                        .run(
+                                new ScenarioParser()
+                                        .parse(
+                                                "two.yaml",
+                                                TWO
+                                                        + """
+                                                          - check: {}
+                                                            note: "the \\"why\\" of this step"
+                                                        """));
+        com.fasterxml.jackson.databind.JsonNode steps =
+                new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(io.vfio4j.cli.scenario.JsonReport.write(List.of(r)))
+                        .get("scenarios")
+                        .get(0)
+                        .get("steps");
+        assertThat(steps.get(3).get("note").asText()).isEqualTo("the \"why\" of this step");
+        assertThat(steps.get(2).has("note")).isFalse();
+    }
 }
