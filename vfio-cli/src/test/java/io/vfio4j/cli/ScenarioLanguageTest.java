@@ -349,4 +349,71 @@ class ScenarioLanguageTest {
         assertThat(steps.get(3).get("note").asText()).isEqualTo("the \"why\" of this step");
         assertThat(steps.get(2).has("note")).isFalse();
     }
+
+    @Test
+    void notificationsHostPagesPeaksWarnsAndInfoCapabilities() {
+        List<StepResult> steps =
+                passed(
+                        """
+                          - pin: {device: vgpu, iova: 4KiB, pages: 4}
+                            expect:
+                              locked_vm: 4
+                              host_page: {vaddr: ram+4KiB, pins: 1, dirty: false}
+                          - unpin: {device: vgpu, iova: 4KiB, pages: 1}
+                            expect: {host_page: {vaddr: ram+4KiB, pins: 0, dirty: true}, peak_locked_vm: 4}
+                          - check: {}
+                            expect: {host_page: {vaddr: ram+8KiB, pins: 1, dirty: false}, notifications: {vgpu: 0}}
+                          - unmap: {iova: 0, size: 64MiB}
+                            expect:
+                              locked_vm: 0
+                              peak_locked_vm: {qemu: 4}
+                              notifications: {vgpu: [{iova: 0, size: 64MiB}]}
+                              host_page: {vaddr: ram+8KiB, pins: 0, dirty: true}
+                          - unpin: {device: vgpu, iova: 0, pages: 0}
+                            expect: {warnings: 1, warned: "npage=0"}
+                          - get_info: {}
+                            expect: {iova_ranges: 0, iova_range_list: "(none)", migration: 1}
+                          - attach: {group: 1}
+                          - get_info: {}
+                            expect:
+                              info_flags: 3
+                              iova_ranges: 2
+                              iova_range_list: "0x0-0xfedfffff, 0xfef00000-0xffffffffffff"
+                              migration: 1
+                              migration_page_sizes: 0x1000
+                              migration_max_bitmap: 256MiB
+                        """);
+        assertThat(steps).hasSize(13);
+    }
+
+    @Test
+    void modelExpectationsThatDoNotHoldSayWhy() {
+        ScenarioResult r =
+                run(
+                        """
+                          - check: {}
+                            expect: {warned: "locked_vm underflow"}
+                          - check: {}
+                            expect: {notifications: {"0000:01:00.0": 0}}
+                          - check: {}
+                            expect: {host_page: {vaddr: 0x50_0000_0000, pins: 0}}
+                          - check: {}
+                            expect: {peak_locked_vm: 1}
+                        """);
+        assertThat(r.steps().get(5).failures())
+                .containsExactly(
+                        "expected a WARN containing = \"locked_vm underflow\", but no WARN contains"
+                                + " it; WARNs so far: (none)");
+        assertThat(r.steps().get(6).failures())
+                .containsExactly(
+                        "expected DMA-unmap notifications to 0000:01:00.0 = 0, but 0000:01:00.0 is"
+                                + " not a live mdev: it has no vendor driver to notify");
+        assertThat(r.steps().get(7).failures())
+                .containsExactly(
+                        "expected pins on the host page at 0x5000000000 of qemu = 0, but no host"
+                                + " page backs 0x5000000000");
+        assertThat(r.steps().get(8).failures())
+                .containsExactly(
+                        "expected peak locked_vm of qemu = 1 pages (4 KiB), was 0 pages (0 B)");
+    }
 }

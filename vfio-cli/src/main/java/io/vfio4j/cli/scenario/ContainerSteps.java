@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.StringJoiner;
 
 /** Steps on containers and groups: attach, detach, SET_IOMMU, CHECK_EXTENSION, GET_INFO, dirty. */
 final class ContainerSteps {
@@ -88,8 +89,15 @@ final class ContainerSteps {
                         Map.of(
                                 "page_sizes", Check.Unit.ADDRESS,
                                 "iova_ranges", Check.Unit.COUNT,
-                                "info_dma_avail", Check.Unit.COUNT),
-                        "VFIO_IOMMU_GET_INFO: results page_sizes, iova_ranges, info_dma_avail",
+                                "info_dma_avail", Check.Unit.COUNT,
+                                "info_flags", Check.Unit.ADDRESS,
+                                "iova_range_list", Check.Unit.TEXT,
+                                "migration", Check.Unit.COUNT,
+                                "migration_page_sizes", Check.Unit.ADDRESS,
+                                "migration_max_bitmap", Check.Unit.BYTES),
+                        "VFIO_IOMMU_GET_INFO: results page_sizes, info_flags, iova_ranges,"
+                                + " iova_range_list, info_dma_avail, migration,"
+                                + " migration_page_sizes, migration_max_bitmap",
                         (f, ctx) ->
                                 new Info(
                                         ctx.container(f),
@@ -308,12 +316,24 @@ final class ContainerSteps {
                     run.container(container).ioctl(run.process(process), new GetInfo(argsz));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("page_sizes", info.pageSizes());
+            out.put("info_flags", (long) info.flags());
             long ranges = 0;
+            out.put("migration", 0L);
+            // Only emulated (mdev) groups: no domain, so no IOVA range capability (type1
+            // vfio_iommu_iova_build_caps returns early on an empty list).
+            out.put("iova_range_list", "(none)");
             for (GetInfo.Capability c : info.capabilities()) {
                 if (c instanceof GetInfo.IovaRangeCap r) {
                     ranges = r.ranges().size();
+                    StringJoiner j = new StringJoiner(", ");
+                    r.ranges().forEach(x -> j.add(Sizes.hex(x.start()) + "-" + Sizes.hex(x.end())));
+                    out.put("iova_range_list", j.toString());
                 } else if (c instanceof GetInfo.DmaAvailCap a) {
                     out.put("info_dma_avail", a.avail());
+                } else if (c instanceof GetInfo.MigrationCap m) {
+                    out.put("migration", 1L);
+                    out.put("migration_page_sizes", m.pageSizeBitmap());
+                    out.put("migration_max_bitmap", m.maxDirtyBitmapSize());
                 }
             }
             out.put("iova_ranges", ranges);

@@ -93,6 +93,7 @@ final class ExpectationParser {
                                                 (run, r) -> (long) run.vfio().warnings().size(),
                                                 Check.Unit.COUNT)));
         f.opt("details").ifPresent(d -> details(d, action, ctx, checks));
+        ModelChecks.parse(f, action, ctx, checks);
         for (Map.Entry<String, Check.Unit> e : kind.results().entrySet()) {
             Optional<YNode> v = f.opt(e.getKey());
             if (v.isEmpty()) {

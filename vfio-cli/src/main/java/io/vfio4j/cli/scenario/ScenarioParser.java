@@ -83,7 +83,11 @@ public final class ScenarioParser {
                     "leaks",
                     "leaked_pages",
                     "warnings",
-                    "details");
+                    "details",
+                    "peak_locked_vm",
+                    "warned",
+                    "notifications",
+                    "host_page");
 
     private final Map<String, StepKind> kinds = StepKinds.all();
 
