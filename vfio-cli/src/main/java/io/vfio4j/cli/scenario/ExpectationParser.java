@@ -20,16 +20,29 @@ final class ExpectationParser {
         allowed.addAll(kind.results().keySet().stream().sorted().toList());
         Fields f = n.fields(allowed);
         Optional<Errno> errno = Optional.empty();
+        Optional<Expectation.Observe> observe = Optional.empty();
         if (f.opt("errno").isPresent()) {
             YNode e = f.req("errno");
             List<String> names =
                     new ArrayList<>(Arrays.stream(Errno.values()).map(Errno::name).toList());
             names.add("none");
+            names.add(Expectation.ANY);
             String v = e.choice(names);
-            errno = v.equals("none") ? Optional.empty() : Optional.of(Errno.valueOf(v));
+            if (v.equals(Expectation.ANY)) {
+                observe =
+                        Optional.of(
+                                new Expectation.Observe(
+                                        e.line(),
+                                        e.column(),
+                                        f.key("errno").column(),
+                                        n.isFlow(),
+                                        f.present()));
+            } else if (!v.equals("none")) {
+                errno = Optional.of(Errno.valueOf(v));
+            }
         }
         boolean bug = f.bool("kernel_bug", false);
-        if (bug && errno.isPresent()) {
+        if (bug && (errno.isPresent() || observe.isPresent())) {
             throw n.error("%s: a step cannot expect both an errno and a kernel BUG", n.what());
         }
         List<Check> checks = new ArrayList<>();
@@ -111,7 +124,7 @@ final class ExpectationParser {
                     };
             checks.add(new Check(key, expected, (run, r) -> r.get(key), e.getValue()));
         }
-        return new Expectation(errno, bug, checks);
+        return new Expectation(errno, bug, checks, observe);
     }
 
     /** The length a read step must read to compare with its expected data, or 0. */
