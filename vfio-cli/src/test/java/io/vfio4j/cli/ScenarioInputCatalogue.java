@@ -302,6 +302,22 @@ final class ScenarioInputCatalogue {
                             4,
                             ":22:41: step 6 (pin).pages: -2147483649 is out of range"
                                     + " [-2,147,483,648, 4,294,967,296]",
+                            null),
+                    new Row(
+                            "SCN-31",
+                            "an address below 0",
+                            "- cpu_read: {vaddr: ram-0x11_0000_0000, length: 4}",
+                            4,
+                            ":22:23: step 6 (cpu_read).vaddr: 'ram-0x11_0000_0000' is below"
+                                    + " address 0",
+                            null),
+                    new Row(
+                            "SCN-32",
+                            "a flag word past 32 bits",
+                            "- map: {vaddr: ram, iova: 0, size: 4KiB, flags: READ|1<<40}",
+                            4,
+                            ":22:51: step 6 (map).flags: 'READ|1<<40' does not fit in a 32-bit"
+                                    + " flag word",
                             null));
 
     private ScenarioInputCatalogue() {}
