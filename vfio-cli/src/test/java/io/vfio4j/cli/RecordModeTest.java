@@ -34,8 +34,9 @@ class RecordModeTest {
         Path f = dir.resolve("explore.yaml");
         Files.writeString(f, EXPLORE, StandardCharsets.UTF_8);
 
-        CliRunner plain = CliRunner.run("run", "-q", f.toString());
+        CliRunner plain = CliRunner.run("run", f.toString());
         assertThat(plain.exitCode).as(plain.out() + plain.err()).isZero();
+        assertThat(plain.out()).contains("EINVAL (observed)");
         assertThat(Files.readString(f)).isEqualTo(EXPLORE);
 
         CliRunner rec = CliRunner.run("run", "-q", "--record", f.toString());
