@@ -30,6 +30,7 @@ import picocli.CommandLine.Parameters;
             "  vfio4j run -q examples/scenarios/*.yaml    one line per scenario, causes of failures",
             "  vfio4j run --summary my-vm.yaml             verdict and closing summary only",
             "  vfio4j run -Dvfio4j.backend.type1.dma-entry-limit=100 my-vm.yaml",
+            "  vfio4j run --record explore.yaml           record the answers of errno: any",
             "",
             "The file format is described in docs/scenarios.md.",
             "",
@@ -49,6 +50,13 @@ final class RunCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files (YAML).")
     List<Path> files = new ArrayList<>();
+
+    @CommandLine.Option(
+            names = "--record",
+            description =
+                    "Observe mode: write what each step expecting 'errno: any' answered back into"
+                            + " its FILE as expectations (the rest of the file is kept as it is).")
+    boolean record;
 
     @Override
     public Integer call() {
@@ -70,6 +78,9 @@ final class RunCommand implements Callable<Integer> {
                 return ExitCodes.INVALID_SCENARIO;
             }
         }
-        return ScenarioExecution.runAll(spec.commandLine(), scenarios, options, config);
+        if (!record) {
+            return ScenarioExecution.runAll(spec.commandLine(), scenarios, options, config);
+        }
+        return Recording.run(spec.commandLine(), files, scenarios, options, config);
     }
 }

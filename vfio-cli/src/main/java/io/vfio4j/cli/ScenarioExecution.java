@@ -10,6 +10,7 @@ import io.vfio4j.cli.scenario.TracePrinter;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 
 /** Runs parsed scenarios and prints them: the shared body of {@code run} and {@code demo}. */
@@ -26,6 +27,16 @@ final class ScenarioExecution {
             List<Scenario> scenarios,
             ScenarioOptions options,
             ConfigOptions config) {
+        return runAll(cl, scenarios, options, config, results -> {});
+    }
+
+    /** As above; {@code after} sees every result before the exit code is decided. */
+    static int runAll(
+            CommandLine cl,
+            List<Scenario> scenarios,
+            ScenarioOptions options,
+            ConfigOptions config,
+            Consumer<List<ScenarioResult>> after) {
         ScenarioRunner runner = new ScenarioRunner(config::configuration, options.checkInvariants);
         PrintWriter err = cl.getErr();
         for (Scenario s : scenarios) {
@@ -72,6 +83,7 @@ final class ScenarioExecution {
                                             + " scenarios passed|@"));
         }
         out.flush();
+        after.accept(results);
         return exitCode(results, err);
     }
 

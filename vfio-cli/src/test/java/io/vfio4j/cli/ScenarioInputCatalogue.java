@@ -67,18 +67,19 @@ final class ScenarioInputCatalogue {
                             null),
                     new Row(
                             "SCN-02",
-                            "pin of 0 pages",
+                            "pin of 0 pages (was refused before anything ran)",
                             "- pin: {device: vgpu, iova: 0, pages: 0}",
-                            4,
-                            ":22:41: step 6 (pin).pages: 0 is out of range [1, 4,294,967,296]",
-                            null),
+                            1,
+                            ":22: step 6 (pin): failed unexpectedly with EINVAL: pin by 7c3f5e0a-1b2c-4d5e-8f90-a1b2c3d4e5f6: npage 0"
+                                    + " and a page array are required",
+                            "EINVAL"),
                     new Row(
                             "SCN-03",
                             "unpin of 2^63-1 pages",
                             "- unpin: {device: vgpu, iova: 0, pages: 9223372036854775807}",
                             4,
-                            ":22:43: step 6 (unpin).pages: 9223372036854775807 is out of range [1,"
-                                    + " 4,294,967,296]",
+                            ":22:43: step 6 (unpin).pages: 9223372036854775807 is out of range"
+                                    + " [-2,147,483,648, 4,294,967,296]",
                             null),
                     new Row(
                             "SCN-04",
@@ -288,6 +289,38 @@ final class ScenarioInputCatalogue {
                             null),
                     new Row(
                             "SCN-29",
+                            "pin of -1 pages (reaches the core as one call)",
+                            "- pin: {device: vgpu, iova: 0, pages: -1}",
+                            1,
+                            ":22: step 6 (pin): failed unexpectedly with EINVAL: pin by 7c3f5e0a-1b2c-4d5e-8f90-a1b2c3d4e5f6: npage -1"
+                                    + " and a page array are required",
+                            "EINVAL"),
+                    new Row(
+                            "SCN-30",
+                            "pin of -2^31-1 pages (not an int)",
+                            "- pin: {device: vgpu, iova: 0, pages: -2147483649}",
+                            4,
+                            ":22:41: step 6 (pin).pages: -2147483649 is out of range"
+                                    + " [-2,147,483,648, 4,294,967,296]",
+                            null),
+                    new Row(
+                            "SCN-31",
+                            "an address below 0",
+                            "- cpu_read: {vaddr: ram-0x11_0000_0000, length: 4}",
+                            4,
+                            ":22:23: step 6 (cpu_read).vaddr: 'ram-0x11_0000_0000' is below"
+                                    + " address 0",
+                            null),
+                    new Row(
+                            "SCN-32",
+                            "a flag word past 32 bits",
+                            "- map: {vaddr: ram, iova: 0, size: 4KiB, flags: READ|1<<40}",
+                            4,
+                            ":22:51: step 6 (map).flags: 'READ|1<<40' does not fit in a 32-bit"
+                                    + " flag word",
+                            null),
+                    new Row(
+                            "SCN-33",
                             "a kernel era that is not a release",
                             "scenario: base => scenario: base\nkernel: 6.x",
                             4,

@@ -27,11 +27,17 @@ public record Check(String label, Object expected, Probe probe, Unit unit) {
         TEXT
     }
 
+    /** What a probe returns when the value does not exist, with why (for the message). */
+    public record Absent(String why) {}
+
     /** Null if the check holds, else the message. */
     String verify(ScenarioRun run, Map<String, Object> results) {
         Object actual = probe.read(run, results);
         if (Objects.equals(actual, expected)) {
             return null;
+        }
+        if (actual instanceof Absent a) {
+            return "expected " + label + " = " + show(expected, run) + ", but " + a.why();
         }
         return "expected "
                 + label

@@ -2,6 +2,7 @@ package io.vfio4j.cli.scenario;
 
 import io.vfio4j.api.IommuType;
 import io.vfio4j.api.command.CheckExtension;
+import io.vfio4j.api.command.DirtyBitmapRequest;
 import io.vfio4j.api.command.DirtyPages;
 import io.vfio4j.api.command.GetInfo;
 import io.vfio4j.core.VfioContainer;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.StringJoiner;
 
 /** Steps on containers and groups: attach, detach, SET_IOMMU, CHECK_EXTENSION, GET_INFO, dirty. */
 final class ContainerSteps {
@@ -48,15 +50,17 @@ final class ContainerSteps {
                 kinds,
                 new StepKind(
                         "detach",
-                        List.of("group", "container"),
+                        List.of("group", "container", "by"),
                         Map.of(),
-                        "VFIO_GROUP_UNSET_CONTAINER: take a group out of its container",
+                        "VFIO_GROUP_UNSET_CONTAINER: take a group out of its container (by:"
+                                + " the process making the call)",
                         (f, ctx) ->
                                 new Detach(
                                         ctx.group(f.req("group")),
                                         f.opt("container")
                                                 .map(ctx::requireContainer)
-                                                .orElse(ctx.defaultContainer()))));
+                                                .orElse(ctx.defaultContainer()),
+                                        f.opt("by").map(n -> by(n, ctx)).orElse(null))));
         add(
                 kinds,
                 new StepKind(
@@ -85,8 +89,15 @@ final class ContainerSteps {
                         Map.of(
                                 "page_sizes", Check.Unit.ADDRESS,
                                 "iova_ranges", Check.Unit.COUNT,
-                                "info_dma_avail", Check.Unit.COUNT),
-                        "VFIO_IOMMU_GET_INFO: results page_sizes, iova_ranges, info_dma_avail",
+                                "info_dma_avail", Check.Unit.COUNT,
+                                "info_flags", Check.Unit.ADDRESS,
+                                "iova_range_list", Check.Unit.TEXT,
+                                "migration", Check.Unit.COUNT,
+                                "migration_page_sizes", Check.Unit.ADDRESS,
+                                "migration_max_bitmap", Check.Unit.BYTES),
+                        "VFIO_IOMMU_GET_INFO: results page_sizes, info_flags, iova_ranges,"
+                                + " iova_range_list, info_dma_avail, migration,"
+                                + " migration_page_sizes, migration_max_bitmap",
                         (f, ctx) ->
                                 new Info(
                                         ctx.container(f),
@@ -98,9 +109,18 @@ final class ContainerSteps {
                 kinds,
                 new StepKind(
                         "dirty_pages",
-                        List.of("container", "process", "op", "iova", "size", "page_size"),
+                        List.of(
+                                "container",
+                                "process",
+                                "op",
+                                "flags",
+                                "iova",
+                                "size",
+                                "page_size",
+                                "argsz"),
                         Map.of("dirty_pages", Check.Unit.COUNT),
-                        "VFIO_IOMMU_DIRTY_PAGES: op start, stop or get_bitmap (result dirty_pages)",
+                        "VFIO_IOMMU_DIRTY_PAGES: op start, stop or get_bitmap, or a raw flags word"
+                                + " (result dirty_pages)",
                         ContainerSteps::parseDirty));
     }
 
@@ -153,16 +173,40 @@ final class ContainerSteps {
         return new SetIommu(container, type, backend, ctx.defaultProcess());
     }
 
+    static final Flags DIRTY_FLAGS =
+            new Flags(
+                    Map.of(
+                            "start",
+                            DirtyPages.START,
+                            "stop",
+                            DirtyPages.STOP,
+                            "get_bitmap",
+                            DirtyPages.GET_BITMAP));
+
     private static Action parseDirty(Fields f, ParseContext ctx) {
-        String op = f.req("op").choice(List.of("start", "stop", "get_bitmap"));
+        int flags;
+        if (f.has("flags") == f.has("op")) {
+            throw f.node().error("dirty_pages: give exactly one of 'op' and 'flags'");
+        } else if (f.has("flags")) {
+            // A raw word reaches the backend as written: START|STOP in one call, unknown bits.
+            flags = DIRTY_FLAGS.parse(f.req("flags"));
+        } else {
+            f.req("op").choice(List.of("start", "stop", "get_bitmap"));
+            flags = DIRTY_FLAGS.parse(f.req("op"));
+        }
+        boolean get = (flags & DirtyPages.GET_BITMAP) != 0;
         long iova = 0;
         long size = 0;
-        if (op.equals("get_bitmap")) {
+        if (get) {
             iova = f.req("iova").size();
             size = f.req("size").size();
         }
         long pgsize = f.opt("page_size").map(YNode::size).orElse(ctx.pageSize());
-        return new Dirty(ctx.container(f), ctx.process(f), op, iova, size, pgsize);
+        int argsz =
+                f.opt("argsz")
+                        .map(n -> n.intValue(0, 1 << 20))
+                        .orElse(get ? DirtyPages.MIN_ARGSZ_GET : DirtyPages.MIN_ARGSZ);
+        return new Dirty(ctx.container(f), ctx.process(f), flags, argsz, iova, size, pgsize);
     }
 
     record Attach(ParseContext.GroupRef group, String container, String process) implements Action {
@@ -178,10 +222,32 @@ final class ContainerSteps {
         }
     }
 
-    record Detach(ParseContext.GroupRef group, String container) implements Action {
+    /** A process that makes a call for the step: declared and not exited. */
+    private static String by(YNode n, ParseContext ctx) {
+        String p = ctx.requireProcess(n);
+        Integer when = ctx.exited.get(p);
+        if (when != null) {
+            throw n.error(
+                    "%s: process '%s' exited at step %d; it can do nothing after that",
+                    n.what(), p, when);
+        }
+        return p;
+    }
+
+    /**
+     * UNSET_CONTAINER. The core's call carries no caller (type1 and SPAPR account each mapping to
+     * its owner's mm, as the kernel's {@code vfio_lock_acct} does with {@code dma->mm}), so {@code
+     * by} names the process whose locked_vm the trace and the expectations read.
+     */
+    record Detach(ParseContext.GroupRef group, String container, String by) implements Action {
         @Override
         public String describe() {
-            return "detach " + group;
+            return "detach " + group + (by != null ? " by " + by : "");
+        }
+
+        @Override
+        public String process() {
+            return by;
         }
 
         @Override
@@ -250,12 +316,24 @@ final class ContainerSteps {
                     run.container(container).ioctl(run.process(process), new GetInfo(argsz));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("page_sizes", info.pageSizes());
+            out.put("info_flags", (long) info.flags());
             long ranges = 0;
+            out.put("migration", 0L);
+            // Only emulated (mdev) groups: no domain, so no IOVA range capability (type1
+            // vfio_iommu_iova_build_caps returns early on an empty list).
+            out.put("iova_range_list", "(none)");
             for (GetInfo.Capability c : info.capabilities()) {
                 if (c instanceof GetInfo.IovaRangeCap r) {
                     ranges = r.ranges().size();
+                    StringJoiner j = new StringJoiner(", ");
+                    r.ranges().forEach(x -> j.add(Sizes.hex(x.start()) + "-" + Sizes.hex(x.end())));
+                    out.put("iova_range_list", j.toString());
                 } else if (c instanceof GetInfo.DmaAvailCap a) {
                     out.put("info_dma_avail", a.avail());
+                } else if (c instanceof GetInfo.MigrationCap m) {
+                    out.put("migration", 1L);
+                    out.put("migration_page_sizes", m.pageSizeBitmap());
+                    out.put("migration_max_bitmap", m.maxDirtyBitmapSize());
                 }
             }
             out.put("iova_ranges", ranges);
@@ -263,12 +341,19 @@ final class ContainerSteps {
         }
     }
 
-    record Dirty(String container, String process, String op, long iova, long size, long pgsize)
+    record Dirty(
+            String container,
+            String process,
+            int flags,
+            int argsz,
+            long iova,
+            long size,
+            long pgsize)
             implements Action {
         @Override
         public String describe() {
-            String s = "DIRTY_PAGES " + op.toUpperCase(Locale.ROOT);
-            if (op.equals("get_bitmap")) {
+            String s = "DIRTY_PAGES " + DIRTY_FLAGS.describe(flags).toUpperCase(Locale.ROOT);
+            if ((flags & DirtyPages.GET_BITMAP) != 0) {
                 s += " iova " + Sizes.hex(iova) + " " + Sizes.human(size);
             }
             return s + " on " + container;
@@ -276,13 +361,16 @@ final class ContainerSteps {
 
         @Override
         public Map<String, Object> run(ScenarioRun run) {
-            DirtyPages cmd =
-                    switch (op) {
-                        case "start" -> DirtyPages.start();
-                        case "stop" -> DirtyPages.stop();
-                        default -> DirtyPages.getBitmap(iova, size, pgsize);
-                    };
-            DirtyPages.Result r = run.container(container).ioctl(run.process(process), cmd);
+            Optional<DirtyBitmapRequest> bitmap = Optional.empty();
+            if ((flags & DirtyPages.GET_BITMAP) != 0) {
+                long pages = pgsize == 0 ? 0 : size / pgsize;
+                bitmap = Optional.of(new DirtyBitmapRequest(pgsize, ((pages + 63) / 64) * 8));
+            }
+            DirtyPages.Result r =
+                    run.container(container)
+                            .ioctl(
+                                    run.process(process),
+                                    new DirtyPages(argsz, flags, iova, size, bitmap));
             Map<String, Object> out = new LinkedHashMap<>();
             r.bitmap().ifPresent(b -> out.put("dirty_pages", bits(b)));
             return out;

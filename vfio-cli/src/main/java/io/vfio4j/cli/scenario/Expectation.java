@@ -11,9 +11,33 @@ import java.util.Optional;
  * @param errno the errno the step must fail with; empty means it must succeed
  * @param kernelBug the step must end in a kernel BUG (the scenario stops after it)
  */
-public record Expectation(Optional<Errno> errno, boolean kernelBug, List<Check> checks) {
+public record Expectation(
+        Optional<Errno> errno, boolean kernelBug, List<Check> checks, Optional<Observe> observe) {
+    /** The outcome of an {@code errno: any} step: success or any errno, recorded, not asserted. */
+    public static final String ANY = "any";
+
+    /**
+     * Where {@code errno: any} is written, so {@code run --record} can write the observed answer
+     * there.
+     *
+     * @param line 1-based line of the {@code any} value
+     * @param column 1-based column of it
+     * @param keyColumn 1-based column of the {@code errno} key (block style indentation)
+     * @param flow whether the expect map is written in flow style ({@code {errno: any}})
+     * @param present the keys the expect map already has (never written twice)
+     */
+    public record Observe(int line, int column, int keyColumn, boolean flow, List<String> present) {
+        public Observe {
+            present = List.copyOf(present);
+        }
+    }
+
     public Expectation {
         checks = List.copyOf(checks);
+    }
+
+    Expectation(Optional<Errno> errno, boolean kernelBug, List<Check> checks) {
+        this(errno, kernelBug, checks, Optional.empty());
     }
 
     static Expectation none() {
@@ -25,6 +49,19 @@ public record Expectation(Optional<Errno> errno, boolean kernelBug, List<Check> 
         if (kernelBug) {
             return "kernel BUG";
         }
+        if (observe.isPresent()) {
+            return ANY;
+        }
         return errno.map(Errno::name).orElse("ok");
+    }
+
+    /** Whether a step that ended with {@code outcome} ended as expected. */
+    boolean matches(String outcome) {
+        if (observe.isPresent()) {
+            return outcome.equals("ok")
+                    || java.util.Arrays.stream(Errno.values())
+                            .anyMatch(e -> e.name().equals(outcome));
+        }
+        return outcome().equals(outcome);
     }
 }

@@ -20,16 +20,29 @@ final class ExpectationParser {
         allowed.addAll(kind.results().keySet().stream().sorted().toList());
         Fields f = n.fields(allowed);
         Optional<Errno> errno = Optional.empty();
+        Optional<Expectation.Observe> observe = Optional.empty();
         if (f.opt("errno").isPresent()) {
             YNode e = f.req("errno");
             List<String> names =
                     new ArrayList<>(Arrays.stream(Errno.values()).map(Errno::name).toList());
             names.add("none");
+            names.add(Expectation.ANY);
             String v = e.choice(names);
-            errno = v.equals("none") ? Optional.empty() : Optional.of(Errno.valueOf(v));
+            if (v.equals(Expectation.ANY)) {
+                observe =
+                        Optional.of(
+                                new Expectation.Observe(
+                                        e.line(),
+                                        e.column(),
+                                        f.key("errno").column(),
+                                        n.isFlow(),
+                                        f.present()));
+            } else if (!v.equals("none")) {
+                errno = Optional.of(Errno.valueOf(v));
+            }
         }
         boolean bug = f.bool("kernel_bug", false);
-        if (bug && errno.isPresent()) {
+        if (bug && (errno.isPresent() || observe.isPresent())) {
             throw n.error("%s: a step cannot expect both an errno and a kernel BUG", n.what());
         }
         List<Check> checks = new ArrayList<>();
@@ -93,6 +106,7 @@ final class ExpectationParser {
                                                 (run, r) -> (long) run.vfio().warnings().size(),
                                                 Check.Unit.COUNT)));
         f.opt("details").ifPresent(d -> details(d, action, ctx, checks));
+        ModelChecks.parse(f, action, ctx, checks);
         for (Map.Entry<String, Check.Unit> e : kind.results().entrySet()) {
             Optional<YNode> v = f.opt(e.getKey());
             if (v.isEmpty()) {
@@ -110,7 +124,7 @@ final class ExpectationParser {
                     };
             checks.add(new Check(key, expected, (run, r) -> r.get(key), e.getValue()));
         }
-        return new Expectation(errno, bug, checks);
+        return new Expectation(errno, bug, checks, observe);
     }
 
     /** The length a read step must read to compare with its expected data, or 0. */
@@ -195,16 +209,37 @@ final class ExpectationParser {
         return c;
     }
 
+    /**
+     * A container without a backend (before SET_IOMMU, or released when its last group left) has no
+     * mapping and no pin: the kernel freed them all (type1 {@code vfio_iommu_type1_release}, SPAPR
+     * {@code tce_iommu_release}), so these counts read 0. Its dma_avail and backend details do not
+     * exist: a later SET_IOMMU starts a new backend; an expectation of them fails saying so.
+     */
+    private static final List<String> ZERO_WITHOUT_BACKEND =
+            List.of("pinned_pages", "pin_references", "mappings", "mapped");
+
+    static Check.Absent noBackend(String container, String what) {
+        return new Check.Absent(
+                "container "
+                        + container
+                        + " has no IOMMU backend (none set yet, or released when its last group"
+                        + " left): "
+                        + what
+                        + " has no value");
+    }
+
     private static Check containerCheck(
             String key,
             String container,
             long expected,
             Check.Unit unit,
             ToLongFunction<BackendState> read) {
+        Object without =
+                ZERO_WITHOUT_BACKEND.contains(key) ? (Object) 0L : noBackend(container, key);
         return new Check(
                 key.replace('_', ' ') + " of " + container,
                 expected,
-                (run, r) -> run.state(container).map(read::applyAsLong).orElse(null),
+                (run, r) -> run.state(container).<Object>map(read::applyAsLong).orElse(without),
                 unit);
     }
 
@@ -216,7 +251,12 @@ final class ExpectationParser {
                     new Check(
                             "backend detail " + key + " of " + c,
                             e[1].integer(),
-                            (run, r) -> run.state(c).map(s -> s.details().get(key)).orElse(null),
+                            (run, r) -> {
+                                Optional<BackendState> s = run.state(c);
+                                return s.isPresent()
+                                        ? s.get().details().get(key)
+                                        : noBackend(c, "backend detail " + key);
+                            },
                             Check.Unit.COUNT));
         }
     }

@@ -98,6 +98,9 @@ public final class JsonReport {
         m.put("line", sr.step().line());
         m.put("op", sr.step().op());
         m.put("description", sr.step().action().describe());
+        if (sr.step().note() != null && !sr.step().note().isEmpty()) {
+            m.put("note", sr.step().note());
+        }
         m.put("status", sr.status().name().toLowerCase(java.util.Locale.ROOT));
         m.put("outcome", sr.outcome());
         m.put("expected", sr.step().expect().outcome());

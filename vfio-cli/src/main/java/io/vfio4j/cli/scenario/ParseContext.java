@@ -1,5 +1,6 @@
 package io.vfio4j.cli.scenario;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -23,6 +24,9 @@ final class ParseContext {
 
     /** Region name to its size. */
     final Map<String, Long> regionSizes = new LinkedHashMap<>();
+
+    /** Region name to its start address. */
+    final Map<String, Long> regionStarts = new LinkedHashMap<>();
 
     /** DMA windows saved with save_as. */
     final Set<String> windows = new LinkedHashSet<>();
@@ -135,28 +139,111 @@ final class ParseContext {
     Addr addr(YNode n) {
         String t = n.text().trim();
         if (!t.isEmpty() && Character.isDigit(t.charAt(0))) {
-            return Addr.absolute(n.size(pageSize()));
-        }
-        int plus = t.indexOf('+');
-        String base = (plus < 0 ? t : t.substring(0, plus)).trim();
-        long offset = 0;
-        if (plus >= 0) {
-            try {
-                offset = Sizes.parse(t.substring(plus + 1), pageSize());
-            } catch (IllegalArgumentException e) {
-                throw n.error("%s: offset of '%s': %s", n.what(), t, e.getMessage());
-            } catch (ArithmeticException e) {
-                throw n.error("%s: offset of '%s' does not fit in 64 bits", n.what(), t);
+            if (t.indexOf('-') < 0) {
+                return Addr.absolute(n.size(pageSize()));
             }
+            return Addr.absolute(inRange(n, t, sum(n, t, BigInteger.ZERO, -1)).longValue());
         }
-        if (!regions.containsKey(base) && !windows.contains(base)) {
+        String base = baseName(t);
+        BigInteger at = null;
+        Long start = base == null ? null : regionStarts.get(base);
+        // A window's start is known only when its create step runs: the parser does the
+        // arithmetic from 0 and refuses an address before the window's start.
+        BigInteger from = BigInteger.valueOf(start == null ? 0 : start).and(U64);
+        try {
+            at = base == null ? null : sum(n, t, from, base.length());
+        } catch (ScenarioSyntaxException e) {
+            if (t.indexOf('-', base.length()) < 0 || isName(t.split("\\+", 2)[0].trim())) {
+                throw e;
+            }
+            base = null; // "ram-b" with no region ram-b: an unknown name, not a bad offset
+        }
+        if (base == null) {
+            base = t.split("\\+", 2)[0].trim();
             List<String> known = new ArrayList<>(regions.keySet());
             known.addAll(windows);
             throw n.error(
                     "%s: '%s' is neither an address nor a known region or window; known names: %s",
                     n.what(), base, known.isEmpty() ? "(none)" : String.join(", ", known));
         }
-        return new Addr(base, offset);
+        if (start == null && at.signum() < 0) {
+            throw n.error("%s: '%s' is before the start of window %s", n.what(), t, base);
+        }
+        return new Addr(base, inRange(n, t, at).subtract(from).longValue());
+    }
+
+    private boolean isName(String s) {
+        return regions.containsKey(s) || windows.contains(s);
+    }
+
+    private static BigInteger inRange(YNode n, String t, BigInteger value) {
+        if (value.signum() < 0) {
+            throw n.error("%s: '%s' is below address 0", n.what(), t);
+        }
+        if (value.compareTo(U64) > 0) {
+            throw n.error("%s: '%s' is past the top of the 64-bit address space", n.what(), t);
+        }
+        return value;
+    }
+
+    private static final BigInteger U64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+
+    /** The longest region or window name that starts {@code t} and ends at its end, '+' or '-'. */
+    private String baseName(String t) {
+        String best = null;
+        List<String> names = new ArrayList<>(regions.keySet());
+        names.addAll(windows);
+        for (String name : names) {
+            if (t.startsWith(name)
+                    && (t.length() == name.length() || "+- ".indexOf(t.charAt(name.length())) >= 0)
+                    && (best == null || name.length() > best.length())) {
+                best = name;
+            }
+        }
+        return best;
+    }
+
+    /** Where the term starting at {@code from} ends: the next '+' or '-', or the end. */
+    private static int termEnd(String t, int from) {
+        int i = from;
+        while (i < t.length() && t.charAt(i) != '+' && t.charAt(i) != '-') {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * {@code value} plus or minus each term of {@code t} after {@code from} ({@code +2GiB-1MiB},
+     * {@code -3000 pages}); {@code from} -1: {@code t} starts with a term to add.
+     */
+    private BigInteger sum(YNode n, String t, BigInteger value, int from) {
+        int i = from;
+        while (i < t.length()) {
+            char op = i < 0 ? '+' : t.charAt(i);
+            if (op == ' ') {
+                i++;
+                continue;
+            }
+            int end = termEnd(t, i + 1);
+            String term = t.substring(i + 1, end);
+            long v;
+            try {
+                if (op != '+' && op != '-') {
+                    throw new IllegalArgumentException(
+                            "'" + t + "': expected + or - before '" + t.substring(i) + "'");
+                }
+                v = Sizes.parse(term, pageSize());
+            } catch (IllegalArgumentException e) {
+                throw n.error("%s: offset of '%s': %s", n.what(), t, e.getMessage());
+            } catch (ArithmeticException e) {
+                throw n.error("%s: offset of '%s' does not fit in 64 bits", n.what(), t);
+            }
+            // A hex term of 2^63 or more is an unsigned address.
+            BigInteger b = BigInteger.valueOf(v).and(U64);
+            value = op == '+' ? value.add(b) : value.subtract(b);
+            i = end;
+        }
+        return value;
     }
 
     /** Every PCI device of the host's IOMMU groups. */

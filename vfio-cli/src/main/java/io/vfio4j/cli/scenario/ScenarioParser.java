@@ -86,7 +86,11 @@ public final class ScenarioParser {
                     "leaks",
                     "leaked_pages",
                     "warnings",
-                    "details");
+                    "details",
+                    "peak_locked_vm",
+                    "warned",
+                    "notifications",
+                    "host_page");
 
     private final Map<String, StepKind> kinds = StepKinds.all();
 
@@ -349,6 +353,7 @@ public final class ScenarioParser {
             out.add(def);
             ctx.regions.put(name, process);
             ctx.regionSizes.put(name, size);
+            ctx.regionStarts.put(name, vaddr);
         }
         return out;
     }

@@ -124,7 +124,7 @@ public final class ScenarioRunner {
         if (r.outcome().equals("error")) {
             return true;
         }
-        return !r.outcome().equals(step.expect().outcome());
+        return !step.expect().matches(r.outcome());
     }
 
     private StepResult execute(Step step, ScenarioRun run) {
@@ -161,7 +161,7 @@ public final class ScenarioRunner {
         run.observe();
         List<String> failures = new ArrayList<>();
         String expected = expect.outcome();
-        if (!outcome.equals(expected)) {
+        if (!expect.matches(outcome)) {
             if (expected.equals("ok")) {
                 failures.add("failed unexpectedly with " + outcome + ": " + message);
             } else if (outcome.equals("ok")) {
@@ -170,7 +170,7 @@ public final class ScenarioRunner {
                 failures.add("expected " + expected + ", got " + outcome + ": " + message);
             }
         }
-        if (outcome.equals(expected) || outcome.equals("ok")) {
+        if (expect.matches(outcome) || outcome.equals("ok")) {
             for (Check c : expect.checks()) {
                 String f = c.verify(run, results);
                 if (f != null) {

@@ -38,7 +38,7 @@ final class SpaprSteps {
                     kinds,
                     new StepKind(
                             reg ? "spapr_register" : "spapr_unregister",
-                            List.of("container", "process", "vaddr", "size"),
+                            List.of("container", "process", "vaddr", "size", "flags"),
                             Map.of(),
                             reg
                                     ? "VFIO_IOMMU_SPAPR_REGISTER_MEMORY (v2): pin and charge guest RAM"
@@ -55,7 +55,9 @@ final class SpaprSteps {
                                 "page_size",
                                 "window_size",
                                 "levels",
-                                "save_as"),
+                                "save_as",
+                                "flags",
+                                "argsz"),
                         Map.of("start_addr", Check.Unit.ADDRESS),
                         "VFIO_IOMMU_SPAPR_TCE_CREATE (v2): result start_addr; save_as names the window",
                         SpaprSteps::parseCreate));
@@ -63,22 +65,23 @@ final class SpaprSteps {
                 kinds,
                 new StepKind(
                         "spapr_tce_remove",
-                        List.of("container", "process", "start"),
+                        List.of("container", "process", "start", "flags"),
                         Map.of(),
                         "VFIO_IOMMU_SPAPR_TCE_REMOVE (v2): remove the window containing 'start'",
                         (f, ctx) ->
                                 new Cmd(
-                                        ctx.container(f),
-                                        ctx.process(f),
-                                        "TCE_REMOVE",
-                                        ctx.addr(f.req("start")),
-                                        0,
-                                        null)));
+                                                ctx.container(f),
+                                                ctx.process(f),
+                                                "TCE_REMOVE",
+                                                ctx.addr(f.req("start")),
+                                                0,
+                                                null)
+                                        .raw(-1, flags(f))));
         ContainerSteps.add(
                 kinds,
                 new StepKind(
                         "spapr_get_info",
-                        List.of("container", "process"),
+                        List.of("container", "process", "argsz"),
                         Map.of(
                                 "dma32_start", Check.Unit.ADDRESS,
                                 "dma32_size", Check.Unit.BYTES,
@@ -88,28 +91,50 @@ final class SpaprSteps {
                                 "levels", Check.Unit.COUNT),
                         "VFIO_IOMMU_SPAPR_TCE_GET_INFO: the default window and DDW capabilities",
                         (f, ctx) ->
-                                new Cmd(
-                                        ctx.container(f),
-                                        ctx.process(f),
-                                        "GET_INFO",
-                                        null,
-                                        0,
-                                        null)));
+                                new Cmd(ctx.container(f), ctx.process(f), "GET_INFO", null, 0, null)
+                                        .raw(argsz(f), 0)));
         ContainerSteps.add(
                 kinds,
                 new StepKind(
                         "eeh",
-                        List.of("container", "process", "op"),
+                        List.of("container", "process", "op", "flags"),
                         Map.of("value", Check.Unit.COUNT),
-                        "VFIO_EEH_PE_OP: op " + String.join(", ", EEH_OPS) + " (result value)",
+                        "VFIO_EEH_PE_OP: op "
+                                + String.join(", ", EEH_OPS)
+                                + " or a number (result value)",
                         (f, ctx) ->
                                 new Cmd(
-                                        ctx.container(f),
-                                        ctx.process(f),
-                                        "EEH",
-                                        null,
-                                        EEH_OPS.indexOf(f.req("op").choice(EEH_OPS)),
-                                        null)));
+                                                ctx.container(f),
+                                                ctx.process(f),
+                                                "EEH",
+                                                null,
+                                                eehOp(f.req("op")),
+                                                null)
+                                        .raw(-1, flags(f))));
+    }
+
+    /** No flag is defined for these ioctls: any bit set is a raw value the kernel judges. */
+    static final Flags NO_FLAGS = new Flags(Map.of());
+
+    static int flags(Fields f) {
+        return f.opt("flags").map(NO_FLAGS::parse).orElse(0);
+    }
+
+    static int argsz(Fields f) {
+        return f.opt("argsz").map(n -> n.intValue(0, 1 << 20)).orElse(-1);
+    }
+
+    /** An op name, or a raw op number (an unknown one is the kernel's EINVAL). */
+    static int eehOp(YNode n) {
+        for (int i = 0; i < EEH_OPS.size(); i++) {
+            if (EEH_OPS.get(i).equalsIgnoreCase(n.text())) {
+                return i;
+            }
+        }
+        if (n.text().trim().matches("-?[0-9]+|0[xX][0-9a-fA-F_]+")) {
+            return (int) n.integer(Integer.MIN_VALUE, 0xffff_ffffL);
+        }
+        return EEH_OPS.indexOf(n.choice(EEH_OPS));
     }
 
     private static void simple(
@@ -142,12 +167,13 @@ final class SpaprSteps {
             throw f.node().error("%s: missing key 'size'", f.node().what());
         }
         return new Cmd(
-                ctx.container(f),
-                ctx.process(f),
-                reg ? "REGISTER" : "UNREGISTER",
-                vaddr,
-                size,
-                null);
+                        ctx.container(f),
+                        ctx.process(f),
+                        reg ? "REGISTER" : "UNREGISTER",
+                        vaddr,
+                        size,
+                        null)
+                .raw(-1, flags(f));
     }
 
     private static Action parseCreate(Fields f, ParseContext ctx) {
@@ -174,7 +200,9 @@ final class SpaprSteps {
                 null,
                 window,
                 new long[] {Long.numberOfTrailingZeros(pageSize), levels},
-                saveAs);
+                saveAs,
+                argsz(f),
+                flags(f));
     }
 
     /**
@@ -183,6 +211,8 @@ final class SpaprSteps {
      * @param what ENABLE, DISABLE, REGISTER, UNREGISTER, TCE_CREATE, TCE_REMOVE, GET_INFO, EEH
      * @param size the size for REGISTER/UNREGISTER, the window size for TCE_CREATE, the op for EEH
      * @param shape page shift and levels for TCE_CREATE
+     * @param argsz a raw argsz, or -1 for the structure's own size
+     * @param flags the raw flags word (none is defined for these ioctls)
      */
     record Cmd(
             String container,
@@ -191,10 +221,20 @@ final class SpaprSteps {
             Addr addr,
             long size,
             long[] shape,
-            String saveAs)
+            String saveAs,
+            int argsz,
+            int flags)
             implements Action {
         Cmd(String container, String process, String what, Addr addr, long size, long[] shape) {
-            this(container, process, what, addr, size, shape, null);
+            this(container, process, what, addr, size, shape, null, -1, 0);
+        }
+
+        Cmd raw(int newArgsz, int newFlags) {
+            return new Cmd(container, process, what, addr, size, shape, saveAs, newArgsz, newFlags);
+        }
+
+        private int argsz(int standard) {
+            return argsz < 0 ? standard : argsz;
         }
 
         @Override
@@ -217,10 +257,23 @@ final class SpaprSteps {
                                         + (saveAs != null ? " as " + saveAs : "");
                         case "TCE_REMOVE" -> "remove window at " + addr;
                         case "GET_INFO" -> "SPAPR_TCE_GET_INFO on " + container;
-                        case "EEH" -> "EEH_PE_OP " + EEH_OPS.get((int) size);
+                        case "EEH" ->
+                                "EEH_PE_OP "
+                                        + (size >= 0 && size < EEH_OPS.size()
+                                                ? EEH_OPS.get((int) size)
+                                                : "op " + size);
                         default -> what;
                     }
+                    + (flags != 0 ? " flags 0x" + Integer.toHexString(flags) : "")
+                    + (argsz >= 0 ? " argsz " + argsz : "")
                     + (what.equals("GET_INFO") ? "" : " on " + container);
+        }
+
+        private EehPeOp eeh() {
+            int op = (int) size;
+            return op == EehPeOp.INJECT_ERR
+                    ? new EehPeOp(EehPeOp.MIN_ARGSZ_INJECT, flags, op, 0, 0, 0, 0)
+                    : new EehPeOp(EehPeOp.MIN_ARGSZ, flags, op, 0, 0, 0, 0);
         }
 
         @Override
@@ -229,16 +282,30 @@ final class SpaprSteps {
                     switch (what) {
                         case "ENABLE" -> new SpaprEnable();
                         case "DISABLE" -> new SpaprDisable();
-                        case "REGISTER" -> SpaprRegisterMemory.of(run.resolve(addr), size);
-                        case "UNREGISTER" -> SpaprUnregisterMemory.of(run.resolve(addr), size);
+                        case "REGISTER" ->
+                                new SpaprRegisterMemory(
+                                        SpaprRegisterMemory.MIN_ARGSZ,
+                                        flags,
+                                        run.resolve(addr),
+                                        size);
+                        case "UNREGISTER" ->
+                                new SpaprUnregisterMemory(
+                                        SpaprUnregisterMemory.MIN_ARGSZ,
+                                        flags,
+                                        run.resolve(addr),
+                                        size);
                         case "TCE_CREATE" ->
-                                SpaprTceCreate.of((int) shape[0], size, (int) shape[1]);
-                        case "TCE_REMOVE" -> SpaprTceRemove.of(run.resolve(addr));
-                        case "GET_INFO" -> SpaprTceGetInfo.full();
-                        case "EEH" ->
-                                (int) size == EehPeOp.INJECT_ERR
-                                        ? EehPeOp.injectError(0, 0, 0, 0)
-                                        : EehPeOp.of((int) size);
+                                new SpaprTceCreate(
+                                        argsz(SpaprTceCreate.MIN_ARGSZ),
+                                        flags,
+                                        (int) shape[0],
+                                        size,
+                                        (int) shape[1]);
+                        case "TCE_REMOVE" ->
+                                new SpaprTceRemove(
+                                        SpaprTceRemove.MIN_ARGSZ, flags, run.resolve(addr));
+                        case "GET_INFO" -> new SpaprTceGetInfo(argsz(SpaprTceGetInfo.FULL_ARGSZ));
+                        case "EEH" -> eeh();
                         default -> throw new IllegalStateException(what);
                     };
             Object r = run.container(container).ioctl(run.process(process), cmd);

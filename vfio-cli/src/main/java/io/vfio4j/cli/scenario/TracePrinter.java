@@ -188,7 +188,13 @@ public final class TracePrinter {
                 switch (sr.status()) {
                     case SKIPPED -> "skipped";
                     case FAILED -> "FAILED " + (sr.outcome().equals("ok") ? "" : sr.outcome());
-                    default -> sr.outcome().equals("ok") ? "ok" : sr.outcome() + " (expected)";
+                    default ->
+                            sr.outcome().equals("ok")
+                                    ? "ok"
+                                    : sr.outcome()
+                                            + (sr.step().expect().observe().isPresent()
+                                                    ? " (observed)"
+                                                    : " (expected)");
                 };
         String process = step.action().process();
         if (process == null && r.scenario().processes().size() == 1) {

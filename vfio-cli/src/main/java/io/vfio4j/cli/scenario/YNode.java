@@ -64,6 +64,12 @@ final class YNode {
         return node instanceof MappingNode;
     }
 
+    /** A map or list written in flow style ({@code {a: 1}}, {@code [1, 2]}). */
+    boolean isFlow() {
+        return node instanceof org.yaml.snakeyaml.nodes.CollectionNode<?> c
+                && c.getFlowStyle() == org.yaml.snakeyaml.DumperOptions.FlowStyle.FLOW;
+    }
+
     boolean isList() {
         return node instanceof SequenceNode;
     }
