@@ -29,12 +29,14 @@ final class ExternalPins {
      */
     private final int[] slots;
     private int taken;
-    private final FrameReleaser frames = new FrameReleaser();
-    private final Uncharger uncharger = new Uncharger(false);
+    private final FrameReleaser frames;
+    private final Uncharger uncharger;
 
     ExternalPins(Type1State st) {
         this.st = st;
         this.slots = new int[st.maxPinPages];
+        this.frames = new FrameReleaser(st);
+        this.uncharger = new Uncharger(st, false);
     }
 
     /** The kernel's {@code vfio_iommu_type1_pin_pages}, after the argument checks. */
@@ -214,7 +216,7 @@ final class ExternalPins {
     /** Drops the references this call took on pages [0, count), as one unpin each. */
     private void releaseTaken(
             DeviceRegistry.Holds holds, long iova, int count, boolean doAccounting) {
-        Uncharger unch = new Uncharger(doAccounting);
+        Uncharger unch = new Uncharger(st, doAccounting);
         DmaMapping d = null;
         for (int j = 0; j < count; j++) {
             long i = iova + ((long) j << st.pageShift);
@@ -330,63 +332,6 @@ final class ExternalPins {
         }
     }
 
-    /**
-     * Collects frames whose last pin reference went, and unpins them from the host in as few calls
-     * as possible: a physically contiguous run grows frame by frame, and a finished run joins the
-     * pending range when it sits right below or above it (consecutive virtual runs are often
-     * physically adjacent in reverse order).
-     */
-    private final class FrameReleaser {
-        private long runStart;
-        private long runPages;
-        private long start;
-        private long pages;
-        private boolean dirty;
-
-        void add(long pfn, boolean isDirty) {
-            if (runPages > 0 && pfn == runStart + runPages && isDirty == dirty) {
-                runPages++;
-                return;
-            }
-            foldRun();
-            if (isDirty != dirty) {
-                unpinPending();
-                dirty = isDirty;
-            }
-            runStart = pfn;
-            runPages = 1;
-        }
-
-        private void foldRun() {
-            if (runPages == 0) {
-                return;
-            }
-            if (pages > 0 && runStart + runPages == start) {
-                start = runStart;
-                pages += runPages;
-            } else if (pages > 0 && start + pages == runStart) {
-                pages += runPages;
-            } else {
-                unpinPending();
-                start = runStart;
-                pages = runPages;
-            }
-            runPages = 0;
-        }
-
-        private void unpinPending() {
-            if (pages > 0) {
-                st.unpinFrames(start, pages, dirty);
-                pages = 0;
-            }
-        }
-
-        void flush() {
-            foldRun();
-            unpinPending();
-        }
-    }
-
     private void checkStrict(VfioDeviceHandle device, long iova, int npage) {
         DeviceRegistry.Holds own = st.devices.existing(device);
         for (int k = 0; k < npage; k++) {
@@ -438,7 +383,7 @@ final class ExternalPins {
                 // vfio_remove_dma: WARN_ON(!RB_EMPTY_ROOT(&dma->pfn_list)).
                 st.events.kernelWarn(
                         d.describe() + ": " + d.pinCount() + " pins without a known holder");
-                Uncharger unch = new Uncharger(!st.domains.hasDomain());
+                Uncharger unch = new Uncharger(st, !st.domains.hasDomain());
                 for (long page : d.pins().sortedPages()) {
                     unch.add(d, dropRefs(d, page, d.pins().refs(page)));
                 }
@@ -449,7 +394,7 @@ final class ExternalPins {
 
     private void releaseLeak(DeviceRegistry.Holds h) {
         boolean doAccounting = !st.domains.hasDomain();
-        Uncharger unch = new Uncharger(doAccounting);
+        Uncharger unch = new Uncharger(st, doAccounting);
         long[] pages = h.pages.sortedPages();
         List<Long> iovas = new ArrayList<>(pages.length);
         long refs = 0;
@@ -472,39 +417,5 @@ final class ExternalPins {
                 iovas.size(),
                 Long.toHexString(iovas.get(0)));
         st.events.vendorLeak(leak);
-    }
-
-    /** Collects un-charges per mapping so accounting moves once per mapping per call. */
-    private final class Uncharger {
-        private boolean doAccounting;
-        private DmaMapping current;
-        private long pending;
-
-        Uncharger(boolean doAccounting) {
-            begin(doAccounting);
-        }
-
-        /** Starts over (the instance is reused call after call). */
-        void begin(boolean accounting) {
-            doAccounting = accounting;
-            current = null;
-            pending = 0;
-        }
-
-        void add(DmaMapping d, long unpinned) {
-            if (d != current) {
-                flush();
-                current = d;
-            }
-            pending += unpinned;
-        }
-
-        void flush() {
-            if (current != null && doAccounting) {
-                st.uncharge(current, pending);
-            }
-            current = null;
-            pending = 0;
-        }
     }
 }

@@ -4,16 +4,17 @@ import java.util.Arrays;
 
 /**
  * A sorted sequence of fixed-width rows of longs, addressed by logical index, stored in small
- * blocks: each block is one {@code long[]} holding up to {@link #BLOCK} rows contiguously (row
- * {@code r}, field {@code f} at {@code (r * width) + f}), with free room at either end. An index of
- * block minimums finds the block of a key by binary search, and a Fenwick tree over the block sizes
- * turns a logical index into a block in O(log blocks). An edit moves at most half a block, so every
- * edit costs O(log n + BLOCK) whatever the order of edits (a single gap buffer moved everything
- * between two distant edits); a block split or dropped in the middle also moves half the directory
- * and makes the Fenwick tree be rebuilt, once per BLOCK / 2 edits at most, which amortizes to O(n /
- * BLOCK^2) an edit (under 8 for a million rows). Appends at either end of a block need no move at
- * all, so MAP and UNMAP in ascending order stay O(1) per entry, and ascending inserts fill blocks
- * completely (a full block is split only for an insert in its middle). There is no object per row.
+ * blocks: each block is one {@code long[]} holding up to {@link #BLOCK} rows (more in a large
+ * table, see {@link #LARGE_BLOCK_LONGS}) contiguously (row {@code r}, field {@code f} at {@code (r
+ * * width) + f}), with free room at either end. An index of block minimums finds the block of a key
+ * by binary search, and a Fenwick tree over the block sizes turns a logical index into a block in
+ * O(log blocks). An edit moves at most half a block, so every edit costs O(log n + BLOCK) whatever
+ * the order of edits (a single gap buffer moved everything between two distant edits); a block
+ * split or dropped in the middle also moves half the directory and makes the Fenwick tree be
+ * rebuilt, once per BLOCK / 2 edits at most, which amortizes to O(n / BLOCK^2) an edit (under 8 for
+ * a million rows). Appends at either end of a block need no move at all, so MAP and UNMAP in
+ * ascending order stay O(1) per entry, and ascending inserts fill blocks completely (a full block
+ * is split only for an insert in its middle). There is no object per row.
  *
  * <p>Field 0 is the key; rows are kept in ascending key order by the caller (the subclass), and
  * keys compare as signed or unsigned longs. Not thread-safe.
@@ -31,7 +32,25 @@ abstract class SortedBlocks {
      */
     static final int RETAINED_ROWS = 1 << 16;
 
+    /**
+     * The size, in longs, of the blocks a large table adds (4 MiB). The garbage collector copies
+     * every small array a young collection finds alive, so a table of millions of rows built in one
+     * go (a 1 TiB guest of 4 KiB pages) cost tens of milliseconds of copying per MAP in {@link
+     * #BLOCK}-row blocks; arrays this large are allocated outside the young generation (G1
+     * humongous objects for regions up to 8 MiB) and never copied. A middle edit of such a block
+     * moves up to half of it, which only large tables pay.
+     */
+    static final int LARGE_BLOCK_LONGS = 1 << 19;
+
+    /** From this many longs of rows (8 MiB) on, new blocks are {@link #LARGE_BLOCK_LONGS} long. */
+    static final long LARGE_TABLE_LONGS = 1L << 20;
+
     private final int width;
+
+    /** Rows in a block of {@link #LARGE_BLOCK_LONGS}, and the table size that calls for them. */
+    private final int largeRows;
+
+    private final long largeTableLongs;
 
     /** {@link Long#MIN_VALUE} for unsigned keys: flipping the sign bit orders them as signed. */
     private final long flip;
@@ -73,8 +92,15 @@ abstract class SortedBlocks {
     private int spareCount;
 
     SortedBlocks(int width, boolean unsignedKeys) {
+        this(width, unsignedKeys, LARGE_TABLE_LONGS, LARGE_BLOCK_LONGS);
+    }
+
+    /** With other large-table thresholds, so tests reach large blocks with few rows. */
+    SortedBlocks(int width, boolean unsignedKeys, long largeTableLongs, int largeBlockLongs) {
         this.width = width;
         this.flip = unsignedKeys ? Long.MIN_VALUE : 0;
+        this.largeRows = Math.max(BLOCK, Integer.highestOneBit(largeBlockLongs / width));
+        this.largeTableLongs = largeTableLongs;
         reset();
     }
 
@@ -182,15 +208,19 @@ abstract class SortedBlocks {
         }
         int p = head + b;
         if (counts[p] * width == blocks[p].length) {
+            int rows = blockRows();
             if (counts[p] < BLOCK) {
                 grow(p, Math.min(BLOCK, counts[p] * 2));
             } else if (o == counts[p]) {
                 // Appending to a full block (ascending inserts): start the next block.
-                b = addBlock(b + 1, false);
+                b = addBlock(b + 1, false, rows);
                 o = 0;
             } else if (o == 0) {
                 // Prepending to a full block (descending inserts): fill a new block from its end.
-                b = addBlock(b, true);
+                b = addBlock(b, true, rows);
+            } else if (counts[p] < rows) {
+                // A small block of a table that became large: grow it rather than split it.
+                grow(p, Math.min(rows, counts[p] * 2));
             } else {
                 int half = counts[p] / 2;
                 split(b, half);
@@ -264,8 +294,12 @@ abstract class SortedBlocks {
             first[p] = 0;
         } else {
             mins[p] = block[first[p] * width];
+            int cap = block.length / width;
             if (n - 1 < BLOCK / 4) {
                 mergeAround(b);
+            } else if (cap > BLOCK && n - 1 <= cap / 8) {
+                // A large block mostly emptied: give back most of its memory.
+                grow(p, Math.max(BLOCK, cap / 4));
             }
         }
     }
@@ -370,7 +404,15 @@ abstract class SortedBlocks {
         stale = false;
     }
 
-    /** Gives the block in slot {@code p} room for {@code rows} rows (a small lone block grows). */
+    /** The capacity, in rows, of a block added now: larger once the table is large. */
+    private int blockRows() {
+        return (long) size * width >= largeTableLongs ? largeRows : BLOCK;
+    }
+
+    /**
+     * Gives the block in slot {@code p} room for {@code rows} rows (at least its count): a small
+     * block grows, a mostly empty large one shrinks.
+     */
     private void grow(int p, int rows) {
         long[] bigger = new long[rows * width];
         System.arraycopy(blocks[p], first[p] * width, bigger, 0, counts[p] * width);
@@ -379,12 +421,12 @@ abstract class SortedBlocks {
     }
 
     /**
-     * Opens an empty full-size block at position {@code b}, leaving the cursor on it.
+     * Opens an empty block of {@code rows} rows at position {@code b}, leaving the cursor on it.
      *
      * @param fromEnd place its (future) rows at the end of the array, for prepends
      * @return {@code b}
      */
-    private int addBlock(int b, boolean fromEnd) {
+    private int addBlock(int b, boolean fromEnd, int rows) {
         int base = b == blockCount ? size : b == 0 ? 0 : -1;
         // Open the slot by moving the shorter side of the directory.
         boolean front = b <= blockCount / 2;
@@ -398,9 +440,13 @@ abstract class SortedBlocks {
             moveSlots(head + b, head + b + 1, blockCount - b);
         }
         int p = head + b;
-        blocks[p] = spareCount > 0 ? spare[--spareCount] : new long[BLOCK * width];
-        spare[spareCount] = null;
-        first[p] = fromEnd ? BLOCK : 0;
+        if (rows == BLOCK && spareCount > 0) {
+            blocks[p] = spare[--spareCount];
+            spare[spareCount] = null;
+        } else {
+            blocks[p] = new long[rows * width];
+        }
+        first[p] = fromEnd ? rows : 0;
         counts[p] = 0;
         blockCount++;
         stale = true;
@@ -441,9 +487,9 @@ abstract class SortedBlocks {
 
     /** Moves the rows of full block {@code b} from offset {@code at} on into a new next block. */
     private void split(int b, int at) {
-        addBlock(b + 1, false);
+        int moved = counts[head + b] - at;
+        addBlock(b + 1, false, Math.max(blockRows(), moved));
         int p = head + b;
-        int moved = counts[p] - at;
         System.arraycopy(blocks[p], (first[p] + at) * width, blocks[p + 1], 0, moved * width);
         counts[p] = at;
         counts[p + 1] = moved;

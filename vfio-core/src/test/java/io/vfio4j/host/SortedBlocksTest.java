@@ -21,6 +21,11 @@ class SortedBlocksTest {
         Table(boolean unsigned) {
             super(2, unsigned);
         }
+
+        /** Large blocks of 1,024 rows from 2,000 rows on. */
+        Table(boolean unsigned, boolean large) {
+            super(2, unsigned, 4000, 2048);
+        }
     }
 
     enum Order {
@@ -40,8 +45,36 @@ class SortedBlocksTest {
         "ASCENDING, 5000, true, 7",
     })
     void matchesTreeMapModel(Order order, int keys, boolean unsigned, long seed) {
+        check(order, keys, unsigned, seed, new Table(unsigned));
+    }
+
+    @ParameterizedTest(name = "large blocks: {0} order, {1} keys, unsigned={2}, seed {3}")
+    @CsvSource({
+        "RANDOM, 3000, false, 12",
+        "RANDOM, 20000, true, 14",
+        "ASCENDING, 9000, false, 15",
+        "DESCENDING, 9000, true, 16",
+    })
+    void largeBlocksMatchTreeMapModel(Order order, int keys, boolean unsigned, long seed) {
+        Table table = new Table(unsigned, true);
+        check(order, keys, unsigned, seed, table);
+    }
+
+    @ParameterizedTest(name = "{0} keys in ascending order: large table, large blocks")
+    @CsvSource({"9000"})
+    void largeTableAddsLargeBlocks(int keys) {
+        Table table = new Table(false, true);
+        for (long k = 0; k < keys; k++) {
+            table.insertRow((int) k, k, k, 0, 0);
+        }
+        // 2,000 rows in 128-row blocks (16 blocks), then 7,000 in 1,024-row blocks (7 blocks).
+        assertThat(table.blockCount()).isEqualTo(16 + 7);
+        assertThat(table.floor(keys - 1)).isEqualTo(keys - 1);
+        assertThat(table.field(keys - 1, 1)).isEqualTo(keys - 1);
+    }
+
+    private static void check(Order order, int keys, boolean unsigned, long seed, Table table) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        Table table = new Table(unsigned);
         TreeMap<Long, Long> model = new TreeMap<>(unsigned ? Long::compareUnsigned : Long::compare);
         List<Long> universe = keyUniverse(order, keys, unsigned, rnd);
 
