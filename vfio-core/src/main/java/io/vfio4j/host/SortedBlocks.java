@@ -1,7 +1,5 @@
 package io.vfio4j.host;
 
-import java.util.Arrays;
-
 /**
  * A sorted sequence of fixed-width rows of longs, addressed by logical index, stored in small
  * blocks: each block is one {@code long[]} holding up to {@link #BLOCK} rows (more in a large
@@ -74,22 +72,15 @@ abstract class SortedBlocks {
     private int blockCount;
     private int size;
 
-    /**
-     * Fenwick tree (1-based) over the block sizes: prefix sums give a block's first index. Rebuilt
-     * lazily after blocks came or went ({@link #stale}), since sequential edits never need it: the
-     * cursor below answers them.
-     */
-    private int[] tree = new int[1];
-
-    private boolean stale = true;
+    /** Turns a logical index into a block when the cursor below cannot. */
+    private final BlockSizeIndex index = new BlockSizeIndex();
 
     /** The block the last lookup landed in and the logical index of its first row. */
     private int cur;
 
     private int curBase;
 
-    private long[][] spare;
-    private int spareCount;
+    private SpareBlocks spare;
 
     SortedBlocks(int width, boolean unsignedKeys) {
         this(width, unsignedKeys, LARGE_TABLE_LONGS, LARGE_BLOCK_LONGS);
@@ -261,7 +252,7 @@ abstract class SortedBlocks {
         }
         counts[p] = n + 1;
         size++;
-        treeAdd(b, 1);
+        index.add(b, 1, blockCount);
     }
 
     /** Removes row {@code i}. */
@@ -289,7 +280,7 @@ abstract class SortedBlocks {
             dropBlock(b);
             return;
         }
-        treeAdd(b, -1);
+        index.add(b, -1, blockCount);
         if (n == 1) {
             first[p] = 0;
         } else {
@@ -320,9 +311,8 @@ abstract class SortedBlocks {
         size = 0;
         cur = 0;
         curBase = 0;
-        stale = true;
-        spare = new long[4][];
-        spareCount = 0;
+        index.invalidate();
+        spare = new SpareBlocks(BLOCK * width, RETAINED_ROWS / BLOCK);
     }
 
     /** The block holding logical row {@code i} (0 <= i < size); leaves it in the cursor. */
@@ -345,63 +335,14 @@ abstract class SortedBlocks {
             curBase = base - counts[p - 1];
             return b - 1;
         }
-        if (stale) {
-            rebuild();
-        }
-        // Fenwick descent: the last block whose first index is at or below i.
-        int pos = 0;
-        int rem = i;
-        for (int step = Integer.highestOneBit(blockCount); step > 0; step >>>= 1) {
-            int next = pos + step;
-            if (next <= blockCount && tree[next] <= rem) {
-                pos = next;
-                rem -= tree[next];
-            }
-        }
-        cur = pos;
-        curBase = i - rem;
-        return pos;
+        cur = index.find(i, counts, head, blockCount);
+        curBase = index.foundBase();
+        return cur;
     }
 
     /** The logical index of block {@code b}'s first row. */
     private int prefix(int b) {
-        if (b == 0) {
-            return 0;
-        }
-        if (stale) {
-            rebuild();
-        }
-        int s = 0;
-        for (int j = b; j > 0; j -= j & -j) {
-            s += tree[j];
-        }
-        return s;
-    }
-
-    private void treeAdd(int b, int delta) {
-        if (stale) {
-            return;
-        }
-        for (int j = b + 1; j <= blockCount; j += j & -j) {
-            tree[j] += delta;
-        }
-    }
-
-    /** Rebuilds the Fenwick tree from the block sizes (after blocks came or went). */
-    private void rebuild() {
-        if (tree.length < blockCount + 1) {
-            tree = new int[blocks.length + 1];
-        }
-        for (int j = 1; j <= blockCount; j++) {
-            tree[j] = counts[head + j - 1];
-        }
-        for (int j = 1; j <= blockCount; j++) {
-            int up = j + (j & -j);
-            if (up <= blockCount) {
-                tree[up] += tree[j];
-            }
-        }
-        stale = false;
+        return index.prefix(b, counts, head, blockCount);
     }
 
     /** The capacity, in rows, of a block added now: larger once the table is large. */
@@ -440,16 +381,11 @@ abstract class SortedBlocks {
             moveSlots(head + b, head + b + 1, blockCount - b);
         }
         int p = head + b;
-        if (rows == BLOCK && spareCount > 0) {
-            blocks[p] = spare[--spareCount];
-            spare[spareCount] = null;
-        } else {
-            blocks[p] = new long[rows * width];
-        }
+        blocks[p] = rows == BLOCK ? spare.take() : new long[rows * width];
         first[p] = fromEnd ? rows : 0;
         counts[p] = 0;
         blockCount++;
-        stale = true;
+        index.invalidate();
         cur = b;
         curBase = base >= 0 ? base : prefix(b);
         return b;
@@ -494,7 +430,7 @@ abstract class SortedBlocks {
         counts[p] = at;
         counts[p + 1] = moved;
         mins[p + 1] = blocks[p + 1][0];
-        stale = true;
+        index.invalidate();
         cur = b;
         curBase = b == 0 ? 0 : prefix(b);
     }
@@ -515,17 +451,12 @@ abstract class SortedBlocks {
             blocks[head + blockCount - 1] = null;
         }
         blockCount--;
-        stale = true;
+        index.invalidate();
         if (cur >= blockCount) {
             cur = blockCount - 1;
             curBase = size - counts[head + cur];
         }
-        if (old.length == BLOCK * width && (spareCount + 1) * BLOCK <= RETAINED_ROWS) {
-            if (spareCount == spare.length) {
-                spare = Arrays.copyOf(spare, spareCount * 2);
-            }
-            spare[spareCount++] = old;
-        }
+        spare.offer(old);
     }
 
     /**
