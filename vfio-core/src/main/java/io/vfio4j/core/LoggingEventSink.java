@@ -6,7 +6,10 @@ import jakarta.inject.Inject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The default {@link VfioEventSink} binding: logs each event as a warning. */
+/**
+ * The default {@link VfioEventSink} binding: logs taints and kernel WARNs as warnings, vendor leaks
+ * (already warned about by the backend) at debug level.
+ */
 public final class LoggingEventSink implements VfioEventSink {
     private static final Logger LOG = LoggerFactory.getLogger(LoggingEventSink.class);
 
@@ -15,7 +18,8 @@ public final class LoggingEventSink implements VfioEventSink {
 
     @Override
     public void vendorLeak(VendorLeak leak) {
-        LOG.warn(
+        // Debug only: the backend that found the leak has already logged it as a WARN.
+        LOG.debug(
                 "vendor driver leak: device {} still held {} pinned pages ({} references) when its group left a {} container; unpinned them",
                 leak.device(),
                 leak.iovas().size(),
