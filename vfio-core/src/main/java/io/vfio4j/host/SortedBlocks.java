@@ -92,7 +92,7 @@ abstract class SortedBlocks {
         this.flip = unsignedKeys ? Long.MIN_VALUE : 0;
         this.largeRows = Math.max(BLOCK, Integer.highestOneBit(largeBlockLongs / width));
         this.largeTableLongs = largeTableLongs;
-        reset();
+        clear();
     }
 
     final int size() {
@@ -297,10 +297,6 @@ abstract class SortedBlocks {
 
     /** Empties the table and releases its blocks. */
     final void clear() {
-        reset();
-    }
-
-    private void reset() {
         blocks = new long[4][];
         first = new int[4];
         counts = new int[4];
