@@ -6,12 +6,17 @@ import io.vfio4j.replay.MemoryFiles;
 import io.vfio4j.replay.MemoryLayout;
 import io.vfio4j.replay.Replay;
 import io.vfio4j.replay.ReplayInputException;
+import io.vfio4j.replay.ReplayListener;
 import io.vfio4j.replay.ReplayOptions;
 import io.vfio4j.replay.ReplaySummary;
+import io.vfio4j.replay.ScenarioWriter;
 import io.vfio4j.replay.Sizes;
 import io.vfio4j.replay.TextReport;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -39,6 +44,7 @@ import picocli.CommandLine.Parameters;
             "  vfio4j replay --memory ramblock.txt qemu.log   blocks from 'info ramblock'",
             "  vfio4j replay --memlock 4GiB qemu.log          the first call refused at 4 GiB",
             "  vfio4j replay --json qemu.log > replay.json    the documented JSON schema",
+            "  vfio4j replay --emit-scenario vm.yaml qemu.log  and a regression scenario",
             "",
             "The trace formats and the JSON schema are described in docs/replay.md.",
             "",
@@ -77,6 +83,14 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--summary", description = "Print the summary only, not every call.")
     boolean summaryOnly;
+
+    @Option(
+            names = "--emit-scenario",
+            paramLabel = "FILE",
+            description =
+                    "Also write the replay as a scenario file whose steps expect the answers"
+                            + " the model gave (run it with vfio4j run).")
+    Path emitScenario;
 
     @Option(
             names = "--iommu",
@@ -137,16 +151,40 @@ final class ReplayCommand implements Callable<Integer> {
                             : Optional.of(MemoryFiles.read(memory, options.hostPageSize()));
             Replay replay = Replay.prepare(trace, layout, options);
             ReplaySummary s;
-            if (json) {
-                try (JsonReport report = new JsonReport(out)) {
-                    s = replay.run(report);
-                    report.finish(s);
+            String name = String.valueOf(trace.getFileName());
+            List<ReplayListener> listeners = new ArrayList<>();
+            ScenarioWriter scenario = null;
+            JsonReport jsonReport = null;
+            TextReport text = null;
+            try {
+                if (emitScenario != null) {
+                    scenario = new ScenarioWriter(replay, name, emitScenario);
+                    listeners.add(scenario);
                 }
-            } else {
-                TextReport report = new TextReport(out, summaryOnly);
-                report.begin(replay, String.valueOf(trace.getFileName()));
-                s = replay.run(report);
-                report.finish(s);
+                if (json) {
+                    jsonReport = new JsonReport(out);
+                    listeners.add(jsonReport);
+                } else {
+                    text = new TextReport(out, summaryOnly);
+                    text.begin(replay, name);
+                    listeners.add(text);
+                }
+                s = replay.run(ReplayListener.all(listeners));
+                if (jsonReport != null) {
+                    jsonReport.finish(s);
+                } else {
+                    text.finish(s);
+                }
+                if (scenario != null) {
+                    scenario.finish(s);
+                }
+            } finally {
+                if (jsonReport != null) {
+                    jsonReport.close();
+                }
+                if (scenario != null) {
+                    scenario.close();
+                }
             }
             out.flush();
             boolean memlockRefused =
@@ -154,6 +192,9 @@ final class ReplayCommand implements Callable<Integer> {
             return memlockRefused || s.differing() > 0 ? ExitCodes.FAILED : ExitCodes.OK;
         } catch (ReplayInputException e) {
             err.println("vfio4j: cannot replay: " + e.getMessage());
+            return ExitCodes.INVALID_SCENARIO;
+        } catch (IOException e) {
+            err.println("vfio4j: cannot write " + emitScenario + ": " + e.getMessage());
             return ExitCodes.INVALID_SCENARIO;
         }
     }

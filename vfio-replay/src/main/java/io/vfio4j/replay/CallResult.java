@@ -13,6 +13,8 @@ import io.vfio4j.replay.TraceEvent.Source;
  * @param recordedErrno what the trace says the VMM saw: 0, an errno, or {@link TraceEvent#UNKNOWN}
  * @param differs the trace recorded a result and the model answered otherwise
  * @param charged the call mapped memory that is pinned and charged (false for device memory)
+ * @param vaddr the host address a MAP used (the trace's, or a synthetic one); 0 for an UNMAP
+ * @param readOnly a MAP asked for READ only (ROM, or the trace said so)
  */
 public record CallResult(
         long line,
@@ -25,7 +27,9 @@ public record CallResult(
         int recordedErrno,
         boolean differs,
         Source source,
-        boolean charged) {
+        boolean charged,
+        long vaddr,
+        boolean readOnly) {
     /** The errno's name (EEXIST), or "0". */
     public String errnoName() {
         return ErrnoNames.name(errno);

@@ -134,6 +134,11 @@ public final class Replay {
                     }
 
                     @Override
+                    public void attached(long line, int group) {
+                        listener.attached(line, group);
+                    }
+
+                    @Override
                     public void skipped(long line, String reason) {
                         skipped.add(new ReplaySummary.SkippedLine(line, reason));
                         listener.skipped(line, reason);

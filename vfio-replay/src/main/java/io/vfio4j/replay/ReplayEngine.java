@@ -58,7 +58,9 @@ final class ReplayEngine {
 
     private void attach(int group, long line) {
         try {
-            fixture.attach(group);
+            if (fixture.attach(group)) {
+                listener.attached(line, group);
+            }
         } catch (VfioException ex) {
             if (fixture.container().backend().isEmpty()) {
                 // Without a backend every call would be EINVAL: the fixture is wrong, not the
@@ -104,7 +106,9 @@ final class ReplayEngine {
                 0,
                 m.recordedErrno(),
                 m.source(),
-                charged);
+                charged,
+                vaddr,
+                readOnly);
     }
 
     private void unmap(UnmapCall u) {
@@ -140,6 +144,8 @@ final class ReplayEngine {
                 unmapped,
                 u.recordedErrno(),
                 u.source(),
+                false,
+                0,
                 false);
     }
 
@@ -158,7 +164,9 @@ final class ReplayEngine {
             long unmapped,
             int recorded,
             Source source,
-            boolean charged) {
+            boolean charged,
+            long vaddr,
+            boolean readOnly) {
         calls++;
         long locked = fixture.lockedVm();
         if (locked > peak) {
@@ -190,7 +198,9 @@ final class ReplayEngine {
                         recorded,
                         differs,
                         source,
-                        charged && "MAP".equals(op) && errno == 0));
+                        charged && "MAP".equals(op) && errno == 0,
+                        vaddr,
+                        readOnly));
     }
 
     /**

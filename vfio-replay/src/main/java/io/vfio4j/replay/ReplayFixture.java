@@ -101,11 +101,12 @@ final class ReplayFixture implements AutoCloseable {
      * Attaches group {@code id} (a passthrough IOMMU group, or an mdev's emulated group) and sets
      * the IOMMU with the first group. A group attached already is left as it is.
      *
+     * @return whether the group was attached now
      * @throws io.vfio4j.api.VfioException as VFIO_GROUP_SET_CONTAINER or VFIO_SET_IOMMU
      */
-    void attach(int id) {
+    boolean attach(int id) {
         if (!attached.add(id)) {
-            return;
+            return false;
         }
         VfioGroup g;
         if (options.passthrough()) {
@@ -127,6 +128,7 @@ final class ReplayFixture implements AutoCloseable {
                 container.setIommu(options.iommu());
             }
         }
+        return true;
     }
 
     boolean anyAttached() {

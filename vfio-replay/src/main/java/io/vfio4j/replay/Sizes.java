@@ -69,7 +69,7 @@ public final class Sizes {
         String n =
                 v == Math.rint(v)
                         ? String.valueOf((long) v)
-                        : String.format(Locale.ROOT, "%.2f", v).replaceAll("0+$", "");
+                        : String.format(Locale.ROOT, "%.2f", v).replaceAll("\\.?0+$", "");
         return n + " " + units[u];
     }
 }
