@@ -1,6 +1,7 @@
 package io.vfio4j.cli;
 
 import io.vfio4j.api.IommuType;
+import io.vfio4j.replay.HtmlReport;
 import io.vfio4j.replay.JsonReport;
 import io.vfio4j.replay.MemoryFiles;
 import io.vfio4j.replay.MemoryLayout;
@@ -12,6 +13,7 @@ import io.vfio4j.replay.ReplaySummary;
 import io.vfio4j.replay.ScenarioWriter;
 import io.vfio4j.replay.Sizes;
 import io.vfio4j.replay.TextReport;
+import io.vfio4j.report.ReportFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -45,6 +47,7 @@ import picocli.CommandLine.Parameters;
             "  vfio4j replay --memlock 4GiB qemu.log          the first call refused at 4 GiB",
             "  vfio4j replay --json qemu.log > replay.json    the documented JSON schema",
             "  vfio4j replay --emit-scenario vm.yaml qemu.log  and a regression scenario",
+            "  vfio4j replay --html replay.html qemu.log      and an HTML page with a plot",
             "",
             "The trace formats and the JSON schema are described in docs/replay.md.",
             "",
@@ -83,6 +86,14 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--summary", description = "Print the summary only, not every call.")
     boolean summaryOnly;
+
+    @Option(
+            names = "--html",
+            paramLabel = "FILE",
+            description =
+                    "Also write one self-contained HTML page: the summary, locked_vm over the"
+                            + " trace with RLIMIT_MEMLOCK and refused calls marked, the calls.")
+    Path html;
 
     @Option(
             names = "--emit-scenario",
@@ -156,10 +167,15 @@ final class ReplayCommand implements Callable<Integer> {
             ScenarioWriter scenario = null;
             JsonReport jsonReport = null;
             TextReport text = null;
+            HtmlReport htmlReport = null;
             try {
                 if (emitScenario != null) {
                     scenario = new ScenarioWriter(replay, name, emitScenario);
                     listeners.add(scenario);
+                }
+                if (html != null) {
+                    htmlReport = new HtmlReport(name, options);
+                    listeners.add(htmlReport);
                 }
                 if (json) {
                     jsonReport = new JsonReport(out);
@@ -178,6 +194,9 @@ final class ReplayCommand implements Callable<Integer> {
                 if (scenario != null) {
                     scenario.finish(s);
                 }
+                if (htmlReport != null && !writeHtml(htmlReport.render(s), err)) {
+                    return ExitCodes.USAGE;
+                }
             } finally {
                 if (jsonReport != null) {
                     jsonReport.close();
@@ -195,7 +214,17 @@ final class ReplayCommand implements Callable<Integer> {
             return ExitCodes.INVALID_SCENARIO;
         } catch (IOException e) {
             err.println("vfio4j: cannot write " + emitScenario + ": " + e.getMessage());
-            return ExitCodes.INVALID_SCENARIO;
+            return ExitCodes.USAGE;
+        }
+    }
+
+    private boolean writeHtml(String page, PrintWriter err) {
+        try {
+            ReportFile.write(html, page);
+            return true;
+        } catch (IOException e) {
+            err.println("vfio4j: cannot write " + html + ": " + e.getMessage());
+            return false;
         }
     }
 

@@ -148,4 +148,34 @@ class ReplayCommandTest {
                 .startsWith("vfio4j: configuration error: ")
                 .doesNotContain("Exception");
     }
+
+    @Test
+    void htmlIsWrittenBesideTheTableAndAnUnwritableFileIsExitTwo() throws Exception {
+        Path html = dir.resolve("r.html");
+        CliRunner r =
+                CliRunner.run(
+                        "replay",
+                        "--summary",
+                        "--html",
+                        html.toString(),
+                        trace("lp1879175-igd-passthrough-boot.log"));
+        assertThat(r.exitCode).isZero();
+        assertThat(Files.readString(html))
+                .startsWith("<!DOCTYPE html>")
+                .contains("<title>vfio4j replay — lp1879175-igd-passthrough-boot.log</title>");
+        CliRunner bad =
+                CliRunner.run(
+                        "replay",
+                        "--html",
+                        dir.resolve("no/such/dir/r.html").toString(),
+                        trace("lp1879175-igd-passthrough-boot.log"));
+        assertThat(bad.exitCode).isEqualTo(2);
+        assertThat(bad.err())
+                .isEqualTo(
+                        "vfio4j: cannot write "
+                                + dir.resolve("no/such/dir/r.html")
+                                + ": the directory "
+                                + dir.resolve("no/such/dir")
+                                + " does not exist\n");
+    }
 }
