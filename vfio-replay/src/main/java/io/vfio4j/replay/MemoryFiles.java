@@ -41,9 +41,14 @@ public final class MemoryFiles {
                         .map(l -> l.startsWith("Block Name") || l.startsWith("(qemu)"))
                         .orElse(false);
         try {
-            return ramblock
-                    ? RamblockParser.parse(name, new BufferedReader(new StringReader(text)))
-                    : MemoryYamlParser.parse(name, new StringReader(text), hostPageSize);
+            MemoryLayout parsed =
+                    ramblock
+                            ? RamblockParser.parse(name, new BufferedReader(new StringReader(text)))
+                            : MemoryYamlParser.parse(name, new StringReader(text), hostPageSize);
+            // Reports name the file, not the directory it was read from.
+            return new MemoryLayout(
+                    parsed.blocks(),
+                    (ramblock ? "info ramblock " : "blocks of ") + file.getFileName());
         } catch (IOException e) {
             throw new ReplayInputException("cannot read " + file + ": " + e.getMessage(), e);
         }

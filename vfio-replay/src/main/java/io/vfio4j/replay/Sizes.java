@@ -51,7 +51,10 @@ public final class Sizes {
                 "'" + text + "' is not a size: use bytes, 0x hex or a unit (4KiB, 2 MiB, 1GiB)");
     }
 
-    /** A human size: {@code 4 KiB}, {@code 1.5 GiB}, {@code 640 KiB}, exact below 1 KiB. */
+    /**
+     * A human size: {@code 4 KiB}, {@code 640 KiB}, whole numbers when exact, else two decimals
+     * ({@code 3.00 GiB} is a little more than 3 GiB); exact below 1 KiB.
+     */
     public static String human(long bytes) {
         if (bytes < 0) {
             return Long.toUnsignedString(bytes) + " B";
@@ -69,7 +72,7 @@ public final class Sizes {
         String n =
                 v == Math.rint(v)
                         ? String.valueOf((long) v)
-                        : String.format(Locale.ROOT, "%.2f", v).replaceAll("\\.?0+$", "");
+                        : String.format(Locale.ROOT, "%.2f", v);
         return n + " " + units[u];
     }
 }

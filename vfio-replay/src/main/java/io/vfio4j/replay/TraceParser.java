@@ -69,6 +69,7 @@ public final class TraceParser {
                     "vfio_listener_region_add_iommu",
                     "vfio_listener_region_del_iommu",
                     "vfio_known_safe_misalignment",
+                    "vfio_listener_region_add_bad_offset_alignment",
                     "vfio_region_",
                     "vfio_pci_",
                     "vfio_msi",
