@@ -15,7 +15,6 @@ public enum LineFormat {
     /** Anything else in front of the event (a debug print's own text). */
     OTHER;
 
-    private static final Pattern PID_TIME = Pattern.compile("\\d+@\\d+\\.\\d+:");
     // Month and day, time, host, program with an optional [pid], then a colon. The month is any
     // word: journald prints it in the host's locale.
     private static final Pattern SYSLOG_PREFIX =
@@ -25,13 +24,35 @@ public enum LineFormat {
                     "\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?"
                             + "(Z|[+-]\\d\\d:?\\d\\d)?\\s*(\\(\\d+\\)\\s*)?([^\\s:]+:\\s*)?(\\S+:\\s*)?");
 
+    /** {@code \d+@\d+\.\d+:} without a regex: most lines of a long trace have it. */
+    private static boolean isPidTime(String p) {
+        int i = digits(p, 0);
+        if (i == 0 || i >= p.length() || p.charAt(i) != '@') {
+            return false;
+        }
+        int j = digits(p, i + 1);
+        if (j == i + 1 || j >= p.length() || p.charAt(j) != '.') {
+            return false;
+        }
+        int k = digits(p, j + 1);
+        return k > j + 1 && k == p.length() - 1 && p.charAt(k) == ':';
+    }
+
+    private static int digits(String s, int from) {
+        int i = from;
+        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+            i++;
+        }
+        return i;
+    }
+
     /** The format of the text in front of an event. */
     public static LineFormat of(String prefix) {
         String p = prefix.strip();
         if (p.isEmpty()) {
             return NONE;
         }
-        if (PID_TIME.matcher(p).matches()) {
+        if (isPidTime(p)) {
             return PID_TIMESTAMP;
         }
         if (ISO.matcher(prefix.stripLeading()).matches()) {

@@ -19,10 +19,6 @@ import java.util.regex.Pattern;
  * log lines (sources and versions in docs/replay.md). Stateless.
  */
 public final class TraceParser {
-    // The event name: the first vfio_/iommufd_ token not glued to a word before it (the log
-    // backend glues it to "PID@SEC.USEC:"), followed by a blank or, for error prints, "(".
-    private static final Pattern EVENT =
-            Pattern.compile("(?<![A-Za-z0-9_])((?:vfio|iommufd)_[a-z0-9_]+)(?=[ \\t(]|$)");
     private static final Pattern USER_DMA =
             Pattern.compile(
                     "(adding|removing|failed to add|failed to remove) DMA region"
@@ -107,12 +103,71 @@ public final class TraceParser {
 
     /** Parses line {@code lineNo} (1-based) of a trace. */
     public TraceEvent parse(long lineNo, String line) {
-        Matcher e = EVENT.matcher(line);
-        if (!e.find()) {
+        return parse(lineNo, line, locate(line));
+    }
+
+    /**
+     * Where the event name is: {@code start << 32 | end}, or -1 if the line has none. The name is
+     * the first {@code vfio_} or {@code iommufd_} word not glued to a word before it and followed
+     * by a blank, {@code (} or the end of the line (the log backend glues it to {@code
+     * PID@SEC.USEC:}). A scan, not a regex: this runs once per line.
+     */
+    long locate(String line) {
+        int n = line.length();
+        for (int i = 0; i < n; i++) {
+            char c = line.charAt(i);
+            int p;
+            if (c == 'v' && line.startsWith("vfio_", i)) {
+                p = 5;
+            } else if (c == 'i' && line.startsWith("iommufd_", i)) {
+                p = 8;
+            } else {
+                continue;
+            }
+            if (i > 0 && isWord(line.charAt(i - 1))) {
+                continue;
+            }
+            int j = i + p;
+            while (j < n && isName(line.charAt(j))) {
+                j++;
+            }
+            if (j > i + p
+                    && (j == n
+                            || line.charAt(j) == ' '
+                            || line.charAt(j) == '\t'
+                            || line.charAt(j) == '(')) {
+                return ((long) i << 32) | j;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isWord(char c) {
+        return c == '_'
+                || (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9');
+    }
+
+    private static boolean isName(char c) {
+        return c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    }
+
+    /** As {@link #parse(long, String)}, with the event already located ({@link #locate}). */
+    TraceEvent parse(long lineNo, String line, long location) {
+        if (location < 0) {
             return noEvent(lineNo, line);
         }
-        String name = e.group(1);
-        String args = line.substring(e.end()).strip();
+        int start = (int) (location >>> 32);
+        int end = (int) location;
+        String name = line.substring(start, end);
+        if (name.equals("vfio_iommu_map_notify")) {
+            TraceEvent fast = notifyFast(lineNo, line, end);
+            if (fast != null) {
+                return fast;
+            }
+        }
+        String args = line.substring(end).strip();
         try {
             TraceEvent parsed = parseEvent(lineNo, name, args);
             return parsed != null ? parsed : unknownOrInformational(lineNo, name);
@@ -123,9 +178,12 @@ public final class TraceParser {
 
     /** The text in front of the event, for {@link LineFormat#of}; empty if the line has none. */
     public String prefix(String line) {
-        Matcher e = EVENT.matcher(line);
-        if (e.find()) {
-            return line.substring(0, e.start());
+        return prefix(line, locate(line));
+    }
+
+    String prefix(String line, long location) {
+        if (location >= 0) {
+            return line.substring(0, (int) (location >>> 32));
         }
         Matcher u = USER_DMA.matcher(line);
         return u.find() ? line.substring(0, u.start()) : "";
@@ -206,6 +264,46 @@ public final class TraceParser {
         }
         return new MapCall(
                 lineNo, start, end - start + 1, -1, false, Source.VIOMMU, TraceEvent.UNKNOWN);
+    }
+
+    /**
+     * {@code iommu MAP @ 0x.. - 0x..} read without a regex: a vIOMMU trace is millions of these.
+     * Returns null for anything else, which the regex path then reads or reports.
+     */
+    private static TraceEvent notifyFast(long lineNo, String line, int at) {
+        int n = line.length();
+        while (n > at && Character.isWhitespace(line.charAt(n - 1))) {
+            n--;
+        }
+        boolean map;
+        int p;
+        if (line.startsWith(" iommu MAP @ ", at)) {
+            map = true;
+            p = at + 13;
+        } else if (line.startsWith(" iommu UNMAP @ ", at)) {
+            map = false;
+            p = at + 15;
+        } else {
+            return null;
+        }
+        int dash = line.indexOf(" - ", p);
+        if (dash < 0 || dash + 3 >= n) {
+            return null;
+        }
+        try {
+            long start = Hex.parse(line, p, dash);
+            long end = Hex.parse(line, dash + 3, n);
+            if (Long.compareUnsigned(end, start) < 0) {
+                return null;
+            }
+            long size = end - start + 1;
+            return map
+                    ? new MapCall(lineNo, start, size, -1, false, Source.VIOMMU, TraceEvent.UNKNOWN)
+                    : new UnmapCall(
+                            lineNo, start, size, size == 0, Source.VIOMMU, TraceEvent.UNKNOWN);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static TraceEvent group(long lineNo, String name, String args) {

@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  */
 public final class TraceReader {
     private final TraceParser parser = new TraceParser();
-    private final Map<LineFormat, Long> formats = new EnumMap<>(LineFormat.class);
+    private final long[] formatCounts = new long[LineFormat.values().length];
     private long lines;
 
     /**
@@ -46,13 +46,17 @@ public final class TraceReader {
     }
 
     private void accept(long n, String line, Consumer<TraceEvent> sink) {
-        String t = line.strip();
-        if (t.isEmpty() || t.startsWith("#")) {
+        int first = 0;
+        while (first < line.length() && Character.isWhitespace(line.charAt(first))) {
+            first++;
+        }
+        if (first == line.length() || line.charAt(first) == '#') {
             return;
         }
-        TraceEvent e = parser.parse(n, line);
+        long location = parser.locate(line);
+        TraceEvent e = parser.parse(n, line, location);
         if (!(e instanceof TraceEvent.Skipped)) {
-            formats.merge(LineFormat.of(parser.prefix(line)), 1L, Long::sum);
+            formatCounts[LineFormat.of(parser.prefix(line, location)).ordinal()]++;
         }
         sink.accept(e);
     }
@@ -64,6 +68,12 @@ public final class TraceReader {
 
     /** How many event lines had each prefix format. */
     public Map<LineFormat, Long> formats() {
-        return Map.copyOf(formats);
+        Map<LineFormat, Long> m = new EnumMap<>(LineFormat.class);
+        for (LineFormat f : LineFormat.values()) {
+            if (formatCounts[f.ordinal()] > 0) {
+                m.put(f, formatCounts[f.ordinal()]);
+            }
+        }
+        return Map.copyOf(m);
     }
 }

@@ -122,6 +122,26 @@ class TraceParserTest {
     }
 
     @Test
+    void notifierLinesCutShortOrWithoutTheHexPrefixAreReadOrReported() {
+        assertThat(parser.parse(1, "vfio_iommu_map_notify iommu MAP @ fffff000 - ffffffff"))
+                .isEqualTo(new MapCall(1, 0xfffff000L, 0x1000, -1, false, Source.VIOMMU, -1));
+        assertThat(
+                        parser.parse(
+                                2,
+                                "4242@1700000000.000001:vfio_iommu_map_notify iommu MAP @ 0xfffff000 -"))
+                .isEqualTo(
+                        new Skipped(
+                                2,
+                                "vfio_iommu_map_notify cut mid-line or malformed: iommu MAP @"
+                                        + " 0xfffff000 -"));
+        assertThat(parser.parse(3, "vfio_iommu_map_notify iommu MAP @ 0xfffff000 - 0xfff"))
+                .isEqualTo(new Skipped(3, "vfio_iommu_map_notify: end below start"));
+        assertThat(parser.parse(4, "xvfio_iommu_map_notify iommu MAP @ 0x0 - 0xfff"))
+                .as("glued to a word: not an event")
+                .isInstanceOf(Skipped.class);
+    }
+
+    @Test
     void aRegionDelOfTheWhole64BitSpaceIsMarkedAsSuch() {
         assertThat(parser.parse(1, "vfio_listener_region_del region_del 0x0 - 0xffffffffffffffff"))
                 .isEqualTo(new UnmapCall(1, 0, 0, true, Source.LISTENER, -1));
