@@ -10,7 +10,7 @@ public enum LineFormat {
     PID_TIMESTAMP,
     /** {@code Mon DD HH:MM:SS host program[PID]:}, syslog or journald; any month names. */
     SYSLOG,
-    /** An ISO-8601 timestamp, optionally {@code (PID)} and a program name. */
+    /** An ISO-8601 timestamp, then whatever the version prints (program, thread, guest name). */
     ISO8601,
     /** Anything else in front of the event (a debug print's own text). */
     OTHER;
@@ -19,10 +19,13 @@ public enum LineFormat {
     // word: journald prints it in the host's locale.
     private static final Pattern SYSLOG_PREFIX =
             Pattern.compile("\\S+\\s+\\d{1,2}\\s+\\d\\d:\\d\\d:\\d\\d\\s+\\S+\\s+[^\\s:]+:\\s*");
+    // A timestamp first; what follows differs by version: "-msg timestamp=on" error prints
+    // ("TIME PROGNAME: "), and the shared error_report/qemu_log prefix of 2025-26
+    // ("TIME [GUEST ]PROGNAME(THREAD): ").
     private static final Pattern ISO =
             Pattern.compile(
                     "\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?"
-                            + "(Z|[+-]\\d\\d:?\\d\\d)?\\s*(\\(\\d+\\)\\s*)?([^\\s:]+:\\s*)?(\\S+:\\s*)?");
+                            + "(Z|[+-]\\d\\d:?\\d\\d)?(\\s.*)?");
 
     /** {@code \d+@\d+\.\d+:} without a regex: most lines of a long trace have it. */
     private static boolean isPidTime(String p) {

@@ -36,6 +36,8 @@ class TraceParserTest {
                         + " 0x1000, 0x7f66406c0000) = -22 (Resource temporarily unavailable)|ISO8601",
                 "2025-03-02T09:15:01.123456+01:00 (4321) vfio_listener_region_del region_del 0x0 -"
                         + " 0xfff|ISO8601",
+                "2026-02-11T15:25:03.123456Z vm1 qemu-system-x86_64(4321:main):"
+                        + " vfio_listener_region_del region_del 0x0 - 0xfff|ISO8601",
                 "debug 1234: vfio_dma_unmap(0x55d0, 0x1000, 0x1000) = -22 (Invalid argument)|OTHER"
             })
     void recognisesEachPrefixFormatAndParsesTheEventAfterIt(String line, LineFormat format) {
