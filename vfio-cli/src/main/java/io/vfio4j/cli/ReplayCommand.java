@@ -141,6 +141,13 @@ final class ReplayCommand implements Callable<Integer> {
     String pageSize = "4KiB";
 
     @Option(
+            names = "--iova-bits",
+            paramLabel = "N",
+            description =
+                    "The host IOMMU's address width: IOVAs from 2^N are refused (default 48).")
+    int iovaBits = 48;
+
+    @Option(
             names = "--check-invariants",
             negatable = true,
             defaultValue = "true",
@@ -254,9 +261,13 @@ final class ReplayCommand implements Callable<Integer> {
                     capIpcLock,
                     dmaEntryLimit == null ? OptionalLong.empty() : OptionalLong.of(dmaEntryLimit),
                     page,
-                    checkInvariants);
+                    checkInvariants,
+                    iovaBits);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, "--page-size: " + e.getMessage());
+            throw new CommandLine.ParameterException(
+                    cl,
+                    (iovaBits < 32 || iovaBits > 64 ? "--iova-bits: " : "--page-size: ")
+                            + e.getMessage());
         }
     }
 

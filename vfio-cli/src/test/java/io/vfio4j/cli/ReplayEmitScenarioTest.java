@@ -25,6 +25,7 @@ class ReplayEmitScenarioTest {
         "libvfio-user-439-hugepages, libvfio-user-439-hugepages.memory.yaml, , 17",
         "qemu-devel-2023-09-viommu-file-exists, , , 1",
         "iommu-list-2025-11-iommufd-dmabuf, iommu-list-2025-11-iommufd-dmabuf.memory.yaml, , 4",
+        "qemu-devel-2023-11-iommufd-39bit-iova, , --iova-bits=39, 2",
         "lp1879175-igd-passthrough-boot, , --mdev-only, 15",
         "lp1879175-igd-passthrough-boot, , --memlock=3GiB, 15",
     })

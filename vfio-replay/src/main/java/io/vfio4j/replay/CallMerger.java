@@ -8,15 +8,20 @@ import io.vfio4j.replay.TraceEvent.UnmapCall;
 import java.util.function.Consumer;
 
 /**
- * Turns trace events into calls. QEMU prints the listener line before the ioctl and any result
- * after it ({@code vfio_dma_map(...) = -12}, an iommufd event, a vfio-user server's rejection), so
- * the last listener call is held until the next event shows whether that event is its result (same
- * operation and range: one call with a recorded result), a cancel ({@code
- * vfio_listener_region_add_no_dma_map}) or something else (the held call stands alone).
+ * Turns trace events into calls. QEMU prints the listener line before the ioctl and its results
+ * after it: the iommufd backend's event (with ioctl()'s 0 or -1), then {@code
+ * vfio_container_dma_map(...) = -22} (legacy: {@code vfio_dma_map(...) = -12}); a vfio-user server
+ * logs its rejection after its {@code adding DMA region}. So the last call is held until the next
+ * call shows whether it is a result of the held one (same operation and range), a cancel ({@code
+ * vfio_listener_region_add_no_dma_map}) or something else (the held call stands alone). A held call
+ * takes a result if it has none yet, or if its result came from the iommufd event (the error print
+ * after it repeats it, with the errno the event does not print); a second error print of a range
+ * already answered is a call of its own (QEMU retried).
  */
 final class CallMerger {
     private final Consumer<TraceEvent> out;
     private TraceEvent pending;
+    private boolean pendingHasFdResult;
 
     /**
      * @param out receives calls, group attaches and skipped lines, in trace order
@@ -27,9 +32,9 @@ final class CallMerger {
 
     void accept(TraceEvent e) {
         if (e instanceof MapCall m) {
-            if (pending instanceof MapCall p && isResultOf(m, p)) {
-                pending = null;
-                out.accept(
+            if (pending instanceof MapCall p && sameRange(p, m) && takesResult(recorded(p), m)) {
+                pendingHasFdResult |= m.source() == Source.IOMMUFD;
+                pending =
                         new MapCall(
                                 p.line(),
                                 p.iova(),
@@ -37,21 +42,21 @@ final class CallMerger {
                                 p.vaddr() != -1 ? p.vaddr() : m.vaddr(),
                                 p.readOnly() || m.readOnly(),
                                 p.source(),
-                                m.recordedErrno()));
+                                refine(p.recordedErrno(), m.recordedErrno()));
             } else {
                 hold(m);
             }
         } else if (e instanceof UnmapCall u) {
-            if (pending instanceof UnmapCall p && isResultOf(u, p)) {
-                pending = null;
-                out.accept(
+            if (pending instanceof UnmapCall p && sameRange(p, u) && takesResult(recorded(p), u)) {
+                pendingHasFdResult |= u.source() == Source.IOMMUFD;
+                pending =
                         new UnmapCall(
                                 p.line(),
                                 p.iova(),
                                 p.size(),
                                 p.wholeSpace(),
                                 u.source() == Source.IOMMUFD ? Source.IOMMUFD : p.source(),
-                                u.recordedErrno()));
+                                refine(p.recordedErrno(), u.recordedErrno()));
             } else {
                 hold(u);
             }
@@ -79,31 +84,40 @@ final class CallMerger {
 
     private void hold(TraceEvent call) {
         flush();
-        if (recorded(call)) {
-            out.accept(call); // a result with no call before it: a call of its own, nothing to wait
-            // for
-        } else {
-            pending = call;
+        pending = call;
+        pendingHasFdResult = source(call) == Source.IOMMUFD;
+    }
+
+    /**
+     * Whether {@code result} is a result of the held call, whose recorded result is {@code held}.
+     */
+    private boolean takesResult(int held, TraceEvent result) {
+        int r = recorded(result);
+        if (r == TraceEvent.UNKNOWN) {
+            return false; // a call, not a result
         }
+        return held == TraceEvent.UNKNOWN
+                || (pendingHasFdResult && source(result) == Source.ERROR_PRINT);
     }
 
-    private static boolean recorded(TraceEvent call) {
-        return call instanceof MapCall m
-                ? m.recordedErrno() != TraceEvent.UNKNOWN
-                : ((UnmapCall) call).recordedErrno() != TraceEvent.UNKNOWN;
+    /** A result that names the errno wins over one that only says the call failed. */
+    private static int refine(int held, int result) {
+        return result == TraceEvent.FAILED && held != TraceEvent.UNKNOWN ? held : result;
     }
 
-    private static boolean isResultOf(MapCall m, MapCall p) {
-        return m.recordedErrno() != TraceEvent.UNKNOWN
-                && p.recordedErrno() == TraceEvent.UNKNOWN
-                && m.iova() == p.iova()
-                && m.size() == p.size();
+    private static int recorded(TraceEvent call) {
+        return call instanceof MapCall m ? m.recordedErrno() : ((UnmapCall) call).recordedErrno();
     }
 
-    private static boolean isResultOf(UnmapCall u, UnmapCall p) {
-        return u.recordedErrno() != TraceEvent.UNKNOWN
-                && p.recordedErrno() == TraceEvent.UNKNOWN
-                && u.iova() == p.iova()
-                && (u.size() == p.size() || (u.wholeSpace() && p.wholeSpace()));
+    private static Source source(TraceEvent call) {
+        return call instanceof MapCall m ? m.source() : ((UnmapCall) call).source();
+    }
+
+    private static boolean sameRange(MapCall a, MapCall b) {
+        return a.iova() == b.iova() && a.size() == b.size();
+    }
+
+    private static boolean sameRange(UnmapCall a, UnmapCall b) {
+        return a.iova() == b.iova() && (a.size() == b.size() || (a.wholeSpace() && b.wholeSpace()));
     }
 }

@@ -14,6 +14,9 @@ final class ErrnoNames {
         if (errno == TraceEvent.UNKNOWN) {
             return "-";
         }
+        if (errno == TraceEvent.FAILED) {
+            return "failed";
+        }
         for (Errno e : Errno.values()) {
             if (e.number() == errno) {
                 return e.name();

@@ -50,6 +50,8 @@ public final class JsonReport implements ReplayListener, AutoCloseable {
             json.writeNumberField("locked_vm_pages", r.lockedVmPages());
             if (r.recordedErrno() == TraceEvent.UNKNOWN) {
                 json.writeNullField("recorded_errno");
+            } else if (r.recordedErrno() == TraceEvent.FAILED) {
+                json.writeNumberField("recorded_errno", -1);
             } else {
                 json.writeNumberField("recorded_errno", r.recordedErrno());
             }

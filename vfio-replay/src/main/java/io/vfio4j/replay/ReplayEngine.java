@@ -181,7 +181,7 @@ final class ReplayEngine {
         }
         boolean differs =
                 recorded != TraceEvent.UNKNOWN
-                        && recorded != errno
+                        && (recorded == TraceEvent.FAILED ? errno == 0 : recorded != errno)
                         && !equivalent(op, recorded, errno, unmapped, source);
         if (differs) {
             differing++;

@@ -1,6 +1,7 @@
 package io.vfio4j.replay;
 
 import io.vfio4j.api.GroupKind;
+import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.api.host.Task;
 import io.vfio4j.core.Vfio;
 import io.vfio4j.core.VfioConfiguration;
@@ -111,7 +112,9 @@ final class ReplayFixture implements AutoCloseable {
         VfioGroup g;
         if (options.passthrough()) {
             if (host.iommuGroup(id).isEmpty()) {
-                host.addIommuGroup(IommuGroupSpec.of(id));
+                long end = options.iovaBits() == 64 ? -1L : (1L << options.iovaBits()) - 1;
+                host.addIommuGroup(
+                        IommuGroupSpec.builder().id(id).aperture(new IovaRange(0, end)).build());
             }
             g = vfio.group(id);
         } else {

@@ -17,6 +17,8 @@ import java.util.OptionalLong;
  * @param dmaEntryLimit the backend's dma_avail limit; empty: the backend's default (65535)
  * @param hostPageSize the host page size in bytes (4 KiB on x86)
  * @param checkInvariants prove the accounting invariants after every call
+ * @param iovaBits the host IOMMU's address width: its aperture is [0, 2^iovaBits − 1] (48 by
+ *     default; a 39-bit IOMMU refuses IOVAs from 2^39 with EINVAL)
  */
 public record ReplayOptions(
         IommuType iommu,
@@ -26,12 +28,16 @@ public record ReplayOptions(
         boolean capIpcLock,
         OptionalLong dmaEntryLimit,
         long hostPageSize,
-        boolean checkInvariants) {
+        boolean checkInvariants,
+        int iovaBits) {
     public ReplayOptions {
         Objects.requireNonNull(iommu, "iommu");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(memlockBytes, "memlockBytes");
         Objects.requireNonNull(dmaEntryLimit, "dmaEntryLimit");
+        if (iovaBits < 32 || iovaBits > 64) {
+            throw new IllegalArgumentException("IOVA bits must be 32 to 64: " + iovaBits);
+        }
         if (hostPageSize < 4096 || Long.bitCount(hostPageSize) != 1) {
             throw new IllegalArgumentException(
                     "host page size must be a power of two of at least 4 KiB: " + hostPageSize);
@@ -48,7 +54,8 @@ public record ReplayOptions(
                 false,
                 OptionalLong.empty(),
                 4096,
-                false);
+                false,
+                48);
     }
 
     public ReplayOptions withMemlock(OptionalLong bytes) {
@@ -60,7 +67,8 @@ public record ReplayOptions(
                 capIpcLock,
                 dmaEntryLimit,
                 hostPageSize,
-                checkInvariants);
+                checkInvariants,
+                iovaBits);
     }
 
     public ReplayOptions withInvariantChecks(boolean on) {
@@ -72,7 +80,8 @@ public record ReplayOptions(
                 capIpcLock,
                 dmaEntryLimit,
                 hostPageSize,
-                on);
+                on,
+                iovaBits);
     }
 
     public ReplayOptions withIommu(IommuType type, Optional<String> backendName) {
@@ -84,7 +93,8 @@ public record ReplayOptions(
                 capIpcLock,
                 dmaEntryLimit,
                 hostPageSize,
-                checkInvariants);
+                checkInvariants,
+                iovaBits);
     }
 
     public ReplayOptions withFixture(
@@ -97,7 +107,21 @@ public record ReplayOptions(
                 cap,
                 entryLimit,
                 pageSize,
-                checkInvariants);
+                checkInvariants,
+                iovaBits);
+    }
+
+    public ReplayOptions withIovaBits(int bits) {
+        return new ReplayOptions(
+                iommu,
+                backend,
+                passthrough,
+                memlockBytes,
+                capIpcLock,
+                dmaEntryLimit,
+                hostPageSize,
+                checkInvariants,
+                bits);
     }
 
     /** A sentence for reports: "TYPE1v2, one passthrough group, RLIMIT_MEMLOCK unlimited". */
@@ -112,6 +136,7 @@ public record ReplayOptions(
                         ? ", dma-entry-limit " + dmaEntryLimit.getAsLong()
                         : "")
                 + ", host pages of "
-                + Sizes.human(hostPageSize);
+                + Sizes.human(hostPageSize)
+                + (iovaBits != 48 ? ", " + iovaBits + "-bit IOVA" : "");
     }
 }

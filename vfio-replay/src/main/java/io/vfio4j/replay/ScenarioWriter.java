@@ -106,6 +106,10 @@ public final class ScenarioWriter implements ReplayListener, AutoCloseable {
                 w.write("  iommu_groups:\n");
                 for (int g : groups) {
                     w.write("    - id: " + g + "\n");
+                    if (o.iovaBits() != 48) {
+                        long end = o.iovaBits() == 64 ? -1L : (1L << o.iovaBits()) - 1;
+                        w.write("      aperture: {start: 0, end: " + Hex.of(end) + "}\n");
+                    }
                 }
             } else if (!groups.isEmpty()) {
                 w.write("  mdev_parents:\n");

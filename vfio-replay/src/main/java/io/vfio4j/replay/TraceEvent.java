@@ -13,6 +13,9 @@ public sealed interface TraceEvent {
     /** A recorded result is not known. */
     int UNKNOWN = -1;
 
+    /** The VMM saw the call fail, and the line does not say with which errno. */
+    int FAILED = -2;
+
     /** Where a call was read from. */
     enum Source {
         /** {@code vfio_listener_region_add_ram} / {@code vfio_listener_region_del}. */
@@ -37,7 +40,8 @@ public sealed interface TraceEvent {
      *     iommufd MAP_FILE, a vfio-user server)
      * @param readOnly the line says the mapping is read-only (iommufd {@code readonly=1}, a
      *     vfio-user {@code prot}/{@code flags} without write)
-     * @param recordedErrno what the VMM saw: 0, a positive errno, or {@link #UNKNOWN}
+     * @param recordedErrno what the VMM saw: 0, a positive errno, {@link #FAILED} or {@link
+     *     #UNKNOWN}
      */
     record MapCall(
             long line,

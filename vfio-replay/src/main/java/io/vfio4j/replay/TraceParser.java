@@ -56,6 +56,15 @@ public final class TraceParser {
     private static final Pattern FD_UNMAP =
             Pattern.compile("iova=" + HEX + " size=" + HEX + " \\((-?\\d+)\\)");
 
+    /** QEMU's error_report texts around a failed map or unmap (container.c, iommufd.c). */
+    private static final List<String> ERROR_TEXTS =
+            List.of(
+                    "VFIO_MAP_DMA failed",
+                    "VFIO_UNMAP_DMA failed",
+                    "VFIO_MAP_DMA: ",
+                    "IOMMU_IOAS_MAP failed",
+                    "IOMMU_IOAS_UNMAP failed");
+
     /** vfio_ and iommufd_ events that issue no container ioctl (QEMU 2.x to 10.x names). */
     private static final List<String> INFORMATIONAL =
             List.of(
@@ -193,6 +202,13 @@ public final class TraceParser {
         Matcher u = USER_DMA.matcher(line);
         if (u.find()) {
             return userDma(lineNo, u);
+        }
+        for (String text : ERROR_TEXTS) {
+            if (line.contains(text)) {
+                // The error print's errno reaches the call through the vfio_*dma_map print after
+                // it.
+                return new Informational(lineNo, text.substring(0, text.indexOf(' ')));
+            }
         }
         if (!line.isEmpty() && Character.isWhitespace(line.charAt(0))) {
             return new Skipped(lineNo, "continuation line");
@@ -354,7 +370,7 @@ public final class TraceParser {
                 vaddr,
                 m.group(4).equals("1"),
                 Source.IOMMUFD,
-                errno(m.group(5)));
+                ioctlResult(m.group(5)));
     }
 
     private static TraceEvent fdUnmap(long lineNo, String name, String args) {
@@ -407,6 +423,12 @@ public final class TraceParser {
             }
         }
         return TraceEvent.UNKNOWN;
+    }
+
+    /** ioctl()'s return as QEMU's iommufd backend prints it: 0, or -1 with the errno unprinted. */
+    private static int ioctlResult(String ret) {
+        int v = Integer.parseInt(ret);
+        return v == 0 ? 0 : v == -1 ? TraceEvent.FAILED : -v;
     }
 
     /** QEMU prints {@code -errno} (or 0); the errno as a positive number. */

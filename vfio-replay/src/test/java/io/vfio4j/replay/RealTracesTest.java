@@ -26,7 +26,8 @@ class RealTracesTest {
                 "qemu-devel-2020-01-p2p-bar",
                 "libvfio-user-439-hugepages",
                 "qemu-devel-2023-09-viommu-file-exists",
-                "iommu-list-2025-11-iommufd-dmabuf"
+                "iommu-list-2025-11-iommufd-dmabuf",
+                "qemu-devel-2023-11-iommufd-39bit-iova"
             })
     void replaysAsWorkedOutByHand(String name) throws Exception {
         ExpectedReplay expected = ExpectedReplay.read(DIR.resolve(name + ".expected.md"));

@@ -173,4 +173,49 @@ class ReplayFixtureOptionsTest {
                 .contains(
                         "1 mapped host range(s) lie in no block of test: treated as device memory");
     }
+
+    @Test
+    void aThirtyNineBitIommuRefusesTheTopPciSpaceAsTheTraceRecorded() throws Exception {
+        Path trace = RealTracesTest.DIR.resolve("qemu-devel-2023-11-iommufd-39bit-iova.log");
+        calls = new ArrayList<>();
+        ReplaySummary s =
+                Replay.prepare(trace, Optional.empty(), ReplayOptions.defaults().withIovaBits(39))
+                        .run(
+                                new ReplayListener() {
+                                    @Override
+                                    public void call(CallResult r) {
+                                        calls.add(r);
+                                    }
+                                });
+        assertThat(calls)
+                .extracting(CallResult::line, CallResult::errnoName, CallResult::recordedErrno)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(9L, "EINVAL", 22),
+                        org.assertj.core.groups.Tuple.tuple(13L, "EINVAL", 22));
+        assertThat(s.differing()).isZero();
+        assertThat(s.peakLockedVmPages()).isZero();
+        assertThat(s.fixture()).endsWith(", 39-bit IOVA");
+    }
+
+    @Test
+    void anIommufdEventThatFailedIsTheResultOfTheListenerCallAndTheErrorPrintNamesTheErrno()
+            throws Exception {
+        replay(
+                """
+                vfio_listener_region_add_ram region_add [ram] 0x0 - 0xfff [0x7f0000000000]
+                iommufd_backend_map_dma  iommufd=3 ioas=2 iova=0x0 size=0x1000 addr=0x7f0000000000 readonly=0 (-1)
+                qemu-system-x86_64: IOMMU_IOAS_MAP failed: Cannot allocate memory
+                qemu-system-x86_64: vfio_container_dma_map(0x5600, 0x0, 0x1000, 0x7f0000000000) = -12 (Cannot allocate memory)
+                vfio_listener_region_add_ram region_add [ram] 0x1000 - 0x1fff [0x7f0000001000]
+                qemu: vfio_container_dma_map(0x5600, 0x1000, 0x1000, 0x7f0000001000) = -17 (File exists)
+                qemu: vfio_container_dma_map(0x5600, 0x1000, 0x1000, 0x7f0000001000) = -17 (File exists)
+                """,
+                ReplayOptions.defaults());
+        assertThat(calls)
+                .extracting(CallResult::line, CallResult::recordedErrno, CallResult::differs)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(1L, 12, true),
+                        org.assertj.core.groups.Tuple.tuple(5L, 17, true),
+                        org.assertj.core.groups.Tuple.tuple(7L, 17, false));
+    }
 }
