@@ -75,6 +75,7 @@ public final class ScenarioParser {
     static final List<String> EXPECT_COMMON =
             List.of(
                     "errno",
+                    "record",
                     "kernel_bug",
                     "locked_vm",
                     "dma_avail",
