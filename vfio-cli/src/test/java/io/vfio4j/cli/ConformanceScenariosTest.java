@@ -144,4 +144,16 @@ class ConformanceScenariosTest {
             assertThat(r.passed()).as(p.toString()).isTrue();
         }
     }
+
+    /** What docs/scenarios.md tells a reader to run: one PASSED line per file, exit 0. */
+    @Test
+    void theDocumentedCommandPassesEveryFile() throws IOException {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "-q"));
+        files().forEach(p -> args.add(p.toString()));
+        CliRunner r = CliRunner.run(args.toArray(String[]::new));
+        assertThat(r.exitCode).as(r.out() + r.err()).isZero();
+        assertThat(r.out().lines()).hasSize(files().size()).allMatch(l -> l.startsWith("PASSED "));
+        assertThat(r.out())
+                .contains("PASSED type1-case-65 (9 steps)", "PASSED spapr-case-45 (7 steps)");
+    }
 }
