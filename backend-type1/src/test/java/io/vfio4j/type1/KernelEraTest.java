@@ -268,4 +268,23 @@ class KernelEraTest {
         f.exec(MapDma.rw(vaddr, 0, 64 * P));
         assertThat(f.lv()).isEqualTo(64);
     }
+
+    /** The releases the kernel oracle runs: 6.1 and 6.12 answer as 6.16, 7.2 as 6.18. */
+    @Test
+    void the618AnswersHoldFrom72AndNotOn61Or612() {
+        for (String kernel : List.of("6.1", "6.12", "7.2")) {
+            boolean new618 = kernel.equals("7.2");
+            Fixture f = wholeSpaceAt(kernel);
+            f.map(TOP_PAGE, P);
+            assertThat(f.unmap(TOP_PAGE, P).unmappedBytes()).as(kernel).isEqualTo(new618 ? P : 0);
+            assertThat(f.mappings()).as(kernel).isEqualTo(new618 ? 0 : 1);
+            Expect.refusedWithoutTrace(
+                    f,
+                    new618 ? Errno.EOVERFLOW : Errno.EINVAL,
+                    () -> f.exec(UnmapDma.of(TOP_PAGE - P, 4 * P)));
+            assertThat(f.exec(new CheckExtension(CheckExtension.TYPE1_NESTING)))
+                    .as(kernel)
+                    .isEqualTo(new618 ? 0 : 1);
+        }
+    }
 }
