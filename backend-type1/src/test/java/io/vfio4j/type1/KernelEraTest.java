@@ -222,7 +222,10 @@ class KernelEraTest {
         }
     }
 
-    /** 1024 pages of never-touched anonymous memory mapped READ only, as the kernel oracle did. */
+    /**
+     * 1024 pages of never-touched anonymous memory mapped READ only, as the runs on real kernels
+     * did.
+     */
     private static Fixture readOnlyMapOfUntouchedMemory(String kernel) {
         Fixture f = at(kernel);
         long vaddr = f.ram(1024 * P);
@@ -269,7 +272,7 @@ class KernelEraTest {
         assertThat(f.lv()).isEqualTo(64);
     }
 
-    /** The releases the kernel oracle runs: 6.1 and 6.12 answer as 6.16, 7.2 as 6.18. */
+    /** The releases measured on real kernels: 6.1 and 6.12 answer as 6.16, 7.2 as 6.18. */
     @Test
     void the618AnswersHoldFrom72AndNotOn61Or612() {
         for (String kernel : List.of("6.1", "6.12", "7.2")) {
