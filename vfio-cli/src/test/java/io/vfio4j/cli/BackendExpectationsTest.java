@@ -153,4 +153,37 @@ class BackendExpectationsTest {
                                 "  - check: {}\n    expect: {tce: {ioba: 0, perm: rw, group: vgpu}}\n"))
                 .isEqualTo("backend.yaml:23:46: step 6 expect.tce.group: an mdev has no TCE table");
     }
+
+    @Test
+    void anIoctlByNumberAnswersTheApiVersionOrWhatTheContainerSaysToAnUnknownNumber() {
+        allPassed(
+                run(
+                        """
+                        scenario: ioctl
+                        host:
+                          iommu_groups:
+                            - {id: 1}
+                        processes:
+                          - {name: qemu, memlock: 1GiB}
+                        containers:
+                          - {name: vm, iommu: TYPE1v2}
+                        steps:
+                          - ioctl: {number: 0}
+                            expect: {value: 0}
+                          - ioctl: {number: 30}
+                            expect: {errno: EINVAL}
+                            note: no IOMMU set yet
+                          - attach: {group: 1}
+                          - set_iommu: {}
+                          - ioctl: {number: 30}
+                            expect: {errno: ENOTTY}
+                        """,
+                        ""));
+        assertThat(refused(ScenarioLanguageTest.HEAD, "  - ioctl: {number: 13}\n"))
+                .isEqualTo(
+                        "backend.yaml:22:21: step 6 (ioctl).number: ioctl 13 has a step of its own:"
+                                + " use map");
+        assertThat(refused(ScenarioLanguageTest.HEAD, "  - ioctl: {number: 256}\n"))
+                .startsWith("backend.yaml:22:21: step 6 (ioctl).number: ");
+    }
 }
