@@ -186,4 +186,19 @@ class BackendExpectationsTest {
         assertThat(refused(ScenarioLanguageTest.HEAD, "  - ioctl: {number: 256}\n"))
                 .startsWith("backend.yaml:22:21: step 6 (ioctl).number: ");
     }
+
+    /** The example of docs/scenarios.md (expect), on a SPAPR v2 container of one process. */
+    @Test
+    void theDocumentedExampleHolds() {
+        allPassed(
+                run(
+                        SPAPR.replace("  - name: other\n    memlock: 8GiB\n", "")
+                                .replace("{group: 1, process: qemu}", "{group: 1}"),
+                        """
+                          - spapr_register: {vaddr: ram}
+                            expect: {cached_mm: qemu, mm_references: 1}
+                          - map: {vaddr: ram+64KiB, iova: 64KiB, size: 64KiB, flags: [read]}
+                            expect: {tce: [{ioba: 64KiB+4KiB, perm: read}, {ioba: 0, perm: none}]}
+                        """));
+    }
 }
