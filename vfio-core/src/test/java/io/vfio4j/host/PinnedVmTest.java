@@ -1,0 +1,53 @@
+package io.vfio4j.host;
+
+import static io.vfio4j.host.HostAssertions.assertErrno;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vfio4j.api.Errno;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code pinned_vm}: vhost-vdpa's counter, apart from locked_vm, checked against the same limit.
+ */
+class PinnedVmTest {
+    private final SimHost host = SimHost.builder().build();
+    private final SimProcess proc =
+            host.spawnProcess(ProcessSpec.builder().name("qemu").capIpcLock(true).build());
+    private final SimAddressSpace mm = proc.simAddressSpace().orElseThrow();
+
+    @Test
+    void chargesUpToTheLimitExactlyAndRefusesOneMoreWithEnomemLeavingTheCounter() {
+        mm.chargePinnedVm(10, 16);
+        mm.chargePinnedVm(6, 16);
+
+        assertThat(mm.pinnedVm()).isEqualTo(16);
+        // CAP_IPC_LOCK is not consulted by vhost-vdpa: the process has it, the charge still fails.
+        assertErrno(Errno.ENOMEM, () -> mm.chargePinnedVm(1, 16));
+        assertThat(mm.pinnedVm()).isEqualTo(16);
+    }
+
+    @Test
+    void isIndependentOfLockedVm() {
+        mm.charge(12, 16, false);
+        mm.chargePinnedVm(16, 16);
+
+        assertThat(mm.lockedVm()).isEqualTo(12);
+        assertThat(mm.pinnedVm()).isEqualTo(16);
+        mm.unchargePinnedVm(16);
+        assertThat(mm.pinnedVm()).isZero();
+        assertThat(mm.lockedVm()).isEqualTo(12);
+    }
+
+    @Test
+    void anUnchargeBeyondWhatWasChargedIsRefusedAndChangesNothing() {
+        mm.chargePinnedVm(3, 16);
+
+        assertThatThrownBy(() -> mm.unchargePinnedVm(4))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("more than charged");
+        assertThat(mm.pinnedVm()).isEqualTo(3);
+        assertThatThrownBy(() -> mm.chargePinnedVm(-1, 16))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
