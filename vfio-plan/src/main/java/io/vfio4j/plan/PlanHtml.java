@@ -132,8 +132,8 @@ public final class PlanHtml {
                 .yLabel("bytes")
                 .yUnit(Unit.BYTES)
                 .categories(labels)
-                .series("vfio4j need (max of locked_vm, pinned_vm)", need)
-                .series("RLIMIT_MEMLOCK libvirt sets", limit)
+                .series("vfio4j need", need)
+                .series("libvirt limit", limit)
                 .build();
     }
 }

@@ -66,6 +66,7 @@ final class SimulatedVm implements AutoCloseable {
         final Map<String, VfioGroup> groups = new LinkedHashMap<>();
         final Map<String, MdevDevice> mdevs = new LinkedHashMap<>();
         long chargedPages;
+        boolean mapped;
 
         Box(String key, String name, String kind, VfioContainer container) {
             this.key = key;
@@ -146,12 +147,13 @@ final class SimulatedVm implements AutoCloseable {
         act(
                 box,
                 h.alias(),
-                "attach group " + h.source(),
+                "VFIO_GROUP_SET_CONTAINER of " + h.source(),
                 () -> {
                     VfioGroup g = vfio.group(addGroup(h.source()).id());
-                    joinContainer(box, h.alias(), g);
                     box.groups.put(h.alias(), g);
+                    joinContainer(box, h.alias(), g);
                 });
+        mapAll(box, h.alias());
     }
 
     void plugNvme(String alias, String pci) {
@@ -159,12 +161,13 @@ final class SimulatedVm implements AutoCloseable {
         act(
                 box,
                 alias,
-                "open the NVMe controller " + pci,
+                "VFIO_GROUP_SET_CONTAINER of the NVMe controller " + pci,
                 () -> {
                     VfioGroup g = vfio.group(addGroup(pci).id());
-                    joinContainer(box, alias, g);
                     box.groups.put(alias, g);
+                    joinContainer(box, alias, g);
                 });
+        mapAll(box, alias);
     }
 
     private void plugMdev(Hostdev h) {
@@ -172,15 +175,23 @@ final class SimulatedVm implements AutoCloseable {
         act(
                 box,
                 h.alias(),
-                "attach the mdev's group",
+                "VFIO_GROUP_SET_CONTAINER of the mdev " + h.source(),
                 () -> {
                     MdevDevice created =
                             bus().create(
                                             mdevParent.requireType("vfio4j-vgpu"),
                                             UUID.fromString(h.source()));
-                    joinContainer(box, h.alias(), created.group());
                     box.mdevs.put(h.alias(), created);
-                    created.group().openDevice(created.name());
+                    joinContainer(box, h.alias(), created.group());
+                });
+        mapAll(box, h.alias());
+        act(
+                box,
+                h.alias(),
+                "VFIO_GROUP_GET_DEVICE_FD of the mdev",
+                () -> {
+                    MdevDevice m = box.mdevs.get(h.alias());
+                    m.group().openDevice(m.name());
                 });
         MdevDevice mdev = box.mdevs.get(h.alias());
         if (mdev == null || failure != null) {
@@ -247,7 +258,7 @@ final class SimulatedVm implements AutoCloseable {
                 act(
                         box,
                         owner,
-                        "unmap " + r.name(),
+                        "VFIO_IOMMU_UNMAP_DMA of " + r.name(),
                         () -> {
                             if (topology.spapr()) {
                                 box.container.ioctl(
@@ -285,7 +296,7 @@ final class SimulatedVm implements AutoCloseable {
         act(
                 box,
                 alias,
-                "detach",
+                "VFIO_GROUP_UNSET_CONTAINER",
                 () -> {
                     MdevDevice mdev = box.mdevs.remove(alias);
                     if (mdev != null) {
@@ -302,21 +313,40 @@ final class SimulatedVm implements AutoCloseable {
         }
     }
 
+    /** The group joins; the first one also sets the IOMMU type. */
     private void joinContainer(Box box, String alias, VfioGroup group) {
-        boolean fresh = box.devices.isEmpty();
         group.setContainer(qemu, box.container);
         box.devices.add(alias);
         boxOfAlias.put(alias, box);
-        if (!fresh) {
+        if (box.devices.size() == 1) {
+            box.container.setIommu(topology.iommuType(box.key));
+        }
+    }
+
+    /**
+     * What QEMU does once a container is new: every RAM block mapped (type1) or preregistered and
+     * the PHB's windows created (SPAPR), one call at a time so a refusal names its call.
+     */
+    private void mapAll(Box box, String alias) {
+        if (failure != null || box.devices.size() != 1 || box.mapped) {
             return;
         }
-        box.container.setIommu(topology.iommuType(box.key));
+        box.mapped = true;
         if (topology.spapr()) {
-            SpaprWindows.setUp(box.container, qemu, ram, topology);
-        } else {
-            for (RamRegion r : ram) {
-                box.container.ioctl(qemu, MapDma.rw(r.vaddr(), r.iova(), r.bytes()));
-            }
+            SpaprWindows.setUp(
+                    box.container,
+                    qemu,
+                    ram,
+                    topology,
+                    (what, call) -> act(box, alias, what, call));
+            return;
+        }
+        for (RamRegion r : ram) {
+            act(
+                    box,
+                    alias,
+                    "VFIO_IOMMU_MAP_DMA of " + r.name() + " (" + Sizes.human(r.bytes()) + ")",
+                    () -> box.container.ioctl(qemu, MapDma.rw(r.vaddr(), r.iova(), r.bytes())));
         }
     }
 
@@ -324,7 +354,12 @@ final class SimulatedVm implements AutoCloseable {
         act(
                 box,
                 String.join(",", box.devices),
-                "map " + r.name() + " (" + Sizes.human(r.bytes()) + ")",
+                (topology.spapr() ? "VFIO_IOMMU_SPAPR_REGISTER_MEMORY" : "VFIO_IOMMU_MAP_DMA")
+                        + " of "
+                        + r.name()
+                        + " ("
+                        + Sizes.human(r.bytes())
+                        + ")",
                 () -> {
                     if (topology.spapr()) {
                         box.container.ioctl(qemu, SpaprRegisterMemory.of(r.vaddr(), r.bytes()));

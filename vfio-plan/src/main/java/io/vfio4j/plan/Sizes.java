@@ -128,23 +128,28 @@ public final class Sizes {
         }
     }
 
-    /** Bytes for people: the exact byte count and a binary-unit approximation. */
+    /**
+     * Bytes for people: the largest binary unit that gives a whole number below 10,000 (4101 MiB),
+     * else two decimals of the largest unit that fits.
+     */
     public static String human(long bytes) {
-        if (bytes == Long.MAX_VALUE) {
-            return "unlimited";
-        }
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = bytes;
+        if (bytes == 0) {
+            return "0 B";
+        }
+        for (int u = units.length - 1; u >= 0; u--) {
+            long unit = 1L << (10 * u);
+            if (bytes % unit == 0 && Math.abs(bytes / unit) < 10_000) {
+                return (bytes / unit) + " " + units[u];
+            }
+        }
         int u = 0;
+        double v = bytes;
         while (Math.abs(v) >= 1024 && u < units.length - 1) {
             v /= 1024;
             u++;
         }
-        String n =
-                (v == Math.rint(v))
-                        ? String.valueOf((long) v)
-                        : String.format(Locale.ROOT, "%.2f", v);
-        return n + " " + units[u];
+        return String.format(Locale.ROOT, "%.2f %s", v, units[u]);
     }
 
     static long roundUp(long value, long align) {

@@ -22,13 +22,35 @@ final class SpaprWindows {
 
     private SpaprWindows() {}
 
-    static void setUp(VfioContainer c, SimProcess qemu, List<RamRegion> ram, Topology t) {
+    /** Runs one named kernel call; the caller records a refusal and skips what follows. */
+    interface Calls {
+        void run(String what, Runnable call);
+    }
+
+    static void setUp(
+            VfioContainer c, SimProcess qemu, List<RamRegion> ram, Topology t, Calls calls) {
         for (RamRegion r : ram) {
-            c.ioctl(qemu, SpaprRegisterMemory.of(r.vaddr(), r.bytes()));
+            calls.run(
+                    "VFIO_IOMMU_SPAPR_REGISTER_MEMORY of "
+                            + r.name()
+                            + " ("
+                            + Sizes.human(r.bytes())
+                            + ")",
+                    () -> c.ioctl(qemu, SpaprRegisterMemory.of(r.vaddr(), r.bytes())));
         }
-        c.ioctl(qemu, SpaprTceRemove.of(0));
-        create(c, qemu, Topology.DMA32_PAGE_SHIFT, Topology.DMA32_BYTES);
-        create(c, qemu, t.ddwPageShift(), t.ddwBytes());
+        calls.run(
+                "VFIO_IOMMU_SPAPR_TCE_REMOVE of the default window",
+                () -> c.ioctl(qemu, SpaprTceRemove.of(0)));
+        calls.run(
+                "VFIO_IOMMU_SPAPR_TCE_CREATE of the 32-bit window (1 GiB, 4 KiB pages)",
+                () -> create(c, qemu, Topology.DMA32_PAGE_SHIFT, Topology.DMA32_BYTES));
+        calls.run(
+                "VFIO_IOMMU_SPAPR_TCE_CREATE of the 64-bit window ("
+                        + Sizes.human(t.ddwBytes())
+                        + ", "
+                        + Sizes.human(1L << t.ddwPageShift())
+                        + " pages)",
+                () -> create(c, qemu, t.ddwPageShift(), t.ddwBytes()));
     }
 
     private static void create(VfioContainer c, SimProcess qemu, int pageShift, long window) {
