@@ -56,8 +56,7 @@ public final class SimAddressSpace implements AddressSpace {
 
     private final AtomicLong underflows = new AtomicLong();
 
-    /** {@code mm->pinned_vm}: long-term pins accounted apart from locked_vm (vhost-vdpa). */
-    private final AtomicLong pinnedVm = new AtomicLong();
+    private final PinnedVm pinnedVm = new PinnedVm(this);
 
     private int references;
 
@@ -141,39 +140,9 @@ public final class SimAddressSpace implements AddressSpace {
         }
     }
 
-    /** {@code pinned_vm} in pages: a second counter checked against the same RLIMIT_MEMLOCK. */
-    public long pinnedVm() {
-        return pinnedVm.get();
-    }
-
-    /**
-     * Adds {@code pages} to {@code pinned_vm} as vhost-vdpa does for an IOTLB update: ENOMEM when
-     * the sum would pass {@code limitPages}. CAP_IPC_LOCK is not consulted there
-     * [drivers/vhost/vdpa.c {@code vhost_vdpa_pa_map}; {@code vhost_vdpa_process_iotlb_update} in
-     * 5.7].
-     */
-    public void chargePinnedVm(long pages, long limitPages) {
-        requireNonNegative(pages, "pinned_vm charge");
-        long now = pinnedVm.addAndGet(pages);
-        if (Long.compareUnsigned(now, limitPages) > 0) {
-            pinnedVm.addAndGet(-pages);
-            throw VfioException.of(
-                    Errno.ENOMEM,
-                    "pinned_vm of address space %d would reach %d pages, over the limit of %s",
-                    id,
-                    now,
-                    Long.toUnsignedString(limitPages));
-        }
-    }
-
-    /** Takes {@code pages} off {@code pinned_vm} (vhost-vdpa's IOTLB unmap). */
-    public void unchargePinnedVm(long pages) {
-        requireNonNegative(pages, "pinned_vm uncharge");
-        if (pinnedVm.addAndGet(-pages) < 0) {
-            pinnedVm.addAndGet(pages);
-            throw new IllegalArgumentException(
-                    "pinned_vm uncharge of " + pages + " pages, more than charged");
-        }
+    /** {@code pinned_vm}: a second counter checked against the same RLIMIT_MEMLOCK. */
+    public PinnedVm pinnedVm() {
+        return pinnedVm;
     }
 
     @Override

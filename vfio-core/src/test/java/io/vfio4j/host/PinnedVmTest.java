@@ -18,36 +18,36 @@ class PinnedVmTest {
 
     @Test
     void chargesUpToTheLimitExactlyAndRefusesOneMoreWithEnomemLeavingTheCounter() {
-        mm.chargePinnedVm(10, 16);
-        mm.chargePinnedVm(6, 16);
+        mm.pinnedVm().charge(10, 16);
+        mm.pinnedVm().charge(6, 16);
 
-        assertThat(mm.pinnedVm()).isEqualTo(16);
+        assertThat(mm.pinnedVm().pages()).isEqualTo(16);
         // CAP_IPC_LOCK is not consulted by vhost-vdpa: the process has it, the charge still fails.
-        assertErrno(Errno.ENOMEM, () -> mm.chargePinnedVm(1, 16));
-        assertThat(mm.pinnedVm()).isEqualTo(16);
+        assertErrno(Errno.ENOMEM, () -> mm.pinnedVm().charge(1, 16));
+        assertThat(mm.pinnedVm().pages()).isEqualTo(16);
     }
 
     @Test
     void isIndependentOfLockedVm() {
         mm.charge(12, 16, false);
-        mm.chargePinnedVm(16, 16);
+        mm.pinnedVm().charge(16, 16);
 
         assertThat(mm.lockedVm()).isEqualTo(12);
-        assertThat(mm.pinnedVm()).isEqualTo(16);
-        mm.unchargePinnedVm(16);
-        assertThat(mm.pinnedVm()).isZero();
+        assertThat(mm.pinnedVm().pages()).isEqualTo(16);
+        mm.pinnedVm().uncharge(16);
+        assertThat(mm.pinnedVm().pages()).isZero();
         assertThat(mm.lockedVm()).isEqualTo(12);
     }
 
     @Test
     void anUnchargeBeyondWhatWasChargedIsRefusedAndChangesNothing() {
-        mm.chargePinnedVm(3, 16);
+        mm.pinnedVm().charge(3, 16);
 
-        assertThatThrownBy(() -> mm.unchargePinnedVm(4))
+        assertThatThrownBy(() -> mm.pinnedVm().uncharge(4))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("more than charged");
-        assertThat(mm.pinnedVm()).isEqualTo(3);
-        assertThatThrownBy(() -> mm.chargePinnedVm(-1, 16))
+        assertThat(mm.pinnedVm().pages()).isEqualTo(3);
+        assertThatThrownBy(() -> mm.pinnedVm().charge(-1, 16))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }
