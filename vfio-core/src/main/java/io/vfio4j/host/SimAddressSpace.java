@@ -55,9 +55,7 @@ public final class SimAddressSpace implements AddressSpace {
     private final PaddedCounter lockedVm = new PaddedCounter();
 
     private final AtomicLong underflows = new AtomicLong();
-
-    private final PinnedVm pinnedVm = new PinnedVm(this);
-
+    private final LimitedCounter pinnedVm;
     private int references;
 
     SimAddressSpace(SimHost host, long id, int ownerPid) {
@@ -65,6 +63,7 @@ public final class SimAddressSpace implements AddressSpace {
         this.id = id;
         this.ownerPid = ownerPid;
         this.pageShift = host.pageShift();
+        this.pinnedVm = new LimitedCounter(host, "pinned_vm of address space " + id);
     }
 
     @Override
@@ -86,6 +85,26 @@ public final class SimAddressSpace implements AddressSpace {
     @Override
     public long lockedVm() {
         return lockedVm.get();
+    }
+
+    @Override
+    public long pinnedVm() {
+        return pinnedVm.get();
+    }
+
+    @Override
+    public void chargePinned(long pages, long limitPages) {
+        pinnedVm.charge(pages, limitPages);
+    }
+
+    @Override
+    public void unchargePinned(long pages) {
+        pinnedVm.uncharge(pages);
+    }
+
+    /** How many uncharges took {@code pinned_vm} below zero (each a kernel WARN). */
+    public long pinnedVmUnderflows() {
+        return pinnedVm.underflows();
     }
 
     /** How many uncharges took {@code locked_vm} below zero (each a kernel WARN). */
@@ -138,11 +157,6 @@ public final class SimAddressSpace implements AddressSpace {
                             + pages
                             + " wraps");
         }
-    }
-
-    /** {@code pinned_vm}: a second counter checked against the same RLIMIT_MEMLOCK. */
-    public PinnedVm pinnedVm() {
-        return pinnedVm;
     }
 
     @Override

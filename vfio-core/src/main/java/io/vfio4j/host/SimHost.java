@@ -42,6 +42,9 @@ public final class SimHost implements HostView {
     /** Guarded by itself. */
     private final List<SimProcess> processes = new ArrayList<>();
 
+    private final java.util.concurrent.ConcurrentHashMap<Integer, SimUser> users =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Guarded by itself; pruned of dead, unreferenced spaces on read. */
     private final List<SimAddressSpace> spaces = new ArrayList<>();
 
@@ -120,6 +123,18 @@ public final class SimHost implements HostView {
         }
         LOG.debug("spawned {}", p);
         return p;
+    }
+
+    /** The user with this uid, created on first use; it lives as long as the host. */
+    public SimUser user(int uid) {
+        return users.computeIfAbsent(uid, u -> new SimUser(this, u));
+    }
+
+    /** Every user a process has belonged to, in uid order. */
+    public List<SimUser> users() {
+        return users.values().stream()
+                .sorted(java.util.Comparator.comparingInt(SimUser::uid))
+                .toList();
     }
 
     /** Every process ever spawned, exited ones included, in pid order. */

@@ -108,13 +108,13 @@ final class SimulatedVm implements AutoCloseable {
     }
 
     long pinnedBytes() {
-        return mm.pinnedVm().pages() * host.pageSize();
+        return mm.pinnedVm() * host.pageSize();
     }
 
     /** Starts a new step: its peaks begin at what is charged now. */
     void resetPeaks() {
         peakLocked = mm.lockedVm();
-        peakPinned = mm.pinnedVm().pages();
+        peakPinned = mm.pinnedVm();
     }
 
     long peakLockedBytes() {
@@ -228,7 +228,7 @@ final class SimulatedVm implements AutoCloseable {
                 alias,
                 "VHOST_IOTLB_UPDATE " + r.name() + " (" + Sizes.human(r.bytes()) + ")",
                 () -> {
-                    mm.pinnedVm().charge(pages, qemu.memlockLimitPages(host.pageSize()));
+                    mm.chargePinned(pages, qemu.memlockLimitPages(host.pageSize()));
                     vdpaPages.merge(alias, pages, Long::sum);
                 });
     }
@@ -270,7 +270,7 @@ final class SimulatedVm implements AutoCloseable {
             }
             long pages = r.bytes() / host.pageSize();
             for (String alias : List.copyOf(vdpaPages.keySet())) {
-                mm.pinnedVm().uncharge(pages);
+                mm.unchargePinned(pages);
                 vdpaPages.merge(alias, -pages, Long::sum);
             }
             qemu.munmap(r.vaddr(), r.bytes());
@@ -286,7 +286,7 @@ final class SimulatedVm implements AutoCloseable {
     void unplug(String alias) {
         Long pages = vdpaPages.remove(alias);
         if (pages != null) {
-            mm.pinnedVm().uncharge(pages);
+            mm.unchargePinned(pages);
             return;
         }
         Box box = boxOfAlias.remove(alias);
@@ -415,7 +415,7 @@ final class SimulatedVm implements AutoCloseable {
                 box.chargedPages += mm.lockedVm() - before;
             }
             peakLocked = Math.max(peakLocked, mm.lockedVm());
-            peakPinned = Math.max(peakPinned, mm.pinnedVm().pages());
+            peakPinned = Math.max(peakPinned, mm.pinnedVm());
         }
     }
 

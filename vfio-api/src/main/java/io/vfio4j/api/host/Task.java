@@ -30,6 +30,9 @@ public interface Task {
     /** {@code CAP_SYS_RAWIO}: required to use a no-IOMMU group. */
     boolean capSysRawio();
 
+    /** The user that owns the process, whose {@code locked_vm} all its processes share. */
+    HostUser user();
+
     /** True until the process exits. */
     boolean isAlive();
 
