@@ -12,10 +12,9 @@ import io.vfio4j.plan.PlanText;
 import io.vfio4j.plan.Planner;
 import io.vfio4j.plan.Sizes;
 import io.vfio4j.plan.Verdict;
+import io.vfio4j.report.ReportFile;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -145,10 +144,11 @@ final class PlanCommand implements Callable<Integer> {
         out.flush();
         if (html != null) {
             try {
-                Files.writeString(html, PlanHtml.render(r), StandardCharsets.UTF_8);
+                ReportFile.write(html, PlanHtml.render(r));
             } catch (IOException e) {
                 err.println("vfio4j plan: cannot write " + html + ": " + e.getMessage());
-                return ExitCodes.FAILED;
+                // As run --html: a bad output path is a command-line error unless the plan failed.
+                return r.verdict() == Verdict.TOO_LOW ? ExitCodes.FAILED : ExitCodes.USAGE;
             }
         }
         return r.verdict() == Verdict.TOO_LOW ? ExitCodes.FAILED : ExitCodes.OK;

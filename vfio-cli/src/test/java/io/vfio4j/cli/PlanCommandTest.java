@@ -79,6 +79,21 @@ class PlanCommandTest {
     }
 
     @Test
+    void anHtmlFileThatCannotBeWrittenIsExitTwoWithTheReason(@TempDir Path dir) {
+        Path html = dir.resolve("missing").resolve("plan.html");
+        CliRunner r = CliRunner.run("plan", "--html", html.toString(), DIR + "one-hostdev.xml");
+
+        assertThat(r.exitCode).isEqualTo(2);
+        assertThat(r.err())
+                .isEqualTo(
+                        "vfio4j plan: cannot write "
+                                + html
+                                + ": the directory "
+                                + html.getParent()
+                                + " does not exist\n");
+    }
+
+    @Test
     void htmlIsWrittenBesideTheTable(@TempDir Path dir) throws Exception {
         Path html = dir.resolve("plan.html");
         CliRunner r =
