@@ -196,15 +196,30 @@ public final class DomainXmlParser {
         for (XmlElement c : root.children()) {
             if (c.namespace().equals(QEMU_NS) && c.name().equals("commandline")) {
                 for (XmlElement arg : c.all("arg")) {
-                    // "-device intel-iommu,intremap=on": the device name before the first comma.
-                    String device = arg.attr("value").orElse("").split(",", 2)[0];
-                    if (VIOMMU_DEVICES.stream().anyMatch(device::startsWith)) {
+                    if (namesViommu(arg.attr("value").orElse(""))) {
                         return true;
                     }
                 }
             }
         }
         return false;
+    }
+
+    /**
+     * Whether a {@code -device} argument names a vIOMMU: the driver before the first comma ({@code
+     * intel-iommu,intremap=on}) or, in QEMU's JSON syntax, the {@code "driver"} member.
+     */
+    static boolean namesViommu(String value) {
+        String v = value.strip();
+        String driver;
+        if (v.startsWith("{")) {
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("\"driver\"\\s*:\\s*\"([^\"]*)\"").matcher(v);
+            driver = m.find() ? m.group(1) : "";
+        } else {
+            driver = v.split(",", 2)[0];
+        }
+        return !driver.isEmpty() && VIOMMU_DEVICES.stream().anyMatch(driver::startsWith);
     }
 
     /**

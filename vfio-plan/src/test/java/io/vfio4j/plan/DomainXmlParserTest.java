@@ -167,6 +167,25 @@ class DomainXmlParserTest {
     }
 
     @Test
+    void viommuDevicesOnTheCommandLineInBothSyntaxes() {
+        assertThat(DomainXmlParser.namesViommu("intel-iommu,intremap=on,caching-mode=on")).isTrue();
+        assertThat(DomainXmlParser.namesViommu("virtio-iommu-pci")).isTrue();
+        assertThat(DomainXmlParser.namesViommu("{\"driver\":\"intel-iommu\",\"intremap\":\"on\"}"))
+                .isTrue();
+        assertThat(
+                        DomainXmlParser.namesViommu(
+                                "{\"driver\": \"arm-smmuv3\", \"primary-bus\": \"pcie.0\"}"))
+                .isTrue();
+        assertThat(
+                        DomainXmlParser.namesViommu(
+                                "{\"driver\":\"virtio-net-pci\",\"id\":\"intel-iommu\"}"))
+                .isFalse();
+        assertThat(DomainXmlParser.namesViommu("-device")).isFalse();
+        assertThat(DomainXmlParser.namesViommu("virtio-net-pci,iommu_platform=on")).isFalse();
+        assertThat(DomainXmlParser.namesViommu("")).isFalse();
+    }
+
+    @Test
     void hostdevKinds() {
         String devs =
                 "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='4b20d080-1b54-4048-85b3-a6a62d165c01'/></source></hostdev>\n"
