@@ -56,49 +56,19 @@ public final class Planner {
     public static PlanResult plan(DomainSpec domain, Options o) {
         List<String> notModelled = notModelled(domain);
         Topology topology = Topology.of(domain);
+        List<Stage> stages = stages(domain, o);
+        Runs need = run(topology, o, stages, false);
+        boolean tooLow = false;
+        for (int i = 0; i < stages.size(); i++) {
+            tooLow |= need.runs().get(i).needBytes() > stages.get(i).applied();
+        }
+        // The run under libvirt's limit only finds which call is refused: needed when one is.
+        Runs limited = tooLow ? run(topology, o, stages, true) : null;
         List<StepResult> results = new ArrayList<>();
-        long pageSize;
-        try (SimulatedVm need = new SimulatedVm(topology, NO_LIMIT, o.mdevWorkingSetBytes());
-                SimulatedVm limited =
-                        new SimulatedVm(topology, NO_LIMIT, o.mdevWorkingSetBytes())) {
-            pageSize = need.pageSize();
-            requireWorkingSetAligned(o, pageSize);
-            LibvirtLimit lv = LibvirtFormula.limit(domain, o.era());
-            long applied = lv.bytes() == 0 ? o.inheritedLimitBytes() : lv.bytes();
-            limited.setLimit(applied);
-            DomainSpec sim = simulated(domain);
-            need.start(sim);
-            limited.start(sim);
-            results.add(result("start", domain, lv, applied, need, limited, false));
-            DomainSpec cur = domain;
-            for (LifecycleStep step : o.steps()) {
-                need.resetPeaks();
-                limited.resetPeaks();
-                boolean failedBefore = limited.failure().isPresent();
-                DomainSpec next = next(cur, step, need);
-                lv = LibvirtFormula.limit(next, o.era());
-                if (step instanceof LifecycleStep.Unplug) {
-                    // The device goes first; libvirt then restores the original limit if nothing
-                    // needs one any more, and never lowers it otherwise. The step is judged on
-                    // what stays charged: removal only un-charges.
-                    apply(cur, next, step, need);
-                    apply(cur, next, step, limited);
-                    need.resetPeaks();
-                    limited.resetPeaks();
-                    if (lv.bytes() == 0) {
-                        applied = o.inheritedLimitBytes();
-                    }
-                    limited.setLimit(applied);
-                } else {
-                    // Raised with prlimit before QEMU gets the device or the memory.
-                    applied = Math.max(applied, lv.bytes());
-                    limited.setLimit(applied);
-                    apply(cur, next, step, need);
-                    apply(cur, next, step, limited);
-                }
-                results.add(result(step.label(), next, lv, applied, need, limited, failedBefore));
-                cur = next;
-            }
+        for (int i = 0; i < stages.size(); i++) {
+            Optional<Failure> failure =
+                    limited == null ? Optional.empty() : limited.runs().get(i).failure();
+            results.add(result(stages.get(i), need.runs().get(i), failure));
         }
         Verdict verdict = overall(results, notModelled);
         LOG.debug("planned {}: {}", domain.file(), verdict);
@@ -107,10 +77,93 @@ public final class Planner {
                 o.era(),
                 o.mdevWorkingSetBytes(),
                 o.inheritedLimitBytes(),
-                pageSize,
+                need.pageSize(),
                 results,
                 verdict,
                 notModelled);
+    }
+
+    /** The start or a step as libvirt sees it: the definitions around it and the limits. */
+    private record Stage(
+            String label,
+            LifecycleStep step,
+            DomainSpec before,
+            DomainSpec after,
+            LibvirtLimit libvirt,
+            long applied) {}
+
+    /** What one simulated QEMU charged during a stage; the failure is the stage's own. */
+    private record Run(
+            long locked, long pinned, List<ContainerCharge> charges, Optional<Failure> failure) {
+        long needBytes() {
+            return Math.max(locked, pinned);
+        }
+    }
+
+    private record Runs(long pageSize, List<Run> runs) {}
+
+    /**
+     * libvirt's limit at each stage, applied as libvirt applies it: set at start (the inherited one
+     * when it computes 0), raised with prlimit before a device or memory is added, never lowered
+     * while a device needs one, the original restored once none does.
+     */
+    private static List<Stage> stages(DomainSpec domain, Options o) {
+        List<Stage> out = new ArrayList<>();
+        LibvirtLimit lv = LibvirtFormula.limit(domain, o.era());
+        long applied = lv.bytes() == 0 ? o.inheritedLimitBytes() : lv.bytes();
+        out.add(new Stage("start", null, domain, domain, lv, applied));
+        DomainSpec cur = domain;
+        for (LifecycleStep step : o.steps()) {
+            DomainSpec next = next(cur, step);
+            lv = LibvirtFormula.limit(next, o.era());
+            if (step instanceof LifecycleStep.Unplug) {
+                if (lv.bytes() == 0) {
+                    applied = o.inheritedLimitBytes();
+                }
+            } else {
+                applied = Math.max(applied, lv.bytes());
+            }
+            out.add(new Stage(step.label(), step, cur, next, lv, applied));
+            cur = next;
+        }
+        return out;
+    }
+
+    /** Runs every stage on one simulated QEMU, without a limit or under the stages' limits. */
+    private static Runs run(Topology t, Options o, List<Stage> stages, boolean limited) {
+        long first = limited ? stages.get(0).applied() : NO_LIMIT;
+        try (SimulatedVm vm = new SimulatedVm(t, first, o.mdevWorkingSetBytes())) {
+            requireWorkingSetAligned(o, vm.pageSize());
+            List<Run> runs = new ArrayList<>();
+            vm.start(simulated(stages.get(0).after()));
+            runs.add(
+                    new Run(
+                            vm.peakLockedBytes(),
+                            vm.peakPinnedBytes(),
+                            vm.charges(),
+                            vm.failure()));
+            for (Stage s : stages.subList(1, stages.size())) {
+                vm.resetPeaks();
+                boolean failedBefore = vm.failure().isPresent();
+                if (s.step() instanceof LifecycleStep.Unplug) {
+                    // The device goes first, then libvirt adjusts the limit; the step is judged
+                    // on what stays charged: removal only un-charges.
+                    apply(s.before(), s.after(), s.step(), vm);
+                    vm.resetPeaks();
+                    if (limited) {
+                        vm.setLimit(s.applied());
+                    }
+                } else {
+                    if (limited) {
+                        vm.setLimit(s.applied());
+                    }
+                    apply(s.before(), s.after(), s.step(), vm);
+                }
+                Optional<Failure> f = failedBefore ? Optional.empty() : vm.failure();
+                runs.add(new Run(vm.peakLockedBytes(), vm.peakPinnedBytes(), vm.charges(), f));
+            }
+            return new Runs(vm.pageSize(), runs);
+        }
     }
 
     private static void requireWorkingSetAligned(Options o, long pageSize) {
@@ -122,7 +175,7 @@ public final class Planner {
         }
     }
 
-    private static DomainSpec next(DomainSpec cur, LifecycleStep step, SimulatedVm sim) {
+    private static DomainSpec next(DomainSpec cur, LifecycleStep step) {
         if (step instanceof LifecycleStep.Hotplug h) {
             return DomainXmlParser.plugInto(cur, h.file());
         }
@@ -173,25 +226,22 @@ public final class Planner {
                 .forEach(v -> sim.plugVdpa(v.alias()));
     }
 
-    private static StepResult result(
-            String label,
-            DomainSpec d,
-            LibvirtLimit lv,
-            long applied,
-            SimulatedVm need,
-            SimulatedVm limited,
-            boolean failedBefore) {
-        long locked = need.peakLockedBytes();
-        long pinned = need.peakPinnedBytes();
-        long needBytes = Math.max(locked, pinned);
+    private static StepResult result(Stage s, Run need, Optional<Failure> failure) {
         Verdict v;
-        if (!pins(d) && needBytes == 0) {
+        if (!pins(s.after()) && need.needBytes() == 0) {
             v = Verdict.NOT_NEEDED;
         } else {
-            v = needBytes <= applied ? Verdict.OK : Verdict.TOO_LOW;
+            v = need.needBytes() <= s.applied() ? Verdict.OK : Verdict.TOO_LOW;
         }
-        Optional<Failure> failure = failedBefore ? Optional.empty() : limited.failure();
-        return new StepResult(label, lv, applied, locked, pinned, need.charges(), v, failure);
+        return new StepResult(
+                s.label(),
+                s.libvirt(),
+                s.applied(),
+                need.locked(),
+                need.pinned(),
+                need.charges(),
+                v,
+                failure);
     }
 
     /** Whether any device of the domain can pin guest memory. */
