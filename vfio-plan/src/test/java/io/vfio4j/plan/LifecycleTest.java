@@ -142,6 +142,33 @@ class LifecycleTest {
     }
 
     @Test
+    void aLimitRaisedBeforeAHotplugAppliesToTheReplayOfOlderMappings() {
+        PlanResult r =
+                plan(
+                        "q35-4g-vgpu.xml",
+                        LibvirtEra.V2013,
+                        0,
+                        hotplug("gpu1.xml"),
+                        hotplug("nvme-vda.xml"));
+
+        assertThat(r.steps())
+                .extracting(StepResult::limitBytes)
+                .containsExactly(8 * MIB, 5 * GIB, 5 * GIB);
+        assertThat(r.steps())
+                .extracting(StepResult::lockedVmBytes)
+                .containsExactly(0L, 4 * GIB, 8 * GIB);
+        assertThat(r.steps())
+                .extracting(StepResult::verdict)
+                .containsExactly(Verdict.OK, Verdict.OK, Verdict.TOO_LOW);
+        // The run under libvirt's limits got past the replay: the first refusal is the NVMe disk's.
+        assertThat(r.steps().get(1).failure()).isEmpty();
+        Failure f = r.steps().get(2).failure().orElseThrow();
+        assertThat(f.device()).isEqualTo("vda");
+        assertThat(f.errno()).isEqualTo("ENOMEM");
+        assertThat(f.action()).isEqualTo("VFIO_IOMMU_MAP_DMA of ram-below-4g (2 GiB)");
+    }
+
+    @Test
     void badStepsAreRefusedWithTheirReason() {
         assertThatThrownBy(
                         () ->
