@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
             RunCommand.class,
             ReplayCommand.class,
             BackendsCommand.class,
+            PlanCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {
@@ -37,6 +38,7 @@ import picocli.CommandLine.Option;
             "  vfio4j replay qemu.log          replay a QEMU vfio trace (see docs/replay.md)",
             "  vfio4j backends                 list the IOMMU backends found",
             "  vfio4j backends --json          the same, as JSON",
+            "  vfio4j plan vm.xml              locked memory against libvirt's limit",
             "  vfio4j help backends            help for one subcommand",
             "",
             Vfio4jCommand.EXIT_CODES_0,
