@@ -1,6 +1,7 @@
 package io.vfio4j.cli;
 
 import io.vfio4j.api.IommuType;
+import io.vfio4j.core.Vfio;
 import io.vfio4j.replay.HtmlReport;
 import io.vfio4j.replay.JsonReport;
 import io.vfio4j.replay.MemoryFiles;
@@ -67,6 +68,8 @@ final class ReplayCommand implements Callable<Integer> {
     static final String EXIT_CODES_5 = "  4  the trace or --memory file is unreadable or malformed";
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin ConfigOptions config;
 
     @Parameters(index = "0", paramLabel = "TRACE", description = "The trace or log file.")
     Path trace;
@@ -159,6 +162,15 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // A settings error (a missing --config file, an unknown key) is reported before the trace
+        // is read: exit 3, as from every subcommand.
+        // Settings and backends are checked before the trace is read (exit 3), as run does.
+        Vfio.builder()
+                .host(io.vfio4j.host.SimHost.builder().build())
+                .configuration(config.configuration())
+                .withStandardSources()
+                .build()
+                .close();
         ReplayOptions options = options();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -167,7 +179,17 @@ final class ReplayCommand implements Callable<Integer> {
                     memory == null
                             ? Optional.empty()
                             : Optional.of(MemoryFiles.read(memory, options.hostPageSize()));
-            Replay replay = Replay.prepare(trace, layout, options);
+            Replay replay =
+                    Replay.prepare(
+                            trace,
+                            layout,
+                            options,
+                            (host, keys) ->
+                                    Vfio.builder()
+                                            .host(host)
+                                            .configuration(config.configuration(keys))
+                                            .withStandardSources()
+                                            .build());
             ReplaySummary s;
             String name = String.valueOf(trace.getFileName());
             List<ReplayListener> listeners = new ArrayList<>();
@@ -219,6 +241,7 @@ final class ReplayCommand implements Callable<Integer> {
         } catch (ReplayInputException e) {
             err.println("vfio4j: cannot replay: " + e.getMessage());
             return ExitCodes.INVALID_SCENARIO;
+
         } catch (IOException e) {
             err.println("vfio4j: cannot write " + emitScenario + ": " + e.getMessage());
             return ExitCodes.USAGE;

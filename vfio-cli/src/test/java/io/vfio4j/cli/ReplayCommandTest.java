@@ -178,4 +178,24 @@ class ReplayCommandTest {
                                 + dir.resolve("no/such/dir")
                                 + " does not exist\n");
     }
+
+    @Test
+    void settingsFromTheCommandLineReachTheBackend() {
+        // The boot maps more than two ranges: with dma_avail 2 the third MAP is ENOSPC.
+        CliRunner r =
+                CliRunner.run(
+                        "replay",
+                        "-D",
+                        "vfio4j.backend.type1.dma-entry-limit=2",
+                        trace("lp1879175-igd-passthrough-boot.log"));
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).contains("ENOSPC");
+    }
+
+    @Test
+    void anUnknownSettingIsAConfigurationErrorBeforeTheTraceIsRead() {
+        CliRunner r = CliRunner.run("replay", "-D", "vfio4j.no-such-key=1", "no-such-trace.log");
+        assertThat(r.exitCode).isEqualTo(ExitCodes.CONFIGURATION);
+        assertThat(r.err()).startsWith("vfio4j: configuration error: ").doesNotContain("Exception");
+    }
 }

@@ -24,13 +24,16 @@ public final class Replay {
     private final MemoryLayout layout;
     private final boolean synthetic;
     private final List<String> warnings;
+    private final RuntimeFactory runtime;
 
     private Replay(
             Path trace,
             ReplayOptions options,
             MemoryLayout layout,
             boolean synthetic,
-            List<String> warnings) {
+            List<String> warnings,
+            RuntimeFactory runtime) {
+        this.runtime = runtime;
         this.trace = trace;
         this.options = options;
         this.layout = layout;
@@ -46,6 +49,20 @@ public final class Replay {
      */
     public static Replay prepare(Path trace, Optional<MemoryLayout> memory, ReplayOptions options)
             throws ReplayInputException {
+        return prepare(trace, memory, options, RuntimeFactory.classPathOnly());
+    }
+
+    /**
+     * As {@link #prepare(Path, Optional, ReplayOptions)}, on runtimes built by {@code runtime}
+     * (e.g. with the plugin directory and the configuration file).
+     */
+    public static Replay prepare(
+            Path trace,
+            Optional<MemoryLayout> memory,
+            ReplayOptions options,
+            RuntimeFactory runtime)
+            throws ReplayInputException {
+        Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(trace, "trace");
         Objects.requireNonNull(options, "options");
         BlockInference inference = new BlockInference(memory);
@@ -61,7 +78,7 @@ public final class Replay {
                             + Hex.of(ReplayFixture.SYNTHETIC_BASE)
                             + ", pinned and charged");
         }
-        return new Replay(trace, options, layout, inference.withoutVaddr() > 0, warnings);
+        return new Replay(trace, options, layout, inference.withoutVaddr() > 0, warnings, runtime);
     }
 
     /** The blocks the replay maps from. */
@@ -144,7 +161,7 @@ public final class Replay {
                         listener.skipped(line, reason);
                     }
                 };
-        try (ReplayFixture fixture = new ReplayFixture(opts, layout, synthetic)) {
+        try (ReplayFixture fixture = new ReplayFixture(opts, layout, synthetic, runtime)) {
             ReplayEngine engine = new ReplayEngine(fixture, layout, both);
             CallMerger merger = new CallMerger(engine::accept);
             TraceReader reader = new TraceReader();

@@ -41,7 +41,8 @@ final class ReplayFixture implements AutoCloseable {
     /**
      * @throws ReplayInputException if a block cannot be placed in the simulated address space
      */
-    ReplayFixture(ReplayOptions options, MemoryLayout layout, boolean synthetic)
+    ReplayFixture(
+            ReplayOptions options, MemoryLayout layout, boolean synthetic, RuntimeFactory runtime)
             throws ReplayInputException {
         this.options = options;
         this.host = SimHost.builder().pageSize(options.hostPageSize()).build();
@@ -73,7 +74,7 @@ final class ReplayFixture implements AutoCloseable {
                                                 + options.backend().orElse("type1")
                                                 + ".dma-entry-limit",
                                         Long.toString(n)));
-        this.vfio = Vfio.builder().host(host).configuration(VfioConfiguration.of(config)).build();
+        this.vfio = runtime.create(host, config);
         this.container = vfio.openContainer();
     }
 
