@@ -1,13 +1,17 @@
 package io.vfio4j.cli;
 
 import io.vfio4j.api.VfioConfigurationException;
+import io.vfio4j.cli.scenario.HtmlReport;
 import io.vfio4j.cli.scenario.JsonReport;
 import io.vfio4j.cli.scenario.Scenario;
 import io.vfio4j.cli.scenario.ScenarioResult;
 import io.vfio4j.cli.scenario.ScenarioRunner;
 import io.vfio4j.cli.scenario.StepResult;
 import io.vfio4j.cli.scenario.TracePrinter;
+import io.vfio4j.report.ReportFile;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -84,7 +88,22 @@ final class ScenarioExecution {
         }
         out.flush();
         after.accept(results);
-        return exitCode(results, err);
+        int code = exitCode(results, err);
+        if (options.html != null && !writeHtml(options.html, results, err)) {
+            return code == ExitCodes.OK ? ExitCodes.USAGE : code;
+        }
+        return code;
+    }
+
+    private static boolean writeHtml(Path file, List<ScenarioResult> results, PrintWriter err) {
+        try {
+            ReportFile.write(file, HtmlReport.write(results));
+            return true;
+        } catch (IOException e) {
+            err.println("vfio4j: cannot write " + file + ": " + e.getMessage());
+            err.flush();
+            return false;
+        }
     }
 
     /** Configuration error (3) before a host that cannot be built (4) before a failure (1). */

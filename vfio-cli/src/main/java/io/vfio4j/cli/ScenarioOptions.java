@@ -8,6 +8,14 @@ final class ScenarioOptions {
     boolean json;
 
     @Option(
+            names = "--html",
+            paramLabel = "FILE",
+            description =
+                    "Also write the results as one self-contained HTML page: each scenario's"
+                            + " summary, locked_vm step by step, and its steps.")
+    java.nio.file.Path html;
+
+    @Option(
             names = "--check-invariants",
             negatable = true,
             defaultValue = "true",
