@@ -30,8 +30,8 @@ import picocli.CommandLine.Parameters;
             "  vfio4j run -q examples/scenarios/*.yaml    one line per scenario, causes of failures",
             "  vfio4j run --summary my-vm.yaml             verdict and closing summary only",
             "  vfio4j run -Dvfio4j.backend.type1.dma-entry-limit=100 my-vm.yaml",
-            "  vfio4j run --record explore.yaml           record the answers of errno: any
-  vfio4j run --html report.html my-vm.yaml   also write an HTML page (locked_vm plot, steps)",
+            "  vfio4j run --record explore.yaml           record the answers of errno: any",
+            "  vfio4j run --html r.html my-vm.yaml       also an HTML page: locked_vm plot, steps",
             "",
             "The file format is described in docs/scenarios.md.",
             "",
