@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class OracleSuiteIT {
     static String suite() throws IOException {
-        try (InputStream in = KernelOracle.class.getResourceAsStream("suite/type1.ops")) {
+        try (InputStream in = KernelOracle.class.getResourceAsStream(OracleSuite.NAME)) {
             return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
         }
     }

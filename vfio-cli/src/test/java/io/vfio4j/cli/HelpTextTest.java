@@ -21,6 +21,7 @@ class HelpTextTest {
         "run.txt, run --help",
         "demo.txt, demo --help",
         "backends.txt, backends --help",
+        "oracle.txt, oracle --help",
         "run.txt, help run"
     })
     void theHelpTextIsExactlyThePinnedOne(String file, String args) throws IOException {
