@@ -19,8 +19,11 @@ esac
 O=(-o Dir::Etc::sourcelist="$APT/sources.list" -o Dir::Etc::sourceparts=/dev/null
    -o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache" -o APT::Architecture=amd64
    -o Debug::NoLocking=1 -o Acquire::Retries=3)
-apt-get "${O[@]}" -q update >"$APT/update.log" 2>&1 || { echo "apt-get update of $SUITE at $MIRROR failed:" >&2; tail -n 5 "$APT/update.log" >&2; exit 1; }
-IMG=$(apt-cache "${O[@]}" depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
+update_failed() { echo "apt-get update of $SUITE from $MIRROR failed:" >&2; grep -E '^(E|W|Err):' "$APT/update.log" | tail -n 4 >&2; exit 1; }
+apt-get "${O[@]}" -q update >"$APT/update.log" 2>&1 || update_failed
+# apt-get update only warns when a source cannot be reached: an empty index is the failure.
+ls "$APT/lists/"*_dists_"${SUITE}"_main_binary-amd64_Packages* >/dev/null 2>&1 || update_failed
+IMG=$(apt-cache "${O[@]}" depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1 || true)
 [ -n "$IMG" ] || { echo "$SUITE: linux-image-amd64 names no kernel package" >&2; exit 1; }
 REL=${IMG#linux-image-}
 get() { (cd "$DIR/debs" && apt-get "${O[@]}" -q download "$@" >"$APT/download.log" 2>&1) || { echo "$SUITE: apt-get download $* failed:" >&2; tail -n 5 "$APT/download.log" >&2; exit 1; }; }
