@@ -30,6 +30,7 @@ public final class OracleTranslation {
     private static final long GUEST_PAGE_SIZES = io.vfio4j.oracle.ModelProbe.GUEST_PAGE_SIZES;
 
     private final Scenario scenario;
+    private final String name;
     private final List<ProbeOp> ops = new ArrayList<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
     private final List<OraclePlan.Unchecked> unchecked = new ArrayList<>();
@@ -41,6 +42,8 @@ public final class OracleTranslation {
 
     private OracleTranslation(Scenario scenario) {
         this.scenario = scenario;
+        // The probe's scenario names are one token.
+        this.name = scenario.name().replaceAll("[^A-Za-z0-9_.:-]", "_");
         this.process = scenario.processes().isEmpty() ? null : scenario.processes().get(0).name();
         this.container =
                 scenario.containers().isEmpty() ? null : scenario.containers().get(0).name();
@@ -54,7 +57,7 @@ public final class OracleTranslation {
         for (Scenario s : scenarios) {
             OracleTranslation t = new OracleTranslation(s);
             t.translate();
-            program.add(new ProbeScenario(s.name(), t.ops));
+            program.add(new ProbeScenario(t.name, t.ops));
             labels.putAll(t.labels);
             unchecked.addAll(t.unchecked);
         }
@@ -372,12 +375,12 @@ public final class OracleTranslation {
     private String add(String id, String label, String op, Object... args) {
         ProbeOp o = ProbeOp.of(id, op, args);
         ops.add(o);
-        labels.put(OraclePlan.key(scenario.name(), id), label);
+        labels.put(OraclePlan.key(name, id), label);
         return null;
     }
 
     private void skip(String step, String reason) {
-        unchecked.add(new OraclePlan.Unchecked(scenario.name(), step, reason));
+        unchecked.add(new OraclePlan.Unchecked(name, step, reason));
     }
 
     private static String where(Step s) {
