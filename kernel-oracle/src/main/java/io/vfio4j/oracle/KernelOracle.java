@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class KernelOracle {
     private static final Logger LOG = LoggerFactory.getLogger(KernelOracle.class);
+    static final int BOOT_RETRIES = 2;
 
     private final OracleSettings settings;
     private final Path guestDir;
@@ -51,6 +52,18 @@ public final class KernelOracle {
         Path base = GuestImage.initramfs(guestDir, k);
         QemuGuest.Boot boot = QemuGuest.boot(settings, k, base, program);
         GuestOutput out = GuestOutputParser.parse(boot.results());
+        for (int retry = 1; retry <= BOOT_RETRIES && diedBeforeUserspace(out); retry++) {
+            // A kernel that died before /init ran gave no answer at all; under TCG an early boot
+            // fails now and then. Boot again; a guest that ran any operation is never retried.
+            LOG.warn(
+                    "{}: the guest died before /init ({}); booting again ({} of {})",
+                    k.release(),
+                    Shell.tail(boot.console(), 1) + panic(boot.console()),
+                    retry,
+                    BOOT_RETRIES);
+            boot = QemuGuest.boot(settings, k, base, program);
+            out = GuestOutputParser.parse(boot.results());
+        }
         LOG.info(
                 "{}: {} scenarios in {} ms",
                 k.release(),
@@ -64,8 +77,32 @@ public final class KernelOracle {
                                     ? ""
                                     : " (" + String.join("; ", out.problems()) + ")")
                             + "; console: "
-                            + Shell.tail(boot.console(), 5));
+                            + Shell.tail(boot.console(), 5)
+                            + panic(boot.console()));
         }
         return new KernelRun(k, out, boot.wall());
+    }
+
+    /** Nothing on the result channel: /init never ran. */
+    static boolean diedBeforeUserspace(GuestOutput out) {
+        return !out.complete()
+                && out.kernelRelease().isEmpty()
+                && out.scenarios().isEmpty()
+                && out.problems().isEmpty();
+    }
+
+    /** The console's lines that say why a kernel died, if any. */
+    static String panic(String console) {
+        java.util.List<String> lines =
+                console.lines()
+                        .filter(
+                                l ->
+                                        l.contains("Kernel panic")
+                                                || l.contains("BUG:")
+                                                || l.contains("RIP:")
+                                                || l.contains("Oops"))
+                        .limit(4)
+                        .toList();
+        return lines.isEmpty() ? "" : "; the kernel said: " + String.join(" | ", lines);
     }
 }

@@ -110,4 +110,17 @@ class GuestOutputParserTest {
         assertThat(out.scenario("s").orElseThrow().result("open").orElseThrow().errno())
                 .isEqualTo("EBUSY");
     }
+
+    @Test
+    void onlyAGuestThatSaidNothingAtAllIsBootedAgain() {
+        assertThat(KernelOracle.diedBeforeUserspace(GuestOutputParser.parse(""))).isTrue();
+        assertThat(KernelOracle.diedBeforeUserspace(GuestOutputParser.parse("KERNEL 7.2\n")))
+                .isFalse();
+        assertThat(KernelOracle.diedBeforeUserspace(GuestOutputParser.parse("FAILED no e1000e\n")))
+                .isFalse();
+        assertThat(KernelOracle.diedBeforeUserspace(GuestOutputParser.parse(TWO_SCENARIOS)))
+                .isFalse();
+        assertThat(KernelOracle.panic("a\n[ 0.02] Kernel panic - not syncing: x\nb\n"))
+                .isEqualTo("; the kernel said: [ 0.02] Kernel panic - not syncing: x");
+    }
 }

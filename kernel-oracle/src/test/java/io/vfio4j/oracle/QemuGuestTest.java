@@ -47,6 +47,6 @@ class QemuGuestTest {
                                 + " -device intel-iommu,intremap=on,caching-mode=on -device e1000e,netdev=n0"
                                 + " -netdev user,id=n0,restrict=on -display none -monitor none"
                                 + " -serial file:/con -serial file:/res -no-reboot -kernel /k -initrd /i"
-                                + " -append console=ttyS0 intel_iommu=on panic=-1 loglevel=4");
+                                + " -append console=ttyS0 intel_iommu=on panic=-1 loglevel=4 no_timer_check");
     }
 }
