@@ -45,12 +45,14 @@ public final class Comparator {
                 continue;
             }
             List<FieldDiff> diffs = diff(m.get(), k.get(), modelBefore, kernelBefore);
+            KnownDifference.Case c =
+                    new KnownDifference.Case(era, op, diffs, modelBefore, kernelBefore);
             modelBefore = m.get().lockedKb();
             kernelBefore = k.get().lockedKb();
             Verdict v = Verdict.AGREE;
             Optional<KnownDifference> why = Optional.empty();
             if (!diffs.isEmpty()) {
-                why = known.stream().filter(d -> d.explains(era, op, diffs)).findFirst();
+                why = known.stream().filter(d -> d.explains(c)).findFirst();
                 v = why.isPresent() ? Verdict.KNOWN : Verdict.DIFFERENT;
             }
             out.add(new StepComparison(scenario.name(), op, label, m, k, diffs, v, why));

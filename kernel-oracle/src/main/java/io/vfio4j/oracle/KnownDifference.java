@@ -1,7 +1,8 @@
 package io.vfio4j.oracle;
 
+import java.util.List;
 import java.util.Set;
-import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 
 /**
  * A difference between the model and a kernel that is understood and written down: a kernel era the
@@ -15,7 +16,7 @@ import java.util.function.BiPredicate;
  * @param fields the fields that may differ (any other difference is not explained by it)
  * @param reason one sentence
  * @param where the document that lists it
- * @param applies whether it applies to this operation and its diff
+ * @param applies whether it explains this operation's differences
  */
 public record KnownDifference(
         String id,
@@ -25,18 +26,36 @@ public record KnownDifference(
         Set<String> fields,
         String reason,
         String where,
-        BiPredicate<ProbeOp, FieldDiff> applies) {
+        Predicate<Case> applies) {
     public KnownDifference {
         eras = Set.copyOf(eras);
         ops = Set.copyOf(ops);
         fields = Set.copyOf(fields);
     }
 
-    boolean explains(String era, ProbeOp o, java.util.List<FieldDiff> diffs) {
-        return eras.contains(era)
-                && ops.contains(o.op())
-                && !diffs.isEmpty()
-                && diffs.stream().allMatch(d -> fields.contains(d.field()) && applies.test(o, d));
+    boolean explains(Case c) {
+        return eras.contains(c.era())
+                && ops.contains(c.op().op())
+                && !c.diffs().isEmpty()
+                && c.diffs().stream().allMatch(d -> fields.contains(d.field()))
+                && applies.test(c);
+    }
+
+    /**
+     * One operation that differs, with locked_vm (KiB) on both sides before it: a difference
+     * earlier in the scenario can explain one here (a charge the kernel never made makes the
+     * model's RLIMIT_MEMLOCK check refuse what the kernel allows).
+     */
+    public record Case(
+            String era, ProbeOp op, List<FieldDiff> diffs, long modelBefore, long kernelBefore) {
+        public Case {
+            diffs = List.copyOf(diffs);
+        }
+
+        /** The difference in {@code field}, if there is one. */
+        public java.util.Optional<FieldDiff> diff(String field) {
+            return diffs.stream().filter(d -> d.field().equals(field)).findFirst();
+        }
     }
 
     /** What a listed difference is. */

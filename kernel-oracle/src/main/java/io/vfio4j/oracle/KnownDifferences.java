@@ -2,6 +2,7 @@ package io.vfio4j.oracle;
 
 import io.vfio4j.oracle.KnownDifference.Kind;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,12 +21,12 @@ public final class KnownDifferences {
                         Kind.ERA_NOT_MODELLED,
                         Set.of("6.1"),
                         Set.of("map", "unmap"),
-                        Set.of("locked_vm"),
-                        "6.1 does not charge locked_vm for pages a read-only MAP_DMA pins that are"
-                                + " the shared zero page (anonymous memory never written);"
-                                + " 6.12 and 7.2 charge them",
+                        Set.of("locked_vm", "errno"),
+                        "6.1 neither charges locked_vm nor checks RLIMIT_MEMLOCK for pages a"
+                                + " read-only MAP_DMA pins that are the shared zero page (anonymous"
+                                + " memory never written); 6.12 and 7.2 do",
                         TABLE,
-                        (op, d) -> zeroPage(op, d)),
+                        KnownDifferences::zeroPage),
                 new KnownDifference(
                         "INFO-CAP-PADDING-6.1",
                         Kind.ERA_NOT_MODELLED,
@@ -35,7 +36,9 @@ public final class KnownDifferences {
                         "6.1 chains GET_INFO capabilities unpadded (the 12-byte DMA_AVAIL cap makes"
                                 + " 116 bytes in all); 6.12 and 7.2 pad it to 16 (120)",
                         TABLE,
-                        (op, d) -> d.model().equals("120") && d.kernel().equals("116")),
+                        c ->
+                                c.diffs().get(0).model().equals("120")
+                                        && c.diffs().get(0).kernel().equals("116")),
                 new KnownDifference(
                         "SPAPR-EXT-ON-X86",
                         Kind.MODEL_BUG,
@@ -46,10 +49,10 @@ public final class KnownDifferences {
                                 + " backend answers 1 for SPAPR_TCE (2) and SPAPR_TCE_v2 (7) on an"
                                 + " x86 host; the kernels have no SPAPR driver there and answer 0",
                         TABLE,
-                        (op, d) ->
-                                (op.num(0) == 2 || op.num(0) == 7)
-                                        && d.model().equals("1")
-                                        && d.kernel().equals("0")),
+                        c ->
+                                (c.op().num(0) == 2 || c.op().num(0) == 7)
+                                        && c.diffs().get(0).model().equals("1")
+                                        && c.diffs().get(0).kernel().equals("0")),
                 new KnownDifference(
                         "DIRTY-GET-ARGSZ",
                         Kind.MODEL_BUG,
@@ -60,23 +63,43 @@ public final class KnownDifferences {
                                 + " vfio_iommu_type1_dirty_bitmap_get) = 8 + 40); the model's"
                                 + " DirtyPages.MIN_ARGSZ_GET is 40, so it accepts 40..47",
                         TABLE,
-                        (op, d) ->
-                                op.num(1) >= 40
-                                        && op.num(1) < 48
-                                        && (d.field().equals("dirty")
-                                                || d.kernel().equals("EINVAL"))));
+                        c ->
+                                c.op().num(1) >= 40
+                                        && c.op().num(1) < 48
+                                        && c.diff("errno")
+                                                .map(d -> d.kernel().equals("EINVAL"))
+                                                .orElse(false)));
     }
 
     /**
-     * A read-only map the model charged and 6.1 did not, or the unmap that later un-charges less on
-     * 6.1 for the same reason.
+     * On 6.1: a read-only map that the model charged (or refused under RLIMIT_MEMLOCK) and the
+     * kernel did not; an unmap that un-charges less on 6.1 for the same reason; and any map the
+     * model refuses with ENOMEM and 6.1 allows while the model carries more locked_vm than the
+     * kernel (charges 6.1 never made).
      */
-    private static boolean zeroPage(ProbeOp op, FieldDiff d) {
-        long model = Long.parseLong(d.model());
-        long kernel = Long.parseLong(d.kernel());
-        if (op.op().equals("map")) {
-            return (op.num(3) & 2) == 0 && kernel >= 0 && model > kernel;
+    private static boolean zeroPage(KnownDifference.Case c) {
+        boolean readOnlyMap = c.op().op().equals("map") && (c.op().num(3) & 2) == 0;
+        boolean carried = c.modelBefore() > c.kernelBefore();
+        if (!readOnlyMap && !carried) {
+            return false;
         }
-        return model < kernel && kernel <= 0;
+        Optional<FieldDiff> errno = c.diff("errno");
+        if (errno.isPresent()
+                && !(c.op().op().equals("map")
+                        && errno.get().model().equals("ENOMEM")
+                        && errno.get().kernel().equals("0"))) {
+            return false;
+        }
+        Optional<FieldDiff> locked = c.diff("locked_vm");
+        if (locked.isEmpty()) {
+            return true;
+        }
+        long model = Long.parseLong(locked.get().model());
+        long kernel = Long.parseLong(locked.get().kernel());
+        if (c.op().op().equals("map")) {
+            // charged by the model only, or allowed (and charged) by the kernel only
+            return errno.isPresent() ? model == 0 && kernel > 0 : kernel >= 0 && model > kernel;
+        }
+        return carried && model < kernel && kernel <= 0;
     }
 }

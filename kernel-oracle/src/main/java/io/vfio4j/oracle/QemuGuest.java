@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
  * One boot of the oracle guest: QEMU's q35 machine with an emulated Intel IOMMU (interrupt
  * remapping, caching mode, as vfio-pci in a guest needs) and an emulated e1000e for the guest to
  * bind to vfio-pci. The console goes to one file, the probe's results to a second serial port and
- * file, so kernel messages never mix with results. {@code no_timer_check}: under TCG on a busy
- * host the kernel's check that the timer interrupt arrives through the interrupt-remapped IO-APIC
- * can time out and panic ("timer doesn't work through Interrupt-remapped IO-APIC", seen on 7.2 in
- * about one boot of ten while other builds ran); the check only guards against broken hardware.
+ * file, so kernel messages never mix with results. {@code no_timer_check}: under TCG on a busy host
+ * the kernel's check that the timer interrupt arrives through the interrupt-remapped IO-APIC can
+ * time out and panic ("timer doesn't work through Interrupt-remapped IO-APIC", seen on 7.2 in about
+ * one boot of ten while other builds ran); the check only guards against broken hardware.
  */
 final class QemuGuest {
     private QemuGuest() {}

@@ -144,4 +144,51 @@ class ComparatorTest {
                 .containsOnly(Verdict.MISSING)
                 .hasSize(2);
     }
+
+    @Test
+    void aRefusalTheModelMakesOnlyBecauseOf61ZeroPageChargesIsExplainedOnlyOn61() {
+        // ro: the model charges 4096 KiB that 6.1 does not; rw: under the limit the model now
+        // refuses (ENOMEM) what 6.1, 4096 KiB lighter, allows and charges.
+        ScenarioResults model =
+                results(
+                        new ProbeResult("ro", "0", 4096, Map.of()),
+                        new ProbeResult("rw", "ENOMEM", 4096, Map.of()));
+        ScenarioResults kernel =
+                results(
+                        new ProbeResult("ro", "0", 0, Map.of()),
+                        new ProbeResult("rw", "0", 4096, Map.of()));
+        OraclePlan plan = OraclePlan.of(new ProbeProgram(List.of(S)));
+        List<StepComparison> on61 =
+                Comparator.compare(
+                        "6.1", plan, S, model, Optional.of(kernel), KnownDifferences.all());
+        assertThat(on61.get(1).diffs())
+                .containsExactly(
+                        new FieldDiff("errno", "ENOMEM", "0"),
+                        new FieldDiff("locked_vm", "0", "+4096"));
+        assertThat(on61.get(1).verdict()).isEqualTo(Verdict.KNOWN);
+        List<StepComparison> on72 =
+                Comparator.compare(
+                        "7.2", plan, S, model, Optional.of(kernel), KnownDifferences.all());
+        assertThat(on72).extracting(StepComparison::verdict).containsOnly(Verdict.DIFFERENT);
+        // Without a charge carried from before, a writable map refused only by the model is not it.
+        ScenarioResults fresh =
+                results(
+                        new ProbeResult("ro", "0", 0, Map.of()),
+                        new ProbeResult("rw", "ENOMEM", 0, Map.of()));
+        ScenarioResults kfresh =
+                results(
+                        new ProbeResult("ro", "0", 0, Map.of()),
+                        new ProbeResult("rw", "0", 4096, Map.of()));
+        assertThat(
+                        Comparator.compare(
+                                        "6.1",
+                                        plan,
+                                        S,
+                                        fresh,
+                                        Optional.of(kfresh),
+                                        KnownDifferences.all())
+                                .get(1)
+                                .verdict())
+                .isEqualTo(Verdict.DIFFERENT);
+    }
 }
