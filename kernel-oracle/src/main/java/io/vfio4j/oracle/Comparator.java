@@ -24,6 +24,7 @@ public final class Comparator {
         List<StepComparison> out = new ArrayList<>();
         long modelBefore = 0;
         long kernelBefore = 0;
+        Optional<KnownDifference> diverged = Optional.empty();
         for (ProbeOp op : scenario.ops()) {
             Optional<ProbeResult> m = model.result(op.id());
             Optional<ProbeResult> k = kernel.flatMap(r -> r.result(op.id()));
@@ -54,6 +55,13 @@ public final class Comparator {
             if (!diffs.isEmpty()) {
                 why = known.stream().filter(d -> d.explains(c)).findFirst();
                 v = why.isPresent() ? Verdict.KNOWN : Verdict.DIFFERENT;
+                if (why.isEmpty() && diverged.isPresent()) {
+                    why = diverged;
+                    v = Verdict.FOLLOWS;
+                }
+                if (v == Verdict.KNOWN && diffs.stream().anyMatch(d -> d.field().equals("errno"))) {
+                    diverged = why; // one side changed its state, the other did not
+                }
             }
             out.add(new StepComparison(scenario.name(), op, label, m, k, diffs, v, why));
         }

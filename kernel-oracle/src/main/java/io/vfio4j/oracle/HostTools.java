@@ -63,7 +63,8 @@ public final class HostTools {
                     "the kernel oracle needs "
                             + String.join(", ", m)
                             + " on this host; install them (as root) with: "
-                            + INSTALL);
+                            + INSTALL
+                            + " (the project's .ci/run does this before mvn -B verify)");
         }
     }
 }

@@ -29,11 +29,13 @@ public final class HtmlReport {
                     new KeyValue(
                             "kernel " + k.kernel().era(),
                             String.format(
-                                    "%s %s: %d agree, %d known, %d unexplained, %d missing",
+                                    "%s %s: %d agree, %d known, %d following one, %d unexplained,"
+                                            + " %d missing",
                                     k.run().kernel().packageName(),
                                     k.run().kernel().version(),
                                     k.count(Verdict.AGREE),
                                     k.count(Verdict.KNOWN),
+                                    k.count(Verdict.FOLLOWS),
                                     k.count(Verdict.DIFFERENT),
                                     k.count(Verdict.MISSING)),
                             k.passed() ? Tone.GOOD : Tone.BAD));
@@ -107,7 +109,7 @@ public final class HtmlReport {
     private static Tone tone(Verdict v) {
         return switch (v) {
             case AGREE -> Tone.NORMAL;
-            case KNOWN -> Tone.MUTED;
+            case KNOWN, FOLLOWS -> Tone.MUTED;
             case DIFFERENT, MISSING -> Tone.BAD;
         };
     }
@@ -122,7 +124,14 @@ public final class HtmlReport {
                             + ", kernel "
                             + (d.kernel().isEmpty() ? "(none)" : d.kernel()));
         }
-        s.known().ifPresent(k -> parts.add(k.id() + ": " + k.reason()));
+        s.known()
+                .ifPresent(
+                        k ->
+                                parts.add(
+                                        (s.verdict() == Verdict.FOLLOWS ? "follows from " : "")
+                                                + k.id()
+                                                + ": "
+                                                + k.reason()));
         return String.join("; ", parts);
     }
 

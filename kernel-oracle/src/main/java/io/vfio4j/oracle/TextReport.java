@@ -1,6 +1,5 @@
 package io.vfio4j.oracle;
 
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -61,22 +60,28 @@ public final class TextReport {
                                     "  %-10s   %s: model %s, kernel %s%n",
                                     "", d.field(), show(d.model()), show(d.kernel())));
                 }
+                String follows = s.verdict() == Verdict.FOLLOWS ? "follows from " : "";
                 s.known()
                         .ifPresent(
                                 d ->
                                         b.append(
                                                 String.format(
-                                                        "  %-10s   %s: %s (%s)%n",
-                                                        "", d.id(), d.reason(), d.where())));
+                                                        "  %-10s   %s%s: %s (%s)%n",
+                                                        "",
+                                                        follows,
+                                                        d.id(),
+                                                        d.reason(),
+                                                        d.where())));
             }
             for (String p : k.problems()) {
                 b.append("  problem: ").append(p).append('\n');
             }
             b.append(
                     String.format(
-                            "  %d agree, %d known differences, %d unexplained, %d missing%n",
+                            "  %d agree, %d known differences, %d following one, %d unexplained, %d missing%n",
                             k.count(Verdict.AGREE),
                             k.count(Verdict.KNOWN),
+                            k.count(Verdict.FOLLOWS),
                             k.count(Verdict.DIFFERENT),
                             k.count(Verdict.MISSING)));
         }
@@ -113,9 +118,5 @@ public final class TextReport {
 
     private static String cut(String s, int n) {
         return s.length() <= n ? s : s.substring(0, n - 1) + "~";
-    }
-
-    static List<String> lines(String s) {
-        return s.lines().toList();
     }
 }

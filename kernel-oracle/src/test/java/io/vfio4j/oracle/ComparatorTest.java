@@ -191,4 +191,37 @@ class ComparatorTest {
                                 .verdict())
                 .isEqualTo(Verdict.DIFFERENT);
     }
+
+    @Test
+    void afterAListedDifferenceThatChangedStateOnOneSideLaterDifferencesFollowFromIt() {
+        ProbeScenario s =
+                new ProbeScenario(
+                        "s",
+                        List.of(
+                                ProbeOp.of("ro", "map", 0x1000000000L, 0L, 0x400000L, 1, 32),
+                                ProbeOp.of("u", "unmap", 0L, 0x400000L, 0, 24, 0)));
+        // 6.1 maps (zero pages, uncharged) what the model refuses under the limit; the later
+        // unmap then finds the mapping on 6.1 only.
+        ScenarioResults model =
+                results(
+                        new ProbeResult("ro", "ENOMEM", 0, Map.of()),
+                        new ProbeResult("u", "0", 0, Map.of("unmapped", "0x0")));
+        ScenarioResults kernel =
+                results(
+                        new ProbeResult("ro", "0", 0, Map.of()),
+                        new ProbeResult("u", "0", 0, Map.of("unmapped", "0x400000")));
+        OraclePlan plan = OraclePlan.of(new ProbeProgram(List.of(s)));
+        List<StepComparison> c =
+                Comparator.compare(
+                        "6.1", plan, s, model, Optional.of(kernel), KnownDifferences.all());
+        assertThat(c)
+                .extracting(StepComparison::verdict)
+                .containsExactly(Verdict.KNOWN, Verdict.FOLLOWS);
+        assertThat(c.get(1).known().orElseThrow().id()).isEqualTo("ZERO-PAGE-6.1");
+        assertThat(
+                        Comparator.compare(
+                                "7.2", plan, s, model, Optional.of(kernel), KnownDifferences.all()))
+                .extracting(StepComparison::verdict)
+                .containsExactly(Verdict.DIFFERENT, Verdict.DIFFERENT);
+    }
 }

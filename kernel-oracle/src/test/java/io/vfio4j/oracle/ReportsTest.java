@@ -98,7 +98,8 @@ class ReportsTest {
                         "  known      step 1 (line 9): map ram <ro>                  ok                     ok                     4096|0")
                 .contains("locked_vm: model +4096, kernel 0")
                 .contains("errno: model 0, kernel EINVAL")
-                .contains("  0 agree, 3 known differences, 0 unexplained, 0 missing")
+                .contains(
+                        "  0 agree, 3 known differences, 0 following one, 0 unexplained, 0 missing")
                 .contains("  [s1] step 2 (line 10): mdev: none")
                 .endsWith("oracle: agreed\n");
     }
