@@ -12,11 +12,15 @@ package io.vfio4j.api;
  * <p>History: 1.0 first release; 1.1 adds {@link io.vfio4j.api.host.HostView#hostPlatform()} and
  * {@link VfioIommuDriverProvider#platforms()}, both default methods, so 1.0 providers still load;
  * 1.2 adds {@link DriverContext#kernel()} and {@link VfioIommuDriverProvider#checkExtension(long,
- * io.vfio4j.api.host.HostView, KernelVersion)} (the kernel era), both default methods.
+ * io.vfio4j.api.host.HostView, KernelVersion)} (the kernel era), both default methods; 1.3 lets a
+ * backend see the accounting iommufd and vhost-vdpa use: {@link io.vfio4j.api.host.Task#user()}
+ * ({@link io.vfio4j.api.host.HostUser}, the per-user {@code locked_vm}) and {@link
+ * io.vfio4j.api.host.AddressSpace#pinnedVm()} with its charge and uncharge. Those are implemented
+ * by the runtime, never by a provider, so older providers are unaffected.
  */
 public final class VfioSpi {
     public static final int MAJOR = 1;
-    public static final int MINOR = 2;
+    public static final int MINOR = 3;
 
     private VfioSpi() {}
 

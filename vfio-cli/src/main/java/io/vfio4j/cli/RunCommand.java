@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
             "  vfio4j run --summary my-vm.yaml             verdict and closing summary only",
             "  vfio4j run -Dvfio4j.backend.type1.dma-entry-limit=100 my-vm.yaml",
             "  vfio4j run --record explore.yaml           record the answers of errno: any",
-            "  vfio4j run --html r.html my-vm.yaml       also an HTML page: locked_vm plot, steps",
+            "  vfio4j run --html r.html my-vm.yaml       also an HTML page with a plot",
             "",
             "The file format is described in docs/scenarios.md.",
             "",

@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
             DemoCommand.class,
             RunCommand.class,
             BackendsCommand.class,
+            PlanCommand.class,
             OracleCommand.class,
             CommandLine.HelpCommand.class
         },
@@ -36,6 +37,7 @@ import picocli.CommandLine.Option;
             "  vfio4j run --json my-vm.yaml    the same, as JSON",
             "  vfio4j backends                 list the IOMMU backends found",
             "  vfio4j backends --json          the same, as JSON",
+            "  vfio4j plan vm.xml              locked memory against libvirt's limit",
             "  vfio4j oracle my-vm.yaml        the same steps on real kernels in QEMU",
             "  vfio4j help backends            help for one subcommand",
             "",

@@ -31,6 +31,9 @@ final class DiscoveryWatchdog {
         try {
             return task.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            // Read the stage before the interrupt: a plugin that gives up when interrupted lets
+            // discovery move on, and the message would name the next stage instead.
+            String stage = source.inProgress();
             task.cancel(true);
             throw new VfioConfigurationException(
                     String.format(
@@ -39,12 +42,13 @@ final class DiscoveryWatchdog {
                                     + " blocked; refused",
                             timeout.toMillis(),
                             VfioConfiguration.DISCOVERY_TIMEOUT,
-                            source.inProgress()));
+                            stage));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            String stage = source.inProgress();
             task.cancel(true);
             throw new VfioConfigurationException(
-                    "Interrupted while discovering IOMMU backends in " + source.inProgress());
+                    "Interrupted while discovering IOMMU backends in " + stage);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof VfioConfigurationException vce) {

@@ -11,14 +11,26 @@ import java.util.Optional;
  * @param memlockLimitBytes {@code RLIMIT_MEMLOCK} in bytes, or {@link Task#UNLIMITED}
  * @param capIpcLock {@code CAP_IPC_LOCK}
  * @param capSysRawio {@code CAP_SYS_RAWIO}
+ * @param uid the user that owns the process (default {@link #DEFAULT_UID}: every process of a host
+ *     belongs to one user unless told otherwise, as libvirt runs every QEMU as one user)
  */
 public record ProcessSpec(
-        Optional<String> name, long memlockLimitBytes, boolean capIpcLock, boolean capSysRawio) {
+        Optional<String> name,
+        long memlockLimitBytes,
+        boolean capIpcLock,
+        boolean capSysRawio,
+        int uid) {
+    /** The uid of a process whose spec names none. */
+    public static final int DEFAULT_UID = 1000;
+
     /** Linux's default {@code RLIMIT_MEMLOCK} before 5.16: 64 KiB. */
     public static final long DEFAULT_MEMLOCK_LIMIT_BYTES = 64 * 1024;
 
     public ProcessSpec {
         Objects.requireNonNull(name, "name");
+        if (uid < 0) {
+            throw new IllegalArgumentException("negative uid: " + uid);
+        }
         if (memlockLimitBytes < 0) {
             throw new IllegalArgumentException("negative memlock limit: " + memlockLimitBytes);
         }
@@ -39,8 +51,14 @@ public record ProcessSpec(
         private long memlockLimitBytes = DEFAULT_MEMLOCK_LIMIT_BYTES;
         private boolean capIpcLock;
         private boolean capSysRawio;
+        private int uid = DEFAULT_UID;
 
         private Builder() {}
+
+        public Builder uid(int uid) {
+            this.uid = uid;
+            return this;
+        }
 
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -64,7 +82,7 @@ public record ProcessSpec(
 
         public ProcessSpec build() {
             return new ProcessSpec(
-                    Optional.ofNullable(name), memlockLimitBytes, capIpcLock, capSysRawio);
+                    Optional.ofNullable(name), memlockLimitBytes, capIpcLock, capSysRawio, uid);
         }
     }
 }

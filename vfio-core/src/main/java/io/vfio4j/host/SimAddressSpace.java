@@ -55,6 +55,7 @@ public final class SimAddressSpace implements AddressSpace {
     private final PaddedCounter lockedVm = new PaddedCounter();
 
     private final AtomicLong underflows = new AtomicLong();
+    private final LimitedCounter pinnedVm;
     private int references;
 
     SimAddressSpace(SimHost host, long id, int ownerPid) {
@@ -62,6 +63,7 @@ public final class SimAddressSpace implements AddressSpace {
         this.id = id;
         this.ownerPid = ownerPid;
         this.pageShift = host.pageShift();
+        this.pinnedVm = new LimitedCounter(host, "pinned_vm of address space " + id);
     }
 
     @Override
@@ -83,6 +85,26 @@ public final class SimAddressSpace implements AddressSpace {
     @Override
     public long lockedVm() {
         return lockedVm.get();
+    }
+
+    @Override
+    public long pinnedVm() {
+        return pinnedVm.get();
+    }
+
+    @Override
+    public void chargePinned(long pages, long limitPages) {
+        pinnedVm.charge(pages, limitPages);
+    }
+
+    @Override
+    public void unchargePinned(long pages) {
+        pinnedVm.uncharge(pages);
+    }
+
+    /** How many uncharges took {@code pinned_vm} below zero (each a kernel WARN). */
+    public long pinnedVmUnderflows() {
+        return pinnedVm.underflows();
     }
 
     /** How many uncharges took {@code locked_vm} below zero (each a kernel WARN). */
@@ -151,6 +173,10 @@ public final class SimAddressSpace implements AddressSpace {
                         });
         Region region = regionAt(vaddr, write);
         PinnedRun run = region.runAt(vaddr, maxPages);
+        UntouchedFrames untouched = host.untouched();
+        if (untouched != null && region.kind() == RegionSpec.Kind.ANONYMOUS) {
+            run = untouched.pin(run, write);
+        }
         if (!run.reserved()) {
             host.memory().pin(run.pfn(), run.pages());
         }
@@ -183,10 +209,17 @@ public final class SimAddressSpace implements AddressSpace {
             requireAlive("write");
             // Checked in full first: a refused copy leaves no partial write behind.
             requireAccessible(vaddr, length, true);
+            UntouchedFrames untouched = host.untouched();
             copy(
                     vaddr,
                     length,
-                    (phys, done, n) -> host.memory().write(phys, src, offset + done, n));
+                    (phys, done, n) -> {
+                        if (untouched != null) {
+                            long first = phys >>> pageShift;
+                            untouched.touch(first, ((phys + n - 1) >>> pageShift) - first + 1);
+                        }
+                        host.memory().write(phys, src, offset + done, n);
+                    });
         }
     }
 

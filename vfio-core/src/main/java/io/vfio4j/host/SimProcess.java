@@ -16,6 +16,7 @@ public final class SimProcess implements Task {
     private final SimHost host;
     private final int pid;
     private final String name;
+    private final SimUser user;
 
     private volatile long memlockLimitBytes;
     private volatile boolean capIpcLock;
@@ -33,6 +34,12 @@ public final class SimProcess implements Task {
         this.capIpcLock = spec.capIpcLock();
         this.capSysRawio = spec.capSysRawio();
         this.space = space;
+        this.user = host.user(spec.uid());
+    }
+
+    @Override
+    public SimUser user() {
+        return user;
     }
 
     @Override

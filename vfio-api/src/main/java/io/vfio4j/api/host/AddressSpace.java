@@ -38,6 +38,24 @@ public interface AddressSpace {
     void charge(long pages, long limitPages, boolean capIpcLock);
 
     /**
+     * Pages counted in {@code pinned_vm}: the long-term pins that iommufd (next to the user's
+     * locked_vm) and vhost-vdpa account here instead of in {@code locked_vm}. The kernel checks no
+     * limit of its own on this counter; its users compare it with RLIMIT_MEMLOCK themselves.
+     */
+    long pinnedVm();
+
+    /**
+     * Adds {@code pages} to {@code pinned_vm} when {@code pinnedVm() + pages <= limitPages} (pass
+     * {@code Long.MAX_VALUE} to add without a check, as iommufd does).
+     *
+     * @throws VfioException ENOMEM over the limit; nothing is added
+     */
+    void chargePinned(long pages, long limitPages);
+
+    /** Removes {@code pages} from {@code pinned_vm}; going below zero is recorded as a WARN. */
+    void unchargePinned(long pages);
+
+    /**
      * Removes {@code pages} from {@code locked_vm}. Like the kernel's unsigned counter it wraps
      * below zero; the host records the underflow (a kernel WARN) so tests can see it.
      */
