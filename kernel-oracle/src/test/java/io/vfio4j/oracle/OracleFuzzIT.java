@@ -36,11 +36,13 @@ class OracleFuzzIT {
             KernelComparison c = Oracle.compare(k, kernels.run(k, plan.program()), plan, known);
             summary.append(
                     String.format(
-                            "%s: %d operations, %d agree, %d known, %d unexplained, %d missing%n",
+                            "%s: %d operations, %d agree, %d known, %d following one, %d"
+                                    + " unexplained, %d missing%n",
                             k.era(),
                             c.steps().size(),
                             c.count(Verdict.AGREE),
                             c.count(Verdict.KNOWN),
+                            c.count(Verdict.FOLLOWS),
                             c.count(Verdict.DIFFERENT),
                             c.count(Verdict.MISSING)));
             assertThat(c.problems()).as(k.era()).isEmpty();
