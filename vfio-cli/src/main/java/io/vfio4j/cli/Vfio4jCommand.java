@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
             ReplayCommand.class,
             BackendsCommand.class,
             PlanCommand.class,
+            OracleCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {
@@ -39,6 +40,7 @@ import picocli.CommandLine.Option;
             "  vfio4j backends                 list the IOMMU backends found",
             "  vfio4j backends --json          the same, as JSON",
             "  vfio4j plan vm.xml              locked memory against libvirt's limit",
+            "  vfio4j oracle my-vm.yaml        the same steps on real kernels in QEMU",
             "  vfio4j help backends            help for one subcommand",
             "",
             Vfio4jCommand.EXIT_CODES_0,

@@ -22,6 +22,7 @@ class HelpTextTest {
         "demo.txt, demo --help",
         "backends.txt, backends --help",
         "replay.txt, replay --help",
+        "oracle.txt, oracle --help",
         "plan.txt, plan --help",
         "run.txt, help run"
     })
