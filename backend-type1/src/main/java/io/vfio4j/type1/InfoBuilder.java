@@ -21,7 +21,7 @@ final class InfoBuilder {
         }
         int capsSize = 0;
         for (GetInfo.Capability c : caps) {
-            capsSize += c.size();
+            capsSize += st.era.alignsCapabilities() ? c.size() : packedSize(c);
         }
         int flags = GetInfo.FLAG_PGSIZES | GetInfo.FLAG_CAPS;
         int needed = INFO_SIZE + capsSize;
@@ -30,5 +30,13 @@ final class InfoBuilder {
             return new GetInfo.Info(needed, flags, st.domains.pgsizeBitmap(), List.of(), false);
         }
         return new GetInfo.Info(argsz, flags, st.domains.pgsizeBitmap(), caps, true);
+    }
+
+    /**
+     * A capability's size before 6.6 aligned the chain: DMA_AVAIL is its header (8) and a u32 (12);
+     * the others are multiples of 8 already.
+     */
+    private static int packedSize(GetInfo.Capability c) {
+        return c instanceof GetInfo.DmaAvailCap ? 12 : c.size();
     }
 }

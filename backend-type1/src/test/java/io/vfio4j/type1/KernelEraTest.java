@@ -8,6 +8,7 @@ import io.vfio4j.api.Errno;
 import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.command.CheckExtension;
 import io.vfio4j.api.command.DirtyPages;
+import io.vfio4j.api.command.GetInfo;
 import io.vfio4j.api.command.MapDma;
 import io.vfio4j.api.command.UnmapDma;
 import io.vfio4j.api.host.IovaRange;
@@ -288,6 +289,35 @@ class KernelEraTest {
             assertThat(f.exec(new CheckExtension(CheckExtension.TYPE1_NESTING)))
                     .as(kernel)
                     .isEqualTo(new618 ? 0 : 1);
+        }
+    }
+
+    /**
+     * GET_INFO with argsz 16 answers the size a full answer needs: info 24 + migration 32 +
+     * DMA_AVAIL + IOVA ranges (16 + 16 per range; the x86 group has two ranges around the MSI
+     * window) = 24 + 32 + 12 + 48 = 116 with the packed chain before 6.6, 120 with DMA_AVAIL padded
+     * to 16 from 6.6 (measured: 116 on 6.1, 120 on 6.12 and 7.2).
+     */
+    @Test
+    void infoCapabilityChainIsPackedBefore66AndAlignedFrom66() {
+        assertThat(at("6.1").exec(new GetInfo(16)).argsz()).isEqualTo(116);
+        assertThat(at("6.5").exec(new GetInfo(16)).argsz()).isEqualTo(116);
+        assertThat(at("6.6").exec(new GetInfo(16)).argsz()).isEqualTo(120);
+        assertThat(at("7.2").exec(new GetInfo(16)).argsz()).isEqualTo(120);
+    }
+
+    @Test
+    void dirtyBitmapGetNeedsFortyEightBytesInEveryEra() {
+        for (String kernel : List.of("6.1", "6.16", "7.2")) {
+            Fixture f = at(kernel);
+            long vaddr = f.ram(2 * P);
+            f.exec(MapDma.rw(vaddr, 0, 2 * P));
+            f.exec(DirtyPages.start());
+            DirtyPages good = DirtyPages.getBitmap(0, 2 * P, P);
+            DirtyPages forty = new DirtyPages(40, good.flags(), 0, 2 * P, good.bitmap());
+            Expect.errno(Errno.EINVAL, () -> f.exec(forty));
+            assertThat(good.argsz()).isEqualTo(48);
+            assertThat(f.exec(good).bitmap()).isPresent();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.vfio4j.oracle;
 
+import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.command.DirtyBitmapRequest;
 import io.vfio4j.api.command.DirtyPages;
@@ -50,7 +51,8 @@ public final class ModelProbe {
     }
 
     public ScenarioResults run(ProbeScenario scenario) {
-        SimHost host = SimHost.builder().build();
+        // The host's memory management follows the era too (6.1 pins the zero page uncharged).
+        SimHost host = SimHost.builder().kernel(KernelVersion.parse(kernelEra)).build();
         host.addIommuGroup(
                 IommuGroupSpec.builder()
                         .id(group)

@@ -52,13 +52,23 @@ class ComparatorTest {
         OraclePlan plan = OraclePlan.of(new ProbeProgram(List.of(S)));
         StepComparison on61 =
                 Comparator.compare(
-                                "6.1", plan, S, model, Optional.of(kernel), KnownDifferences.all())
+                                "6.1",
+                                plan,
+                                S,
+                                model,
+                                Optional.of(kernel),
+                                ResolvedDifferences.all())
                         .get(0);
         assertThat(on61.verdict()).isEqualTo(Verdict.KNOWN);
         assertThat(on61.known().orElseThrow().id()).isEqualTo("ZERO-PAGE-6.1");
         StepComparison on612 =
                 Comparator.compare(
-                                "6.12", plan, S, model, Optional.of(kernel), KnownDifferences.all())
+                                "6.12",
+                                plan,
+                                S,
+                                model,
+                                Optional.of(kernel),
+                                ResolvedDifferences.all())
                         .get(0);
         assertThat(on612.verdict()).isEqualTo(Verdict.DIFFERENT);
         assertThat(on612.known()).isEmpty();
@@ -81,7 +91,7 @@ class ComparatorTest {
                         S,
                         model,
                         Optional.of(kernel),
-                        KnownDifferences.all());
+                        ResolvedDifferences.all());
         assertThat(c.get(1).verdict()).isEqualTo(Verdict.DIFFERENT);
     }
 
@@ -92,7 +102,12 @@ class ComparatorTest {
         OraclePlan plan = OraclePlan.of(new ProbeProgram(List.of(S)));
         StepComparison c =
                 Comparator.compare(
-                                "7.2", plan, S, model, Optional.of(kernel), KnownDifferences.all())
+                                "7.2",
+                                plan,
+                                S,
+                                model,
+                                Optional.of(kernel),
+                                ResolvedDifferences.all())
                         .get(0);
         assertThat(c.verdict()).isEqualTo(Verdict.KNOWN);
         assertThat(c.diffs())
@@ -108,7 +123,7 @@ class ComparatorTest {
                                 at48,
                                 model,
                                 Optional.of(kernel),
-                                KnownDifferences.all())
+                                ResolvedDifferences.all())
                         .get(0);
         assertThat(d.verdict()).isEqualTo(Verdict.DIFFERENT);
     }
@@ -160,7 +175,7 @@ class ComparatorTest {
         OraclePlan plan = OraclePlan.of(new ProbeProgram(List.of(S)));
         List<StepComparison> on61 =
                 Comparator.compare(
-                        "6.1", plan, S, model, Optional.of(kernel), KnownDifferences.all());
+                        "6.1", plan, S, model, Optional.of(kernel), ResolvedDifferences.all());
         assertThat(on61.get(1).diffs())
                 .containsExactly(
                         new FieldDiff("errno", "ENOMEM", "0"),
@@ -168,7 +183,7 @@ class ComparatorTest {
         assertThat(on61.get(1).verdict()).isEqualTo(Verdict.KNOWN);
         List<StepComparison> on72 =
                 Comparator.compare(
-                        "7.2", plan, S, model, Optional.of(kernel), KnownDifferences.all());
+                        "7.2", plan, S, model, Optional.of(kernel), ResolvedDifferences.all());
         assertThat(on72).extracting(StepComparison::verdict).containsOnly(Verdict.DIFFERENT);
         // Without a charge carried from before, a writable map refused only by the model is not it.
         ScenarioResults fresh =
@@ -186,7 +201,7 @@ class ComparatorTest {
                                         S,
                                         fresh,
                                         Optional.of(kfresh),
-                                        KnownDifferences.all())
+                                        ResolvedDifferences.all())
                                 .get(1)
                                 .verdict())
                 .isEqualTo(Verdict.DIFFERENT);
@@ -213,14 +228,19 @@ class ComparatorTest {
         OraclePlan plan = OraclePlan.of(new ProbeProgram(List.of(s)));
         List<StepComparison> c =
                 Comparator.compare(
-                        "6.1", plan, s, model, Optional.of(kernel), KnownDifferences.all());
+                        "6.1", plan, s, model, Optional.of(kernel), ResolvedDifferences.all());
         assertThat(c)
                 .extracting(StepComparison::verdict)
                 .containsExactly(Verdict.KNOWN, Verdict.FOLLOWS);
         assertThat(c.get(1).known().orElseThrow().id()).isEqualTo("ZERO-PAGE-6.1");
         assertThat(
                         Comparator.compare(
-                                "7.2", plan, s, model, Optional.of(kernel), KnownDifferences.all()))
+                                "7.2",
+                                plan,
+                                s,
+                                model,
+                                Optional.of(kernel),
+                                ResolvedDifferences.all()))
                 .extracting(StepComparison::verdict)
                 .containsExactly(Verdict.DIFFERENT, Verdict.DIFFERENT);
     }

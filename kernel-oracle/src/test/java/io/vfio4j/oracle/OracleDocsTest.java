@@ -13,24 +13,37 @@ class OracleDocsTest {
     }
 
     @Test
-    void everyListedDifferenceIsInTheTableAndNoOther() throws Exception {
-        String table = doc().substring(doc().indexOf("## Differences found"));
-        table = table.substring(0, table.indexOf("\n## "));
-        long rows = table.lines().filter(l -> l.startsWith("| `")).count();
+    void theOpenDifferencesAreExactlyTheListedOnes() throws Exception {
+        String open = section("## Open differences");
+        long rows = open.lines().filter(l -> l.startsWith("| `")).count();
         assertThat(rows).isEqualTo(KnownDifferences.all().size());
         for (KnownDifference d : KnownDifferences.all()) {
-            assertThat(table)
-                    .contains(
-                            "| `"
-                                    + d.id()
-                                    + "` | "
-                                    + String.join(
-                                            ", ",
-                                            d.eras().stream()
-                                                    .sorted(OracleDocsTest::byVersion)
-                                                    .toList())
-                                    + " |");
+            assertThat(open).contains("| `" + d.id() + "` | " + eras(d) + " |");
         }
+    }
+
+    @Test
+    void everyResolvedDifferenceKeepsItsEvidenceAndSaysHowItWasResolved() throws Exception {
+        String resolved = section("## Differences found and resolved");
+        long rows = resolved.lines().filter(l -> l.startsWith("| `")).count();
+        assertThat(rows).isEqualTo(ResolvedDifferences.all().size());
+        for (KnownDifference d : ResolvedDifferences.all()) {
+            String row =
+                    resolved.lines()
+                            .filter(l -> l.startsWith("| `" + d.id() + "` | " + eras(d) + " |"))
+                            .findFirst()
+                            .orElseThrow();
+            assertThat(row).containsAnyOf("Now **modelled**", "Now **fixed**");
+        }
+    }
+
+    private static String section(String heading) throws Exception {
+        String s = doc().substring(doc().indexOf(heading));
+        return s.substring(0, s.indexOf("\n## "));
+    }
+
+    private static String eras(KnownDifference d) {
+        return String.join(", ", d.eras().stream().sorted(OracleDocsTest::byVersion).toList());
     }
 
     @Test

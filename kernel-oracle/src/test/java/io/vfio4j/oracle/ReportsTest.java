@@ -64,7 +64,7 @@ class ReportsTest {
                                 s,
                                 model,
                                 Optional.of(kernel),
-                                KnownDifferences.all()));
+                                ResolvedDifferences.all()));
         KernelComparison k =
                 new KernelComparison(
                         OracleKernel.V6_1,

@@ -9,6 +9,7 @@ import io.vfio4j.api.VfioException;
 import io.vfio4j.api.VfioIommuDriverOps;
 import io.vfio4j.api.command.CheckExtension;
 import io.vfio4j.api.command.VfioCommand;
+import io.vfio4j.api.host.HostPlatform;
 import io.vfio4j.api.host.Task;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,7 +104,7 @@ public final class VfioContainer {
         vfio.operation(
                 () -> "SET_IOMMU(" + typeId + ") on container " + id,
                 () -> {
-                    trySetIommu(vfio.backends().backends(), typeId);
+                    trySetIommu(servingHost(), typeId);
                     return null;
                 });
     }
@@ -312,8 +313,18 @@ public final class VfioContainer {
                 });
     }
 
+    /**
+     * The backends a kernel on this host would have: those made for its platform. The kernel builds
+     * no SPAPR driver on x86, so there CHECK_EXTENSION(SPAPR_TCE) is 0 and SET_IOMMU of it ENODEV,
+     * even with the spapr-tce backend on the class path (measured on 6.1, 6.12, 7.2).
+     */
+    private List<DiscoveredBackend> servingHost() {
+        HostPlatform platform = vfio.host().hostPlatform();
+        return vfio.backends().backends().stream().filter(b -> b.serves(platform)).toList();
+    }
+
     private int checkExtensionUnset(long extension) {
-        for (DiscoveredBackend b : vfio.backends().backends()) {
+        for (DiscoveredBackend b : servingHost()) {
             int r = askExtension(b, extension);
             if (r > 0) {
                 return r;
