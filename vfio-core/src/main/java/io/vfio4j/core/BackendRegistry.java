@@ -39,6 +39,24 @@ public final class BackendRegistry {
         return ordered;
     }
 
+    /**
+     * The backends {@code VFIO_SET_IOMMU(type)} and CHECK_EXTENSION before it ask, in offer order:
+     * every backend but those {@linkplain DiscoveredBackend#offeredOnlyWhenConfigured() offered
+     * only when configured} that the configuration does not name (as the default or in the
+     * allow-list). Selecting a backend by name for one container bypasses this filter.
+     */
+    public List<DiscoveredBackend> offered() {
+        List<String> allowed = configuration.allowedBackends();
+        Optional<String> chosen = configuration.defaultBackend();
+        return ordered.stream()
+                .filter(
+                        b ->
+                                !b.offeredOnlyWhenConfigured()
+                                        || allowed.contains(b.name())
+                                        || chosen.filter(b.name()::equals).isPresent())
+                .toList();
+    }
+
     public Optional<DiscoveredBackend> find(String name) {
         return ordered.stream().filter(b -> b.name().equals(name)).findFirst();
     }
@@ -59,12 +77,12 @@ public final class BackendRegistry {
                                                 + describeAll()));
     }
 
-    /** The configured default, or the first backend in offer order. */
+    /** The configured default, or the first backend in {@linkplain #offered() offer order}. */
     public Optional<DiscoveredBackend> defaultBackend() {
         return configuration
                 .defaultBackend()
                 .flatMap(this::find)
-                .or(() -> ordered.stream().findFirst());
+                .or(() -> offered().stream().findFirst());
     }
 
     public String describeAll() {

@@ -103,7 +103,7 @@ public final class VfioContainer {
         vfio.operation(
                 () -> "SET_IOMMU(" + typeId + ") on container " + id,
                 () -> {
-                    trySetIommu(vfio.backends().backends(), typeId);
+                    trySetIommu(vfio.backends().offered(), typeId);
                     return null;
                 });
     }
@@ -313,7 +313,7 @@ public final class VfioContainer {
     }
 
     private int checkExtensionUnset(long extension) {
-        for (DiscoveredBackend b : vfio.backends().backends()) {
+        for (DiscoveredBackend b : vfio.backends().offered()) {
             int r = askExtension(b, extension);
             if (r > 0) {
                 return r;
@@ -385,6 +385,17 @@ public final class VfioContainer {
                     Errno.EINVAL, "%s: container %d has no IOMMU backend set", what, id);
         }
         return BackendCalls.guarded(d.backend(), what, () -> call.apply(d));
+    }
+
+    /** The backend's bound on one pin call, once SET_IOMMU succeeded (a guarded call). */
+    Optional<Long> maxPinPages(long pageSize) {
+        Driver d = driver;
+        if (d == null) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                BackendCalls.guarded(
+                        d.backend(), "maxPinPages", () -> d.ops().maxPinPages(pageSize)));
     }
 
     /** Runs {@code call} with the backend while holding the group lock shared. */
