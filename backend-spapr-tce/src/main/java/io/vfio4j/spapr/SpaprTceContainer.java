@@ -249,6 +249,8 @@ final class SpaprTceContainer implements VfioIommuDriverOps {
             details.put("defaultWindowPending", st.defWindowPending ? 1L : 0L);
             details.put("enableLockedPages", st.lockedPages);
             details.put("groups", (long) st.groups.size());
+            // The address space the container cached (tce_iommu_mm_set), by id; 0 while unset.
+            details.put("cachedMm", st.mm == null ? 0L : st.mm.id());
             return new BackendState(
                     live, bytes, -1, st.pins.distinctPages(), st.pins.references(), details);
         }

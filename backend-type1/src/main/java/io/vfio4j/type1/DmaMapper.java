@@ -89,8 +89,7 @@ final class DmaMapper {
         AddressSpace mm = callerSpace(caller);
         st.host.allocation("vfio_dma");
         int prot = m.flags() & (MapDma.READ | MapDma.WRITE);
-        DmaOwner owner =
-                DmaOwner.retain(mm, caller.memlockLimitPages(st.pageSize), caller.capIpcLock());
+        DmaOwner owner = DmaOwner.retain(mm, caller, st.pageSize);
         DmaMapping d = new DmaMapping(iova, vaddr, size, prot, owner);
         if (st.domains.hasDomain()) {
             try {
@@ -171,7 +170,7 @@ final class DmaMapper {
             if (pages != 0 && old.space().isAlive()) {
                 old.space().uncharge(pages);
             }
-            hit.owner = DmaOwner.retain(mm, limit, cap);
+            hit.owner = DmaOwner.retain(mm, caller, st.pageSize);
             old.release();
         }
         hit.vaddr = vaddr;

@@ -1,19 +1,27 @@
 package io.vfio4j.type1;
 
 import io.vfio4j.api.host.AddressSpace;
+import io.vfio4j.api.host.Task;
 
 /**
  * Whom a mapping charges: a counted reference to the caller's address space (the kernel's {@code
- * dma->mm}, grabbed with {@code mmgrab}) plus the caller's {@code RLIMIT_MEMLOCK} in pages and its
- * {@code CAP_IPC_LOCK} (the kernel's {@code dma->lock_cap}), both read at MAP time. Never the
- * process itself: it may exit or exec while the container lives.
+ * dma->mm}, grabbed with {@code mmgrab}), the calling process (the kernel's {@code dma->task}, the
+ * group leader), whose {@code RLIMIT_MEMLOCK} is read live at every later charge as {@code
+ * mm_lock_acct} does with {@code task_rlimit(dma->task, ...)}, and its {@code CAP_IPC_LOCK} read at
+ * MAP time (the kernel's {@code dma->lock_cap}). The process is kept for its limit only; memory and
+ * counters go through the address space, which outlives an exit or exec.
  */
-record DmaOwner(AddressSpace space, long limitPages, boolean lockCap) {
+record DmaOwner(AddressSpace space, Task task, long pageSize, boolean lockCap) {
 
     /** Takes the counted reference and returns the owner. */
-    static DmaOwner retain(AddressSpace space, long limitPages, boolean lockCap) {
+    static DmaOwner retain(AddressSpace space, Task task, long pageSize) {
         space.retain();
-        return new DmaOwner(space, limitPages, lockCap);
+        return new DmaOwner(space, task, pageSize, task.capIpcLock());
+    }
+
+    /** The owner's RLIMIT_MEMLOCK in pages now (a prlimit after MAP counts). */
+    long limitPages() {
+        return task.memlockLimitPages(pageSize);
     }
 
     /** Drops the counted reference; the owner is not used again. */

@@ -43,7 +43,7 @@ final class Fixture {
     private int nextDevice = 1;
 
     private Fixture(Builder b) {
-        host = SimHost.builder().anonymousRunPages(b.anonymousRunPages).build();
+        host = SimHost.builder().anonymousRunPages(b.anonymousRunPages).kernel(b.kernel).build();
         qemu =
                 host.spawnProcess(
                         ProcessSpec.builder()

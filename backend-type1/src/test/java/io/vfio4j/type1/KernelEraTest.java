@@ -221,4 +221,73 @@ class KernelEraTest {
                     () -> f.exec(MapDma.rw(vaddr, TOP_PAGE, 2 * P)));
         }
     }
+
+    /**
+     * 1024 pages of never-touched anonymous memory mapped READ only, as the runs on real kernels
+     * did.
+     */
+    private static Fixture readOnlyMapOfUntouchedMemory(String kernel) {
+        Fixture f = at(kernel);
+        long vaddr = f.ram(1024 * P);
+        f.exec(MapDma.of(vaddr, 0x1600_0000L, 1024 * P, MapDma.READ));
+        assertThat(f.mappings()).isEqualTo(1);
+        return f;
+    }
+
+    @Test
+    void aReadOnlyMapOfUntouchedMemoryIsNotChargedOn61AndChargedFrom62() {
+        Fixture old = readOnlyMapOfUntouchedMemory("6.1");
+        assertThat(old.lv()).isZero();
+        assertThat(old.host.memory().totalPinnedFrames()).isZero();
+        assertThat(old.unmap(0x1600_0000L, 1024 * P).unmappedBytes()).isEqualTo(1024 * P);
+        assertThat(old.lv()).isZero();
+        assertThat(old.mm().underflows()).isZero();
+        for (String kernel : List.of("6.2", "6.12", "7.2")) {
+            Fixture now = readOnlyMapOfUntouchedMemory(kernel);
+            assertThat(now.lv()).as(kernel).isEqualTo(1024);
+            assertThat(now.host.memory().totalPinnedFrames()).as(kernel).isEqualTo(1024);
+            now.unmap(0x1600_0000L, 1024 * P);
+            assertThat(now.lv()).as(kernel).isZero();
+        }
+    }
+
+    @Test
+    void on61OnlyTheTouchedPagesOfAReadOnlyMapAreCharged() {
+        Fixture f = at("6.1");
+        long vaddr = f.ram(16 * P);
+        // The CPU writes pages 2 and 3 (one write across the boundary), a write pin takes 10.
+        f.mm().write(vaddr + 3 * P - 1, new byte[] {1, 2}, 0, 2);
+        f.exec(MapDma.rw(vaddr + 10 * P, 0x10_0000L, P));
+        f.exec(MapDma.of(vaddr, 0x20_0000L, 16 * P, MapDma.READ));
+        assertThat(f.lv()).isEqualTo(1 + 2 + 1);
+        assertThat(f.unmap(0x20_0000L, 16 * P).unmappedBytes()).isEqualTo(16 * P);
+        assertThat(f.lv()).isEqualTo(1);
+    }
+
+    @Test
+    void on61AReadWriteMapOfUntouchedMemoryIsChargedInFull() {
+        Fixture f = at("6.1");
+        long vaddr = f.ram(64 * P);
+        f.exec(MapDma.rw(vaddr, 0, 64 * P));
+        assertThat(f.lv()).isEqualTo(64);
+    }
+
+    /** The releases measured on real kernels: 6.1 and 6.12 answer as 6.16, 7.2 as 6.18. */
+    @Test
+    void the618AnswersHoldFrom72AndNotOn61Or612() {
+        for (String kernel : List.of("6.1", "6.12", "7.2")) {
+            boolean new618 = kernel.equals("7.2");
+            Fixture f = wholeSpaceAt(kernel);
+            f.map(TOP_PAGE, P);
+            assertThat(f.unmap(TOP_PAGE, P).unmappedBytes()).as(kernel).isEqualTo(new618 ? P : 0);
+            assertThat(f.mappings()).as(kernel).isEqualTo(new618 ? 0 : 1);
+            Expect.refusedWithoutTrace(
+                    f,
+                    new618 ? Errno.EOVERFLOW : Errno.EINVAL,
+                    () -> f.exec(UnmapDma.of(TOP_PAGE - P, 4 * P)));
+            assertThat(f.exec(new CheckExtension(CheckExtension.TYPE1_NESTING)))
+                    .as(kernel)
+                    .isEqualTo(new618 ? 0 : 1);
+        }
+    }
 }

@@ -184,6 +184,20 @@ public final class PinnedPages {
     }
 
     /**
+     * Drops one reference of the lowest page this device holds in {@code [iova, iova + length)}: a
+     * vendor that unpins one page per DMA-unmap notification.
+     *
+     * @return the references dropped: 1, or 0 if it holds nothing there
+     */
+    public synchronized long releaseLowest(long iova, long length) {
+        if (length <= 0) {
+            return 0;
+        }
+        long[] held = pages.keysIn(iova >>> pageShift, (iova + length - 1) >>> pageShift);
+        return held.length == 0 ? 0 : dropOneRound(new long[] {held[0]});
+    }
+
+    /**
      * Drops every reference this device holds: what {@link MdevDeviceOps#close} must do.
      *
      * @return the references dropped

@@ -14,7 +14,8 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>DMA unmap: records the notification; releases every reference it holds in the range, unless
- *       it {@link VendorBehaviour#IGNORES_UNMAP ignores unmaps};
+ *       it {@link VendorBehaviour#IGNORES_UNMAP ignores unmaps} or {@link
+ *       VendorBehaviour#UNPINS_ONE_PAGE unpins one page} per notification;
  *   <li>close: releases everything it holds, unless it {@link VendorBehaviour#LEAKS_ON_CLOSE
  *       leaks}: then it forgets its pins and leaves them to the backend.
  * </ul>
@@ -46,7 +47,7 @@ public final class ScriptedDevice implements MdevDeviceOps {
 
     @Override
     public boolean pinsPages() {
-        return true;
+        return behaviour != VendorBehaviour.NO_DMA_UNMAP;
     }
 
     @Override
@@ -69,7 +70,12 @@ public final class ScriptedDevice implements MdevDeviceOps {
             notifications.add(new Notification(iova, length));
         }
         PinnedPages p = pinned;
-        if (p != null && behaviour != VendorBehaviour.IGNORES_UNMAP) {
+        if (p == null || behaviour == VendorBehaviour.IGNORES_UNMAP) {
+            return;
+        }
+        if (behaviour == VendorBehaviour.UNPINS_ONE_PAGE) {
+            p.releaseLowest(iova, length);
+        } else {
             p.releaseRange(iova, length);
         }
     }

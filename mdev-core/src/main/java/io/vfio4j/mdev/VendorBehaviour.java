@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * How a {@link ScriptedVendor}'s devices honour the pinning contract of {@link MdevDeviceOps}: the
- * correct behaviour and the two vendor bugs the 2016 review of the mdev series worried about.
+ * correct behaviour, the two vendor bugs the 2016 review of the mdev series worried about, a slow
+ * unpinner and a driver without the callback.
  */
 public enum VendorBehaviour {
     /** Unpins what it holds in the range when told of a DMA unmap, and everything at close. */
@@ -21,7 +22,17 @@ public enum VendorBehaviour {
      * Never unpins on DMA unmap: the backend notifies again and again and, after the 11th
      * notification, raises the kernel's BUG ({@link io.vfio4j.api.KernelBugError}).
      */
-    IGNORES_UNMAP;
+    IGNORES_UNMAP,
+    /**
+     * Unpins only the lowest page it holds in the range per DMA-unmap notification (one reference),
+     * so the backend notifies once per pinned page (docs/reference/type1-mdev.md §7 case 59).
+     */
+    UNPINS_ONE_PAGE,
+    /**
+     * Registers no DMA-unmap callback (a driver that does not pin): the core refuses its pins with
+     * EINVAL, since nobody could be asked to unpin (docs/reference/type1-mdev.md §3.2, §7 case 49).
+     */
+    NO_DMA_UNMAP;
 
     /** The behaviour's name in scenario files and documentation, e.g. {@code leaks-on-close}. */
     public String label() {

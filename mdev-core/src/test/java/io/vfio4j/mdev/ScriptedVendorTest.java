@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** The scripted vendor of tests, the conformance kit and scenarios: its three behaviours. */
+/** The scripted vendor of tests, the conformance kit and scenarios: its behaviours. */
 class ScriptedVendorTest {
     private static final long P = 4096;
     private static final String PARENT = "0000:66:00.0";
@@ -28,11 +28,15 @@ class ScriptedVendorTest {
                             P,
                             Map.of(
                                     "leaky", VendorBehaviour.LEAKS_ON_CLOSE,
-                                    "deaf", VendorBehaviour.IGNORES_UNMAP)),
+                                    "deaf", VendorBehaviour.IGNORES_UNMAP,
+                                    "slow", VendorBehaviour.UNPINS_ONE_PAGE,
+                                    "nopin", VendorBehaviour.NO_DMA_UNMAP)),
                     List.of(
                             new MdevTypeSpec("good", "well behaved", 2),
                             new MdevTypeSpec("leaky", "leaks on close", 1),
-                            new MdevTypeSpec("deaf", "ignores unmap", 1)));
+                            new MdevTypeSpec("deaf", "ignores unmap", 1),
+                            new MdevTypeSpec("slow", "unpins one page per notification", 1),
+                            new MdevTypeSpec("nopin", "no DMA-unmap callback", 1)));
 
     private MdevDevice plug(String type) {
         MdevDevice d = bed.bus.create(parent.requireType("scripted-" + type), UUID.randomUUID());
@@ -50,7 +54,12 @@ class ScriptedVendorTest {
         MdevDevice d = bed.bus.create(parent.requireType("scripted-good"), UUID.randomUUID());
         assertThat(ScriptedVendor.of(d).behaviour()).isEqualTo(VendorBehaviour.WELL_BEHAVED);
         assertThat(VendorBehaviour.labels())
-                .containsExactly("well-behaved", "leaks-on-close", "ignores-unmap");
+                .containsExactly(
+                        "well-behaved",
+                        "leaks-on-close",
+                        "ignores-unmap",
+                        "unpins-one-page",
+                        "no-dma-unmap");
         assertThat(VendorBehaviour.ofLabel("leaks-on-close"))
                 .contains(VendorBehaviour.LEAKS_ON_CLOSE);
         assertThat(VendorBehaviour.ofLabel("leaky")).isEmpty();
@@ -148,5 +157,29 @@ class ScriptedVendorTest {
         d.vfioDevice().close();
         assertThatThrownBy(() -> s.pin(0, 1, DmaProt.RW)).isInstanceOf(IllegalStateException.class);
         assertErrno(() -> d.regionRead(0, 1), Errno.EINVAL);
+    }
+
+    @Test
+    void aSlowVendorUnpinsOnePagePerNotificationSoTheUnmapNotifiesOncePerPage() {
+        MdevDevice d = plug("slow");
+        ScriptedDevice s = ScriptedVendor.of(d);
+        s.pin(0, 1, DmaProt.RW);
+        s.pin(8 * P, 1, DmaProt.RW);
+        s.pin(100 * P, 1, DmaProt.RW);
+        s.dmaUnmap(0, 1 << 20);
+        assertThat(s.held()).containsExactly(Map.entry(8 * P, 1), Map.entry(100 * P, 1));
+        s.dmaUnmap(0, 1 << 20);
+        s.dmaUnmap(0, 1 << 20);
+        assertThat(s.held()).isEmpty();
+        assertThat(s.notifications()).hasSize(3);
+    }
+
+    @Test
+    void aVendorWithoutTheCallbackDoesNotPinAndItsPinsAreRefused() {
+        MdevDevice d = plug("nopin");
+        ScriptedDevice s = ScriptedVendor.of(d);
+        assertThat(s.pinsPages()).isFalse();
+        assertErrno(() -> s.pin(0, 1, DmaProt.RW), Errno.EINVAL);
+        assertThat(s.held()).isEmpty();
     }
 }

@@ -75,6 +75,30 @@ public record SystemSnapshot(
     /** A maximal run of frames with the same pin count. */
     public record PinSegment(long pfn, long pages, long pins) {}
 
+    /** The detail in which SPAPR reports the address space its container cached. */
+    static final String CACHED_MM = "cachedMm";
+
+    /**
+     * The backend state without the address space a container cached: SPAPR sets it before its
+     * argument checks, so a refused call leaves it behind as the kernel does
+     * (docs/reference/spapr-tce.md §7 Q9); the snapshot is what a refused call must leave
+     * unchanged.
+     */
+    static BackendState withoutCachedMm(BackendState s) {
+        if (!s.details().containsKey(CACHED_MM)) {
+            return s;
+        }
+        Map<String, Long> details = new java.util.HashMap<>(s.details());
+        details.remove(CACHED_MM);
+        return new BackendState(
+                s.mappings(),
+                s.mappedBytes(),
+                s.dmaAvail(),
+                s.pinnedPages(),
+                s.pinReferences(),
+                details);
+    }
+
     /** The state of {@code vfio} and its host. */
     public static SystemSnapshot of(Vfio vfio) {
         return of(vfio, null);
@@ -91,7 +115,7 @@ public record SystemSnapshot(
                             c.backendName(),
                             c.iommuType().map(Enum::name),
                             c.groups().stream().map(VfioGroup::id).toList(),
-                            c.state()));
+                            c.state().map(SystemSnapshot::withoutCachedMm)));
         }
         List<GroupView> groups = new ArrayList<>();
         for (VfioGroup g : vfio.groups()) {

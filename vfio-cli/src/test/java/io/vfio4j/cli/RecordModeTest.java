@@ -66,4 +66,69 @@ class RecordModeTest {
         CliRunner changedRun = CliRunner.run("run", "-q", f.toString());
         assertThat(changedRun.exitCode).isEqualTo(1);
     }
+
+    static final String RECORD_TRUE =
+            ScenarioLanguageTest.HEAD
+                    + """
+                      - pin: {device: vgpu, iova: 0, pages: 3}
+                        expect: {record: true}   # the other spelling
+                      - unmap: {iova: 0, size: 64MiB}
+                        expect:
+                          locked_vm: 0
+                          record:   yes
+                      - pin: {device: vgpu, iova: 0, pages: 0}
+                        expect: {pinned_pages: 0, record: true}
+                      - check: {}
+                        expect: {record: false, locked_vm: 0}
+                    """;
+
+    @Test
+    void recordTrueIsTheOtherSpellingOfErrnoAnyAndIsReplacedByTheAnswer() throws Exception {
+        Path f = dir.resolve("record.yaml");
+        Files.writeString(f, RECORD_TRUE, StandardCharsets.UTF_8);
+
+        CliRunner plain = CliRunner.run("run", f.toString());
+        assertThat(plain.exitCode).as(plain.out() + plain.err()).isZero();
+        assertThat(plain.out()).contains("EINVAL (observed)");
+
+        CliRunner rec = CliRunner.run("run", "-q", "--record", f.toString());
+        assertThat(rec.exitCode).as(rec.out() + rec.err()).isZero();
+        assertThat(Files.readString(f))
+                .isEqualTo(
+                        RECORD_TRUE
+                                .replace(
+                                        "expect: {record: true}   # the other",
+                                        "expect: {errno: none, calls: 1}   # the other")
+                                .replace(
+                                        "      record:   yes\n",
+                                        "      errno: none\n      unmapped: 67108864\n")
+                                .replace(
+                                        "{pinned_pages: 0, record: true}",
+                                        "{pinned_pages: 0, errno: EINVAL}"));
+        CliRunner again = CliRunner.run("run", "-q", f.toString());
+        assertThat(again.exitCode).as(again.out() + again.err()).isZero();
+    }
+
+    @Test
+    void recordTrueWithAnErrnoIsRefusedAtTheRecordKey() throws Exception {
+        Path f = dir.resolve("both.yaml");
+        Files.writeString(
+                f,
+                ScenarioLanguageTest.HEAD
+                        + """
+                          - check: {}
+                            expect: {errno: none, record: true}
+                        """,
+                StandardCharsets.UTF_8);
+        int line = (int) ScenarioLanguageTest.HEAD.lines().count() + 2;
+        CliRunner r = CliRunner.run("run", f.toString());
+        assertThat(r.exitCode).isEqualTo(4);
+        assertThat(r.err())
+                .contains(
+                        "both.yaml:"
+                                + line
+                                + ":27: step 6 expect: record: true is the other spelling of"
+                                + " errno: any; give one of them")
+                .doesNotContain("Exception");
+    }
 }

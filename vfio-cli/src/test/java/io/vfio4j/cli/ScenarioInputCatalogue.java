@@ -326,6 +326,28 @@ final class ScenarioInputCatalogue {
                             4,
                             ":2:9: kernel: '6.x' is not a kernel release: use major.minor, e.g."
                                     + " 6.16 or 6.18",
+                            null),
+                    new Row(
+                            "SCN-34",
+                            "record: true beside an errno",
+                            "- {check: {}, expect: {errno: none, record: true}}",
+                            4,
+                            ":22:39: step 6 expect: record: true is the other spelling of errno: any;"
+                                    + " give one of them",
+                            null),
+                    new Row(
+                            "SCN-35",
+                            "a TCE permission that is not one",
+                            "- {check: {}, expect: {tce: {ioba: 0, perm: rwx}}}",
+                            4,
+                            ":22:47: step 6 expect.tce.perm: 'rwx' is not one of none, read, write, rw",
+                            null),
+                    new Row(
+                            "SCN-36",
+                            "an ioctl number that has a step of its own",
+                            "- ioctl: {number: 13}",
+                            4,
+                            ":22:21: step 6 (ioctl).number: ioctl 13 has a step of its own: use map",
                             null));
 
     private ScenarioInputCatalogue() {}

@@ -53,6 +53,18 @@ final class IntervalSet extends SortedBlocks {
         return i >= 0 && value < field(i, END);
     }
 
+    /**
+     * How many values from {@code value} on, at most {@code max}, share its membership: the rest of
+     * its interval if it is in the set, else the gap up to the next interval.
+     */
+    long sameFrom(long value, long max) {
+        int i = floor(value);
+        if (i >= 0 && value < field(i, END)) {
+            return Math.min(max, field(i, END) - value);
+        }
+        return i + 1 < size() ? Math.min(max, field(i + 1, START) - value) : max;
+    }
+
     /** How many values the set holds. */
     long count() {
         return values;

@@ -173,6 +173,10 @@ public final class SimAddressSpace implements AddressSpace {
                         });
         Region region = regionAt(vaddr, write);
         PinnedRun run = region.runAt(vaddr, maxPages);
+        UntouchedFrames untouched = host.untouched();
+        if (untouched != null && region.kind() == RegionSpec.Kind.ANONYMOUS) {
+            run = untouched.pin(run, write);
+        }
         if (!run.reserved()) {
             host.memory().pin(run.pfn(), run.pages());
         }
@@ -205,10 +209,17 @@ public final class SimAddressSpace implements AddressSpace {
             requireAlive("write");
             // Checked in full first: a refused copy leaves no partial write behind.
             requireAccessible(vaddr, length, true);
+            UntouchedFrames untouched = host.untouched();
             copy(
                     vaddr,
                     length,
-                    (phys, done, n) -> host.memory().write(phys, src, offset + done, n));
+                    (phys, done, n) -> {
+                        if (untouched != null) {
+                            long first = phys >>> pageShift;
+                            untouched.touch(first, ((phys + n - 1) >>> pageShift) - first + 1);
+                        }
+                        host.memory().write(phys, src, offset + done, n);
+                    });
         }
     }
 

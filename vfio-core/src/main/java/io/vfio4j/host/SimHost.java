@@ -1,6 +1,7 @@
 package io.vfio4j.host;
 
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.HostPlatform;
 import io.vfio4j.api.host.HostView;
@@ -51,6 +52,12 @@ public final class SimHost implements HostView {
     /** Guarded by itself. */
     private final TreeMap<Integer, SimIommuGroup> groups = new TreeMap<>();
 
+    /** From 6.2 a long-term read pin unshares the zero page (see {@link UntouchedFrames}). */
+    static final KernelVersion UNSHARES_ZERO_PAGE = KernelVersion.of(6, 2);
+
+    private final KernelVersion kernel;
+    private final UntouchedFrames untouched;
+
     private final List<String> taints = new CopyOnWriteArrayList<>();
     private final List<java.util.function.Consumer<String>> warnListeners =
             new CopyOnWriteArrayList<>();
@@ -62,6 +69,18 @@ public final class SimHost implements HostView {
         this.eeh = b.eeh;
         this.anonymousRunPages = b.anonymousRunPages;
         this.memory = new SimPhysicalMemory(pageShift);
+        this.kernel = b.kernel;
+        this.untouched = b.kernel.atLeast(UNSHARES_ZERO_PAGE) ? null : new UntouchedFrames(memory);
+    }
+
+    /** The release whose mm answers; see {@link Builder#kernel}. */
+    public KernelVersion kernel() {
+        return kernel;
+    }
+
+    /** The never-touched anonymous frames, on a host of a kernel before 6.2; else null. */
+    UntouchedFrames untouched() {
+        return untouched;
     }
 
     public static Builder builder() {
@@ -279,8 +298,19 @@ public final class SimHost implements HostView {
         private Platform platform = Platform.X86;
         private boolean eeh;
         private long anonymousRunPages = 64;
+        private KernelVersion kernel = KernelVersion.BASELINE;
 
         private Builder() {}
+
+        /**
+         * The kernel release whose memory management the host follows (default {@link
+         * KernelVersion#BASELINE}); give it the runtime's {@code vfio4j.kernel}. Before 6.2 a
+         * long-term read pin of never-touched anonymous memory gets the shared zero page.
+         */
+        public Builder kernel(KernelVersion kernel) {
+            this.kernel = Objects.requireNonNull(kernel, "kernel");
+            return this;
+        }
 
         /** The host page size: a power of two of at least 4096. */
         public Builder pageSize(long bytes) {

@@ -10,6 +10,18 @@ class IntervalSetTest {
     private final IntervalSet set = new IntervalSet();
 
     @Test
+    void sameFromCountsTheRestOfAnIntervalOrOfAGap() {
+        set.add(10, 5);
+        set.add(30, 2);
+        assertThat(set.sameFrom(0, 100)).isEqualTo(10); // the gap before the first interval
+        assertThat(set.sameFrom(12, 100)).isEqualTo(3); // the rest of [10, 15)
+        assertThat(set.sameFrom(12, 2)).isEqualTo(2); // capped
+        assertThat(set.sameFrom(15, 100)).isEqualTo(15); // the gap up to 30
+        assertThat(set.sameFrom(31, 100)).isEqualTo(1);
+        assertThat(set.sameFrom(32, 100)).isEqualTo(100); // past the last interval
+    }
+
+    @Test
     void adjacentAndOverlappingRunsCoalesceInEitherOrder() {
         set.add(100, 10);
         set.add(90, 10); // touches from below

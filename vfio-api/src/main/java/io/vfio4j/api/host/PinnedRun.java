@@ -6,8 +6,9 @@ package io.vfio4j.api.host;
  * @param vaddr first user address of the run
  * @param pfn first page frame number (host page size)
  * @param pages number of host pages, at least 1
- * @param reserved true for frames without a page struct (PFNMAP device memory): never pinned, never
- *     counted in {@code locked_vm}
+ * @param reserved true for frames without a page struct (PFNMAP device memory), and for the shared
+ *     zero page a kernel before 6.2 hands a long-term read pin of never-touched anonymous memory
+ *     (one page per run): never pinned, never counted in {@code locked_vm}
  * @param backingPageShift log2 of the backing page size: 12 for 4 KiB pages, 21 for a 2 MiB THP or
  *     hugetlb page, 30 for 1 GiB
  */

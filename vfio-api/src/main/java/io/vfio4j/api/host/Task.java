@@ -5,8 +5,10 @@ import java.util.Optional;
 /**
  * The caller of an ioctl or kernel call: a thread group (a process) with its current address space,
  * its {@code RLIMIT_MEMLOCK} and its capabilities. Backends read it when a call starts; they must
- * never keep a reference to it for accounting, because the process may exit or exec while the
- * container lives. Keep a counted {@link AddressSpace} reference instead.
+ * never charge or pin through it later, because the process may exit or exec while the container
+ * lives: keep a counted {@link AddressSpace} reference for that. Keeping the task to read its limit
+ * later is fine, as the kernel's type1 does with {@code dma->task}: the limit stays readable after
+ * an exit.
  */
 public interface Task {
     /** {@link #memlockLimitBytes()} when {@code RLIMIT_MEMLOCK} is {@code RLIM_INFINITY}. */

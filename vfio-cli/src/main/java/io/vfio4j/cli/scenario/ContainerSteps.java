@@ -91,11 +91,14 @@ final class ContainerSteps {
                                 "iova_ranges", Check.Unit.COUNT,
                                 "info_dma_avail", Check.Unit.COUNT,
                                 "info_flags", Check.Unit.ADDRESS,
+                                "info_argsz", Check.Unit.COUNT,
+                                "info_caps", Check.Unit.TEXT,
                                 "iova_range_list", Check.Unit.TEXT,
                                 "migration", Check.Unit.COUNT,
                                 "migration_page_sizes", Check.Unit.ADDRESS,
                                 "migration_max_bitmap", Check.Unit.BYTES),
-                        "VFIO_IOMMU_GET_INFO: results page_sizes, info_flags, iova_ranges,"
+                        "VFIO_IOMMU_GET_INFO: results page_sizes, info_flags, info_argsz, info_caps,"
+                                + " iova_ranges,"
                                 + " iova_range_list, info_dma_avail, migration,"
                                 + " migration_page_sizes, migration_max_bitmap",
                         (f, ctx) ->
@@ -317,11 +320,24 @@ final class ContainerSteps {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("page_sizes", info.pageSizes());
             out.put("info_flags", (long) info.flags());
+            // The argsz written back: raised to the size the whole answer needs when it was less
+            // (type1 vfio_iommu_type1_get_info), else left as the caller gave it.
+            out.put("info_argsz", (long) Math.max(argsz, info.argsz()));
             long ranges = 0;
             out.put("migration", 0L);
             // Only emulated (mdev) groups: no domain, so no IOVA range capability (type1
             // vfio_iommu_iova_build_caps returns early on an empty list).
             out.put("iova_range_list", "(none)");
+            // The capability chain in the order the kernel links it (type1
+            // vfio_iommu_type1_get_info); none when argsz was too small to receive it.
+            StringJoiner chain = new StringJoiner(", ");
+            for (GetInfo.Capability c : info.capabilities()) {
+                chain.add(
+                        c instanceof GetInfo.MigrationCap
+                                ? "migration"
+                                : c instanceof GetInfo.DmaAvailCap ? "dma_avail" : "iova_range");
+            }
+            out.put("info_caps", chain.length() == 0 ? "(none)" : chain.toString());
             for (GetInfo.Capability c : info.capabilities()) {
                 if (c instanceof GetInfo.IovaRangeCap r) {
                     ranges = r.ranges().size();

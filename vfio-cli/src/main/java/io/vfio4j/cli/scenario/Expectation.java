@@ -17,16 +17,25 @@ public record Expectation(
     public static final String ANY = "any";
 
     /**
-     * Where {@code errno: any} is written, so {@code run --record} can write the observed answer
-     * there.
+     * Where {@code errno: any} (or its other spelling {@code record: true}) is written, so {@code
+     * run --record} can write the observed answer there.
      *
-     * @param line 1-based line of the {@code any} value
-     * @param column 1-based column of it
-     * @param keyColumn 1-based column of the {@code errno} key (block style indentation)
+     * @param line 1-based line of the text to replace
+     * @param column 1-based column where it starts
+     * @param length its length: the {@code any} value, or the whole {@code record: true} entry
+     * @param prefix written before the errno ({@code "errno: "} when the entry is replaced)
+     * @param keyColumn 1-based column of the key (block style indentation)
      * @param flow whether the expect map is written in flow style ({@code {errno: any}})
      * @param present the keys the expect map already has (never written twice)
      */
-    public record Observe(int line, int column, int keyColumn, boolean flow, List<String> present) {
+    public record Observe(
+            int line,
+            int column,
+            int length,
+            String prefix,
+            int keyColumn,
+            boolean flow,
+            List<String> present) {
         public Observe {
             present = List.copyOf(present);
         }

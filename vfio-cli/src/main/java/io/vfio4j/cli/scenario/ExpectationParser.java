@@ -34,11 +34,37 @@ final class ExpectationParser {
                                 new Expectation.Observe(
                                         e.line(),
                                         e.column(),
+                                        Expectation.ANY.length(),
+                                        "",
                                         f.key("errno").column(),
                                         n.isFlow(),
                                         f.present()));
             } else if (!v.equals("none")) {
                 errno = Optional.of(Errno.valueOf(v));
+            }
+        }
+        if (f.opt("record").isPresent()) {
+            YNode r = f.req("record");
+            YNode key = f.key("record");
+            if (f.has("errno")) {
+                throw key.error(
+                        "%s: record: true is the other spelling of errno: any; give one of them",
+                        n.what());
+            }
+            if (r.bool()) {
+                if (r.endLine() != key.line()) {
+                    throw r.error("%s: write record: true on one line", n.what());
+                }
+                observe =
+                        Optional.of(
+                                new Expectation.Observe(
+                                        key.line(),
+                                        key.column(),
+                                        r.endColumn() - key.column(),
+                                        "errno: ",
+                                        key.column(),
+                                        n.isFlow(),
+                                        f.present()));
             }
         }
         boolean bug = f.bool("kernel_bug", false);
@@ -107,6 +133,7 @@ final class ExpectationParser {
                                                 Check.Unit.COUNT)));
         f.opt("details").ifPresent(d -> details(d, action, ctx, checks));
         ModelChecks.parse(f, action, ctx, checks);
+        BackendChecks.parse(f, action, ctx, checks);
         for (Map.Entry<String, Check.Unit> e : kind.results().entrySet()) {
             Optional<YNode> v = f.opt(e.getKey());
             if (v.isEmpty()) {

@@ -75,6 +75,7 @@ public final class ScenarioParser {
     static final List<String> EXPECT_COMMON =
             List.of(
                     "errno",
+                    "record",
                     "kernel_bug",
                     "locked_vm",
                     "dma_avail",
@@ -90,7 +91,10 @@ public final class ScenarioParser {
                     "peak_locked_vm",
                     "warned",
                     "notifications",
-                    "host_page");
+                    "host_page",
+                    "cached_mm",
+                    "mm_references",
+                    "tce");
 
     private final Map<String, StepKind> kinds = StepKinds.all();
 

@@ -8,11 +8,12 @@ import java.util.StringJoiner;
 import java.util.TreeMap;
 
 /**
- * Observe mode: writes what each {@code errno: any} step answered back into the scenario text as
- * expectations, so an exploration becomes a regression test. The text is edited where the step's
- * {@code any} is written (comments, layout and everything else stay byte for byte): {@code any}
- * becomes the errno ({@code none} for success), followed by the step's results the expect map does
- * not already state ({@code data} is left out: {@code hex} says the same bytes exactly).
+ * Observe mode: writes what each {@code errno: any} (or {@code record: true}) step answered back
+ * into the scenario text as expectations, so an exploration becomes a regression test. The text is
+ * edited where the step's {@code any} is written (comments, layout and everything else stay byte
+ * for byte): {@code any} becomes the errno ({@code none} for success), followed by the step's
+ * results the expect map does not already state ({@code data} is left out: {@code hex} says the
+ * same bytes exactly).
  */
 public final class ScenarioRecorder {
     private ScenarioRecorder() {}
@@ -58,14 +59,14 @@ public final class ScenarioRecorder {
             int col = a.at().column() - 1;
             String eol = line.endsWith("\r\n") ? "\r\n" : line.endsWith("\n") ? "\n" : "";
             String before = line.substring(0, col);
-            String after = line.substring(col + Expectation.ANY.length());
+            String after = line.substring(col + a.at().length());
             if (a.at().flow()) {
                 StringJoiner j = new StringJoiner(", ");
-                j.add(a.errno());
+                j.add(a.at().prefix() + a.errno());
                 a.results().forEach((k, v) -> j.add(k + ": " + v));
                 lines.set(i, before + j + after);
             } else {
-                lines.set(i, before + a.errno() + after);
+                lines.set(i, before + a.at().prefix() + a.errno() + after);
                 String indent = " ".repeat(a.at().keyColumn() - 1);
                 List<String> added = new ArrayList<>();
                 String nl = eol.isEmpty() ? "\n" : eol;

@@ -45,7 +45,7 @@ public final class ScenarioRun implements AutoCloseable {
 
     ScenarioRun(Scenario scenario, VfioConfiguration configuration) {
         this.scenario = scenario;
-        this.host = buildHost(scenario.host());
+        this.host = buildHost(scenario.host(), configuration.kernel());
         this.vfio =
                 Vfio.builder()
                         .host(host)
@@ -72,8 +72,8 @@ public final class ScenarioRun implements AutoCloseable {
         observe();
     }
 
-    static SimHost buildHost(Model.HostDef def) {
-        SimHost h = emptyHost(def);
+    static SimHost buildHost(Model.HostDef def, io.vfio4j.api.KernelVersion kernel) {
+        SimHost h = hostBuilder(def).kernel(kernel).build();
         for (Model.GroupDef g : def.groups()) {
             h.addIommuGroup(groupSpec(def, g));
         }
@@ -82,11 +82,11 @@ public final class ScenarioRun implements AutoCloseable {
 
     /** The host of {@code def} without its IOMMU groups. */
     static SimHost emptyHost(Model.HostDef def) {
-        return SimHost.builder()
-                .platform(def.platform())
-                .pageSize(def.pageSize())
-                .eeh(def.eeh())
-                .build();
+        return hostBuilder(def).build();
+    }
+
+    private static SimHost.Builder hostBuilder(Model.HostDef def) {
+        return SimHost.builder().platform(def.platform()).pageSize(def.pageSize()).eeh(def.eeh());
     }
 
     /** The IOMMU group a scenario declares, as the simulated host takes it. */

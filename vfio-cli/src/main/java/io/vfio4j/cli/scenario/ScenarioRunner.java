@@ -60,7 +60,7 @@ public final class ScenarioRunner {
         keys.put(VfioConfiguration.CHECK_INVARIANTS, String.valueOf(checkInvariants));
         VfioConfiguration cfg = config.create(keys);
         Vfio.builder()
-                .host(ScenarioRun.buildHost(scenario.host()))
+                .host(ScenarioRun.buildHost(scenario.host(), io.vfio4j.api.KernelVersion.BASELINE))
                 .configuration(cfg)
                 .withStandardSources()
                 .build()

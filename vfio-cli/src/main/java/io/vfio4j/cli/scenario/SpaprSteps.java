@@ -97,7 +97,7 @@ final class SpaprSteps {
                 kinds,
                 new StepKind(
                         "eeh",
-                        List.of("container", "process", "op", "flags"),
+                        List.of("container", "process", "op", "flags", "argsz"),
                         Map.of("value", Check.Unit.COUNT),
                         "VFIO_EEH_PE_OP: op "
                                 + String.join(", ", EEH_OPS)
@@ -110,7 +110,7 @@ final class SpaprSteps {
                                                 null,
                                                 eehOp(f.req("op")),
                                                 null)
-                                        .raw(-1, flags(f))));
+                                        .raw(argsz(f), flags(f))));
     }
 
     /** No flag is defined for these ioctls: any bit set is a raw value the kernel judges. */
@@ -272,8 +272,8 @@ final class SpaprSteps {
         private EehPeOp eeh() {
             int op = (int) size;
             return op == EehPeOp.INJECT_ERR
-                    ? new EehPeOp(EehPeOp.MIN_ARGSZ_INJECT, flags, op, 0, 0, 0, 0)
-                    : new EehPeOp(EehPeOp.MIN_ARGSZ, flags, op, 0, 0, 0, 0);
+                    ? new EehPeOp(argsz(EehPeOp.MIN_ARGSZ_INJECT), flags, op, 0, 0, 0, 0)
+                    : new EehPeOp(argsz(EehPeOp.MIN_ARGSZ), flags, op, 0, 0, 0, 0);
         }
 
         @Override

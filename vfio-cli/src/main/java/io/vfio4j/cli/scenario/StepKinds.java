@@ -11,6 +11,7 @@ public final class StepKinds {
     static {
         Map<String, StepKind> m = new LinkedHashMap<>();
         ContainerSteps.register(m);
+        IoctlSteps.register(m);
         DmaSteps.register(m);
         DeviceSteps.register(m);
         MdevSteps.register(m);

@@ -43,6 +43,15 @@ final class YNode {
         return node.getStartMark().getColumn() + 1;
     }
 
+    /** The 1-based column just after the node's text (its line is {@link #endLine()}). */
+    int endColumn() {
+        return node.getEndMark().getColumn() + 1;
+    }
+
+    int endLine() {
+        return node.getEndMark().getLine() + 1;
+    }
+
     String source() {
         return source;
     }
