@@ -194,7 +194,12 @@ public final class PinnedPages {
             return 0;
         }
         long[] held = pages.keysIn(iova >>> pageShift, (iova + length - 1) >>> pageShift);
-        return held.length == 0 ? 0 : dropOneRound(new long[] {held[0]});
+        if (held.length == 0) {
+            return 0;
+        }
+        long dropped = dropOneRound(new long[] {held[0]});
+        calls.prune(p -> pages.refs(p) > 0);
+        return dropped;
     }
 
     /**
@@ -247,6 +252,9 @@ public final class PinnedPages {
     private long dropCalls(long first, long last) {
         long dropped = 0;
         for (long[] part : calls.takeWithin(first, last)) {
+            if (!allHeld(part[0], part[1])) {
+                continue; // a stale record (pages released one by one): the per-page path takes it
+            }
             for (long p = part[0]; p <= part[1]; p += maxPerCall) {
                 long n = Math.min(maxPerCall, part[1] - p + 1);
                 device.unpinPages(p << pageShift, (int) n);
@@ -257,6 +265,15 @@ public final class PinnedPages {
             }
         }
         return dropped;
+    }
+
+    private boolean allHeld(long first, long last) {
+        for (long p = first; p <= last; p++) {
+            if (pages.refs(p) <= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Unpins each sorted page once, in contiguous runs of at most maxPerCall pages. */
