@@ -42,6 +42,10 @@ final class IoptPages {
     private final long[] pfn;
     private final int[] holders;
     private final BitSet deviceFrames = new BitSet();
+
+    /** Indexes where a pinned run began: an unpin run never crosses one (another frame bank). */
+    private final BitSet runStarts = new BitSet();
+
     private long pinned;
     private long charged;
     private int areaRefs;
@@ -129,16 +133,19 @@ final class IoptPages {
                 while (end < last && holders[end + 1] == 0) {
                     end++;
                 }
-                int got = pinRun(i, end);
-                for (int k = i; k < i + got; k++) {
-                    holders[k] = 1;
-                    if (!deviceFrames.get(k)
-                            || deviceMemory == IommufdSettings.DeviceMemory.CHARGED) {
-                        fresh++;
+                // Pin the stretch of unheld pages run by run, scanning it once.
+                while (i <= end) {
+                    int got = pinRun(i, end);
+                    for (int k = i; k < i + got; k++) {
+                        holders[k] = 1;
+                        if (!deviceFrames.get(k)
+                                || deviceMemory == IommufdSettings.DeviceMemory.CHARGED) {
+                            fresh++;
+                        }
                     }
+                    pinned += got;
+                    i += got;
                 }
-                pinned += got;
-                i += got;
             }
             charge(fresh);
         } catch (VfioException e) {
@@ -155,6 +162,9 @@ final class IoptPages {
 
     private void drop(int first, int last, boolean uncharge) {
         long freed = 0;
+        // Frames are unpinned in runs of contiguous pfns, one host call per run.
+        long runPfn = -1;
+        long runPages = 0;
         for (int k = first; k <= last; k++) {
             if (--holders[k] > 0) {
                 continue;
@@ -168,7 +178,18 @@ final class IoptPages {
                 deviceFrames.clear(k);
                 continue;
             }
-            host.memory().unpin(pfn[k], 1, writable);
+            if (runPages > 0 && pfn[k] == runPfn + runPages && !runStarts.get(k)) {
+                runPages++;
+                continue;
+            }
+            if (runPages > 0) {
+                host.memory().unpin(runPfn, runPages, writable);
+            }
+            runPfn = pfn[k];
+            runPages = 1;
+        }
+        if (runPages > 0) {
+            host.memory().unpin(runPfn, runPages, writable);
         }
         if (uncharge) {
             uncharge(freed);
@@ -186,6 +207,7 @@ final class IoptPages {
             throw e;
         }
         int got = (int) Math.min(run.pages(), last - first + 1L);
+        runStarts.set(first);
         if (run.reserved()) {
             if (deviceMemory == IommufdSettings.DeviceMemory.EFAULT) {
                 throw VfioException.of(
