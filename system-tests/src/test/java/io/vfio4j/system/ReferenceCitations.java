@@ -74,9 +74,12 @@ final class ReferenceCitations {
                 sections.put(f.getFileName().toString(), headings(Files.readString(f)));
             }
         }
+        // Every file and directory name a tracked path has: a module may share a name with an
+        // outside note (the kernel-oracle module); a path to the notes is still refused by the
+        // other entries of OUTSIDE.
         Set<String> names =
                 trackedFiles.stream()
-                        .map(p -> p.substring(p.lastIndexOf('/') + 1))
+                        .flatMap(p -> java.util.Arrays.stream(p.split("/")))
                         .collect(Collectors.toSet());
         return new ReferenceCitations(sections, names);
     }
@@ -138,7 +141,7 @@ final class ReferenceCitations {
     }
 
     private boolean isTrackedName(String outside) {
-        return outside.endsWith(".md") && trackedNames.contains(outside);
+        return trackedNames.contains(outside);
     }
 
     /** Checks the § numbers that follow a citation, up to the next file name or table cell. */

@@ -133,6 +133,18 @@ class ReferenceCitationsTest {
                                 .problems("A.java", "see " + "DESIGN" + ".md"))
                 .as("a file of that name in the repository is not outside")
                 .isEmpty();
+        String module = "kernel-" + "oracle";
+        assertThat(c.problems("README.md", "the " + module + " module")).hasSize(1);
+        assertThat(
+                        new ReferenceCitations(Map.of(), Set.of(module, "pom.xml"))
+                                .problems("README.md", "the " + module + " module"))
+                .as("a directory of that name in the repository is not outside")
+                .isEmpty();
+        assertThat(
+                        new ReferenceCitations(Map.of(), Set.of(module))
+                                .problems("README.md", up + "/shared/reference/" + module))
+                .as("a path to the notes is refused all the same")
+                .hasSize(2);
     }
 
     static Path repositoryRoot() {

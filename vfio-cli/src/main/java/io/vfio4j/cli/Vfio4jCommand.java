@@ -24,7 +24,10 @@ import picocli.CommandLine.Option;
         subcommands = {
             DemoCommand.class,
             RunCommand.class,
+            ReplayCommand.class,
             BackendsCommand.class,
+            PlanCommand.class,
+            OracleCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {
@@ -33,8 +36,11 @@ import picocli.CommandLine.Option;
             "  vfio4j demo                     run the built-in scenarios with a trace",
             "  vfio4j run my-vm.yaml           run a scenario file (see docs/scenarios.md)",
             "  vfio4j run --json my-vm.yaml    the same, as JSON",
+            "  vfio4j replay qemu.log          replay a QEMU vfio trace (see docs/replay.md)",
             "  vfio4j backends                 list the IOMMU backends found",
             "  vfio4j backends --json          the same, as JSON",
+            "  vfio4j plan vm.xml              locked memory against libvirt's limit",
+            "  vfio4j oracle my-vm.yaml        the same steps on real kernels in QEMU",
             "  vfio4j help backends            help for one subcommand",
             "",
             Vfio4jCommand.EXIT_CODES_0,

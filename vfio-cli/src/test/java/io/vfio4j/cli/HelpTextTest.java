@@ -21,6 +21,9 @@ class HelpTextTest {
         "run.txt, run --help",
         "demo.txt, demo --help",
         "backends.txt, backends --help",
+        "replay.txt, replay --help",
+        "oracle.txt, oracle --help",
+        "plan.txt, plan --help",
         "run.txt, help run"
     })
     void theHelpTextIsExactlyThePinnedOne(String file, String args) throws IOException {

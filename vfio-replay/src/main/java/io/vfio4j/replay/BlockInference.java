@@ -1,0 +1,144 @@
+package io.vfio4j.replay;
+
+import io.vfio4j.replay.TraceEvent.MapCall;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The first pass over a trace: the host ranges its maps name. Without a memory description they
+ * become the blocks (guessed, as RAM); with one, the ranges no block holds become device blocks,
+ * since QEMU maps only RAM blocks and BAR mmaps. Keeps one entry per disjoint range, not per call.
+ */
+final class BlockInference {
+    // start -> end (exclusive), unsigned, merged when they overlap or touch.
+    private final TreeMap<Long, Long> ranges = new TreeMap<>(Long::compareUnsigned);
+    private final Optional<MemoryLayout> described;
+    private long withoutVaddr;
+
+    BlockInference(Optional<MemoryLayout> described) {
+        this.described = described;
+    }
+
+    void accept(TraceEvent e) {
+        if (!(e instanceof MapCall m) || m.size() == 0) {
+            return;
+        }
+        if (m.vaddr() == -1 || m.vaddr() == 0) {
+            withoutVaddr++;
+            return;
+        }
+        long start = m.vaddr();
+        long end = start + m.size();
+        if (Long.compareUnsigned(end, start) < 0) {
+            return; // wraps: the model answers it, no block can hold it
+        }
+        if (described.isPresent() && described.get().blockOf(start, m.size()).isPresent()) {
+            return;
+        }
+        add(start, end);
+    }
+
+    private void add(long start, long end) {
+        Map.Entry<Long, Long> before = ranges.floorEntry(start);
+        if (before != null && Long.compareUnsigned(before.getValue(), start) >= 0) {
+            start = before.getKey();
+            end = max(end, before.getValue());
+            ranges.remove(before.getKey());
+        }
+        Map.Entry<Long, Long> next = ranges.ceilingEntry(start);
+        while (next != null && Long.compareUnsigned(next.getKey(), end) <= 0) {
+            end = max(end, next.getValue());
+            ranges.remove(next.getKey());
+            next = ranges.ceilingEntry(start);
+        }
+        ranges.put(start, end);
+    }
+
+    private static long max(long a, long b) {
+        return Long.compareUnsigned(a, b) >= 0 ? a : b;
+    }
+
+    /** Maps that named no host address (vIOMMU, iommufd MAP_FILE, vfio-user). */
+    long withoutVaddr() {
+        return withoutVaddr;
+    }
+
+    /**
+     * The layout to replay on, with a warning for what was guessed.
+     *
+     * @param pageSize blocks are widened to whole host pages
+     */
+    MemoryLayout layout(long pageSize, List<String> warnings) {
+        List<MemoryBlock> blocks =
+                new ArrayList<>(described.map(MemoryLayout::blocks).orElse(List.of()));
+        List<MemoryBlock> extra = new ArrayList<>();
+        MemoryBlock.Kind kind =
+                described.isPresent() ? MemoryBlock.Kind.DEVICE : MemoryBlock.Kind.RAM;
+        String stem = described.isPresent() ? "unlisted-" : "guessed-";
+        for (Map.Entry<Long, Long> r : ranges.entrySet()) {
+            long start = r.getKey() & -pageSize;
+            long end = (r.getValue() + pageSize - 1) & -pageSize;
+            for (long[] gap : gaps(start, end, blocks)) {
+                extra.add(
+                        new MemoryBlock(
+                                stem + Long.toHexString(gap[0]),
+                                gap[0],
+                                gap[1] - gap[0],
+                                pageSize,
+                                kind));
+            }
+        }
+        if (!extra.isEmpty()) {
+            StringBuilder w = new StringBuilder();
+            if (described.isPresent()) {
+                w.append(extra.size())
+                        .append(" mapped host range(s) lie in no block of ")
+                        .append(described.get().origin())
+                        .append(": treated as device memory (mapped, never charged): ");
+            } else {
+                w.append("no --memory given: ")
+                        .append(extra.size())
+                        .append(
+                                " block(s) guessed from the mapped host addresses, all as RAM"
+                                        + " (pinned and charged; a device BAR mapped for peer-to-peer"
+                                        + " would be charged too, and ROM is mapped read-write): ");
+            }
+            for (int i = 0; i < extra.size(); i++) {
+                MemoryBlock b = extra.get(i);
+                w.append(i == 0 ? "" : ", ")
+                        .append(Hex.of(b.hva()))
+                        .append(" +")
+                        .append(Hex.of(b.size()));
+            }
+            warnings.add(w.toString());
+        }
+        blocks.addAll(extra);
+        String origin =
+                described
+                        .map(MemoryLayout::origin)
+                        .orElse("guessed from the trace's host addresses");
+        return new MemoryLayout(blocks, origin);
+    }
+
+    /** The parts of [start, end) no block covers. */
+    private static List<long[]> gaps(long start, long end, List<MemoryBlock> blocks) {
+        List<long[]> out = new ArrayList<>();
+        long at = start;
+        for (MemoryBlock b : blocks) {
+            if (Long.compareUnsigned(b.end(), at) <= 0 || Long.compareUnsigned(b.hva(), end) >= 0) {
+                continue;
+            }
+            if (Long.compareUnsigned(b.hva(), at) > 0) {
+                out.add(new long[] {at, b.hva()});
+            }
+            at = max(at, b.end());
+        }
+        if (Long.compareUnsigned(at, end) < 0) {
+            out.add(new long[] {at, end});
+        }
+        return out;
+    }
+}
