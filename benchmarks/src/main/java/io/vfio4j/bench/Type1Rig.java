@@ -15,9 +15,9 @@ import io.vfio4j.host.SimProcess;
 import java.util.Map;
 
 /**
- * A type1 (TYPE1v2) container on a simulated x86 host: one VMM process with guest RAM of a chosen
- * backing, optionally a passthrough device's IOMMU group and optionally an mdev (emulated group
- * with one registered device that may pin).
+ * A TYPE1v2 container (type1, or iommufd's compat container) on a simulated x86 host: one VMM
+ * process with guest RAM of a chosen backing, optionally a passthrough device's IOMMU group and
+ * optionally an mdev (emulated group with one registered device that may pin).
  */
 final class Type1Rig {
     /** Where the VMM maps guest RAM: 1 TiB aligned, so 1 GiB pages fit. */
@@ -76,6 +76,21 @@ final class Type1Rig {
             boolean withMdev,
             Backing backing,
             long guestBytes) {
+        this("type1", host, vm, withPci, withMdev, backing, guestBytes);
+    }
+
+    /**
+     * As above on the backend {@code backend} serving TYPE1v2 ({@code type1}, or {@code iommufd}
+     * for its compat container).
+     */
+    Type1Rig(
+            String backend,
+            SimHost host,
+            int vm,
+            boolean withPci,
+            boolean withMdev,
+            Backing backing,
+            long guestBytes) {
         this.host = host;
         this.guestBytes = guestBytes;
         this.guestPages = guestBytes >>> host.pageShift();
@@ -86,7 +101,7 @@ final class Type1Rig {
                                 .memlockLimitBytes(Long.MAX_VALUE)
                                 .build());
         vmm.mmap(backing.region(VADDR, guestBytes));
-        ops = BenchContext.open("type1", host, IommuType.TYPE1v2, Map.of());
+        ops = BenchContext.open(backend, host, IommuType.TYPE1v2, Map.of());
         if (withPci) {
             SimIommuGroup hw = host.addIommuGroup(IommuGroupSpec.of(vm));
             pciGroup = Handles.Group.iommu(hw);

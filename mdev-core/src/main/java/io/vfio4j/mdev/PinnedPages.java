@@ -27,6 +27,7 @@ public final class PinnedPages {
     private final int pageShift;
     private final int maxPerCall;
     private final PageRefMap pages = new PageRefMap();
+    private final PinCalls calls = new PinCalls();
 
     /**
      * @param device the opened device that pins
@@ -61,6 +62,9 @@ public final class PinnedPages {
         long first = iova >>> pageShift;
         for (int k = 0; k < npage; k++) {
             pages.add(first + k, pfns[k]);
+        }
+        if (npage > 0) {
+            calls.add(first, first + npage - 1);
         }
         return pfns;
     }
@@ -104,7 +108,18 @@ public final class PinnedPages {
             return 0;
         }
         long first = iova >>> pageShift;
-        return dropOneRound(pages.keysIn(first, first + npages - 1));
+        long last = first + npages - 1;
+        if (calls.removeExact(first, last, first, last)) {
+            // The range lies inside one pin call: unpin it as one range, as it was pinned.
+            device.unpinPages(iova, (int) npages);
+            for (long p = first; p <= last; p++) {
+                pages.release(p);
+            }
+            return npages;
+        }
+        long dropped = dropOneRound(pages.keysIn(first, last));
+        calls.prune(p -> pages.refs(p) > 0);
+        return dropped;
     }
 
     /**
@@ -116,15 +131,33 @@ public final class PinnedPages {
      * @return the pages whose reference was dropped from the record
      */
     public synchronized long forget(long iova, long npages) {
+        return forget(iova, npages, iova, npages);
+    }
+
+    /**
+     * {@link #forget(long, long)} for a backend that keeps one pin record per mapping (iommufd):
+     * the range is the part inside the mapping {@code [mappingIova, + mappingPages pages)} of one
+     * earlier pin call, and that call's record loses exactly this part.
+     */
+    public synchronized long forget(long iova, long npages, long mappingIova, long mappingPages) {
         requireAligned(iova);
         if (npages <= 0) {
             return 0;
         }
         long first = iova >>> pageShift;
-        long[] held = pages.keysIn(first, first + npages - 1);
+        long last = first + npages - 1;
+        long boundFirst = mappingIova >>> pageShift;
+        if (calls.removeExact(first, last, boundFirst, boundFirst + mappingPages - 1)) {
+            for (long p = first; p <= last; p++) {
+                pages.release(p);
+            }
+            return npages;
+        }
+        long[] held = pages.keysIn(first, last);
         for (long page : held) {
             pages.release(page);
         }
+        calls.prune(p -> pages.refs(p) > 0);
         return held.length;
     }
 
@@ -140,7 +173,7 @@ public final class PinnedPages {
         }
         long first = iova >>> pageShift;
         long last = (iova + length - 1) >>> pageShift;
-        long dropped = 0;
+        long dropped = dropCalls(first, last);
         // One round drops one reference per held page; pages pinned n times need n rounds.
         for (long[] held = pages.keysIn(first, last);
                 held.length > 0;
@@ -161,7 +194,12 @@ public final class PinnedPages {
             return 0;
         }
         long[] held = pages.keysIn(iova >>> pageShift, (iova + length - 1) >>> pageShift);
-        return held.length == 0 ? 0 : dropOneRound(new long[] {held[0]});
+        if (held.length == 0) {
+            return 0;
+        }
+        long dropped = dropOneRound(new long[] {held[0]});
+        calls.prune(p -> pages.refs(p) > 0);
+        return dropped;
     }
 
     /**
@@ -170,7 +208,7 @@ public final class PinnedPages {
      * @return the references dropped
      */
     public synchronized long releaseAll() {
-        long dropped = 0;
+        long dropped = dropCalls(0, -1L >>> pageShift);
         for (long[] held = pages.keys(); held.length > 0; held = pages.keys()) {
             dropped += dropOneRound(held);
         }
@@ -204,6 +242,38 @@ public final class PinnedPages {
             keys[i] <<= pageShift;
         }
         return keys;
+    }
+
+    /**
+     * Unpins the part inside [first, last] of every pin call, each part as one range (what
+     * iommufd's exact-range unpin needs: a notified mapping's part of a call is exactly the
+     * backend's record).
+     */
+    private long dropCalls(long first, long last) {
+        long dropped = 0;
+        for (long[] part : calls.takeWithin(first, last)) {
+            if (!allHeld(part[0], part[1])) {
+                continue; // a stale record (pages released one by one): the per-page path takes it
+            }
+            for (long p = part[0]; p <= part[1]; p += maxPerCall) {
+                long n = Math.min(maxPerCall, part[1] - p + 1);
+                device.unpinPages(p << pageShift, (int) n);
+            }
+            for (long p = part[0]; p <= part[1]; p++) {
+                pages.release(p);
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    private boolean allHeld(long first, long last) {
+        for (long p = first; p <= last; p++) {
+            if (pages.refs(p) <= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Unpins each sorted page once, in contiguous runs of at most maxPerCall pages. */

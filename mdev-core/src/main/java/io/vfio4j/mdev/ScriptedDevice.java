@@ -139,6 +139,17 @@ public final class ScriptedDevice implements MdevDeviceOps {
         }
     }
 
+    /**
+     * As {@link #forget(long, int)} for the part inside one mapping of an earlier pin call (see
+     * {@link PinnedPages#forget(long, long, long, long)}).
+     */
+    public void forget(long iova, int npage, long mappingIova, long mappingPages) {
+        PinnedPages p = pinned;
+        if (p != null && aligned(iova)) {
+            p.forget(iova, npage, mappingIova, mappingPages);
+        }
+    }
+
     /** The pages held now (IOVA to references), in ascending IOVA order; empty when closed. */
     public Map<Long, Integer> held() {
         Map<Long, Integer> out = new LinkedHashMap<>();

@@ -20,9 +20,10 @@ import java.util.TreeMap;
 /**
  * The whole observable state of one simulated system, as a value: every container (backend, type,
  * groups, {@link BackendState} with its mappings, pins, {@code dma_avail}, windows and registered
- * listeners), every group, every address space's {@code locked_vm}, every pinned frame run with its
- * pin count, the vendor leaks reported so far and, when an {@link MdevBus} is given, every mdev
- * type's {@code available_instances} and the live mdevs.
+ * listeners), every group, every address space's {@code locked_vm} and {@code pinned_vm}, every
+ * user's {@code locked_vm} (the counters iommufd charges), every pinned frame run with its pin
+ * count, the vendor leaks reported so far and, when an {@link MdevBus} is given, every mdev type's
+ * {@code available_instances} and the live mdevs.
  *
  * <p>"A refused request leaves no trace" is tested as {@code
  * assertThat(SystemSnapshot.of(...)).isEqualTo(before)}; {@link #diff} explains a difference. Dirty
@@ -36,6 +37,7 @@ public record SystemSnapshot(
         List<ContainerView> containers,
         List<GroupView> groups,
         List<SpaceView> spaces,
+        List<UserView> users,
         long totalPins,
         List<PinSegment> pinnedFrames,
         long dirtyFrames,
@@ -46,6 +48,7 @@ public record SystemSnapshot(
         containers = List.copyOf(containers);
         groups = List.copyOf(groups);
         spaces = List.copyOf(spaces);
+        users = List.copyOf(users);
         pinnedFrames = List.copyOf(pinnedFrames);
         mdev = Map.copyOf(mdev);
     }
@@ -62,8 +65,12 @@ public record SystemSnapshot(
     public record GroupView(
             int id, String kind, Optional<Integer> container, boolean viable, List<String> open) {}
 
-    /** One address space: its counter and whether it still has users. */
-    public record SpaceView(long id, int pid, boolean alive, long lockedVm, long underflows) {}
+    /** One address space: its counters and whether it still has users. */
+    public record SpaceView(
+            long id, int pid, boolean alive, long lockedVm, long pinnedVm, long underflows) {}
+
+    /** One user of the host: its {@code locked_vm} (iommufd's per-user accounting). */
+    public record UserView(int uid, long lockedVm, long underflows) {}
 
     /** A maximal run of frames with the same pin count. */
     public record PinSegment(long pfn, long pages, long pins) {}
@@ -126,7 +133,17 @@ public record SystemSnapshot(
         List<SpaceView> spaces = new ArrayList<>();
         for (SimAddressSpace s : vfio.host().addressSpaces()) {
             spaces.add(
-                    new SpaceView(s.id(), s.ownerPid(), s.isAlive(), s.lockedVm(), s.underflows()));
+                    new SpaceView(
+                            s.id(),
+                            s.ownerPid(),
+                            s.isAlive(),
+                            s.lockedVm(),
+                            s.pinnedVm(),
+                            s.underflows()));
+        }
+        List<UserView> users = new ArrayList<>();
+        for (io.vfio4j.host.SimUser u : vfio.host().users()) {
+            users.add(new UserView(u.uid(), u.lockedVm(), u.underflows()));
         }
         List<PinSegment> pinned = new ArrayList<>();
         vfio.host()
@@ -136,6 +153,7 @@ public record SystemSnapshot(
                 containers,
                 groups,
                 spaces,
+                users,
                 vfio.host().memory().totalPins(),
                 pinned,
                 vfio.host().memory().dirtyPages(),
@@ -165,7 +183,15 @@ public record SystemSnapshot(
                             c.state().map(s -> withDirtyBits(s, bits.orElse(null)))));
         }
         return new SystemSnapshot(
-                cs, groups, spaces, totalPins, pinnedFrames, other.dirtyFrames, vendorLeaks, mdev);
+                cs,
+                groups,
+                spaces,
+                users,
+                totalPins,
+                pinnedFrames,
+                other.dirtyFrames,
+                vendorLeaks,
+                mdev);
     }
 
     /**
@@ -239,6 +265,7 @@ public record SystemSnapshot(
         diffList("container", containers, other.containers, out);
         diffList("group", groups, other.groups, out);
         diffList("address space", spaces, other.spaces, out);
+        diffList("user", users, other.users, out);
         if (totalPins != other.totalPins) {
             out.add("total pins " + totalPins + " -> " + other.totalPins);
         }

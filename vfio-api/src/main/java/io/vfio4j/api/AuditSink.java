@@ -16,6 +16,19 @@ public interface AuditSink {
     void charged(AddressSpace space, Object shareKey, long pages);
 
     /**
+     * This container accounts for {@code pages} in {@code space}'s {@code pinned_vm} (SPI 1.4; the
+     * iommufd backend charges it). A backend that never charges {@code pinned_vm} does not call it;
+     * the runtime then proves the counter is 0 for every live address space.
+     */
+    default void chargedPinned(AddressSpace space, long pages) {}
+
+    /**
+     * This container accounts for {@code pages} in {@code user}'s {@code locked_vm} (SPI 1.4; the
+     * iommufd backend in per-user accounting charges it).
+     */
+    default void chargedUser(io.vfio4j.api.host.HostUser user, long pages) {}
+
+    /**
      * This container holds {@code pins} pins on each of {@code pages} frames from {@code pfn}.
      * Shared pins are reported with a {@code shareKey} as for {@link #charged}.
      */

@@ -25,9 +25,15 @@ public enum Errno {
     EINVAL(22, "Invalid argument"),
     ENOTTY(25, "Inappropriate ioctl for device"),
     ENOSPC(28, "No space left on device"),
+    /** iommufd: an unmap whose access holder never lets go (EDEADLOCK on x86). */
+    EDEADLK(35, "Resource deadlock avoided"),
     EOVERFLOW(75, "Value too large for defined data type"),
     /** mdev_device_create: the type has no available instance left (since 6.1). */
-    EUSERS(87, "Too many users");
+    EUSERS(87, "Too many users"),
+    /** iommufd: an unknown flag, option or reserved field in a native command. */
+    EOPNOTSUPP(95, "Operation not supported"),
+    /** iommufd: a reserved range (a domain's aperture, an MSI window) meets an existing area. */
+    EADDRINUSE(98, "Address already in use");
 
     private final int number;
     private final String description;

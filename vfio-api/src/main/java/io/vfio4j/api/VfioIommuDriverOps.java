@@ -53,6 +53,18 @@ public interface VfioIommuDriverOps {
     }
 
     /**
+     * The most pages one {@link #pinPages} call may name (SPI 1.4). The default is the type1 path's
+     * {@code VFIO_PIN_PAGES_MAX_ENTRIES}, {@code PAGE_SIZE / 8} (512 on a 4 KiB host); the core
+     * refuses a larger request with E2BIG before calling the backend. iommufd's access path has no
+     * such bound.
+     *
+     * @param pageSize the host page size in bytes
+     */
+    default long maxPinPages(long pageSize) {
+        return pageSize / 8;
+    }
+
+    /**
      * Drops one reference of {@code device} on each of {@code npage} pages from {@code iova}. A
      * page that is not pinned is ignored (the kernel's rule) unless the backend runs in a strict
      * mode.

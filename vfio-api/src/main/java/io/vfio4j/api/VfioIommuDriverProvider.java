@@ -59,6 +59,18 @@ public interface VfioIommuDriverProvider {
         return java.util.EnumSet.allOf(HostPlatform.class);
     }
 
+    /**
+     * True for a backend that implements types another backend serves by default (SPI 1.4): the
+     * iommufd compat container answers TYPE1 and TYPE1v2 like type1 does. Such a backend is offered
+     * a type only when the configuration names it: as the default backend ({@code
+     * vfio4j.backend.default}), in the allow-list ({@code vfio4j.backends}) or for one container
+     * ({@code setIommu(name, type)}). It is listed and its settings are read like any other.
+     * Defaults to false: every backend is offered the types it supports.
+     */
+    default boolean offeredOnlyWhenConfigured() {
+        return false;
+    }
+
     /** Setting keys accepted under {@code vfio4j.backend.<name>.}; any other key is refused. */
     default Set<String> settingKeys() {
         return Set.of();

@@ -16,11 +16,14 @@ package io.vfio4j.api;
  * backend see the accounting iommufd and vhost-vdpa use: {@link io.vfio4j.api.host.Task#user()}
  * ({@link io.vfio4j.api.host.HostUser}, the per-user {@code locked_vm}) and {@link
  * io.vfio4j.api.host.AddressSpace#pinnedVm()} with its charge and uncharge. Those are implemented
- * by the runtime, never by a provider, so older providers are unaffected.
+ * by the runtime, never by a provider, so older providers are unaffected. 1.4 adds two default
+ * methods: {@link VfioIommuDriverProvider#offeredOnlyWhenConfigured()} (a backend that serves a
+ * type another backend serves by default, such as iommufd's type1 compat container) and {@link
+ * VfioIommuDriverOps#maxPinPages(long)} (the most pages one pin call may name).
  */
 public final class VfioSpi {
     public static final int MAJOR = 1;
-    public static final int MINOR = 3;
+    public static final int MINOR = 4;
 
     private VfioSpi() {}
 

@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
         description = {
             "List the IOMMU backends found, in the order SET_IOMMU tries them.",
             "Backends come from the class path and the plugin directory (vfio4j.plugin.dir);",
-            "VFIO_SET_IOMMU offers an IOMMU type to them in the order listed.",
+            "VFIO_SET_IOMMU offers an IOMMU type to them in the order listed; one marked",
+            "(on request) only when vfio4j.backend.default or vfio4j.backends names it.",
         },
         footer = {
             "",
@@ -90,6 +91,7 @@ final class BackendsCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", b.name());
             m.put("default", b.name().equals(defaultName));
+            m.put("onRequest", b.offeredOnlyWhenConfigured());
             m.put(
                     "types",
                     types(b).stream()
@@ -119,6 +121,14 @@ final class BackendsCommand implements Callable<Integer> {
                 .collect(Collectors.toList());
     }
 
+    /** "(default)", or "(on request)" for a backend offered a type only when configured. */
+    private static String mark(DiscoveredBackend b, String defaultName) {
+        if (b.name().equals(defaultName)) {
+            return " (default)";
+        }
+        return b.offeredOnlyWhenConfigured() ? " (on request)" : "";
+    }
+
     private static void printTable(
             PrintWriter out, List<DiscoveredBackend> backends, String defaultName) {
         if (backends.isEmpty()) {
@@ -130,7 +140,7 @@ final class BackendsCommand implements Callable<Integer> {
         for (DiscoveredBackend b : backends) {
             rows.add(
                     new String[] {
-                        b.name() + (b.name().equals(defaultName) ? " (default)" : ""),
+                        b.name() + mark(b, defaultName),
                         types(b).stream()
                                 .map(t -> t.name() + "(" + t.id() + ")")
                                 .collect(Collectors.joining(", ")),

@@ -77,7 +77,7 @@ class BackendReportingTest {
         CliRunner table = CliRunner.run("backends", "-Dvfio4j.plugin.dir=" + plugins);
         assertThat(table.exitCode).as(table.err()).isZero();
         assertThat(table.out().lines().skip(1).map(l -> l.split("\\s{2,}")[0]).toList())
-                .containsExactly("type1 (default)", "aaa", "spapr-tce");
+                .containsExactly("type1 (default)", "aaa", "spapr-tce", "iommufd (on request)");
         assertThat(lines(table.out(), "aaa "))
                 .singleElement()
                 .asString()
@@ -94,12 +94,16 @@ class BackendReportingTest {
         assertThat(list.get(1).get("builtIn").asBoolean()).isFalse();
         assertThat(list.get(2).get("name").asText()).isEqualTo("spapr-tce");
         assertThat(list.get(2).get("platforms").toString()).isEqualTo("[\"ppc64\"]");
+        assertThat(list.get(2).get("onRequest").asBoolean()).isFalse();
+        assertThat(list.get(3).get("name").asText()).isEqualTo("iommufd");
+        assertThat(list.get(3).get("onRequest").asBoolean()).isTrue();
+        assertThat(list.get(3).get("types").toString()).contains("TYPE1v2");
         CliRunner configured =
                 CliRunner.run(
                         "backends",
                         "-Dvfio4j.plugin.dir=" + plugins,
                         "-Dvfio4j.backend.default=aaa");
         assertThat(configured.out().lines().skip(1).map(l -> l.split("\\s{2,}")[0]).toList())
-                .containsExactly("aaa (default)", "type1", "spapr-tce");
+                .containsExactly("aaa (default)", "type1", "spapr-tce", "iommufd (on request)");
     }
 }

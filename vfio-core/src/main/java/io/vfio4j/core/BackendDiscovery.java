@@ -51,7 +51,8 @@ public final class BackendDiscovery {
      * @param platform the host's platform: it decides the default when nothing is configured
      * @return the backends to offer, in order: the default first, then the allow-list order; with
      *     no allow-list, the backends serving {@code platform} first, built-in ones (class path)
-     *     before the others, each group in name order
+     *     before the others, each group in name order, and the backends offered only when
+     *     configured after all of them
      * @throws VfioConfigurationException on any invalid provider or configuration
      */
     public List<DiscoveredBackend> discover(
@@ -131,8 +132,10 @@ public final class BackendDiscovery {
             // A plugin never displaces the built-in backend of the host's platform unless
             // configured: otherwise a jar named "aaa" would take every container of its type.
             List<DiscoveredBackend> all = new ArrayList<>(byName.values());
+            // A backend offered only when configured (iommufd's type1 compat) comes last.
             all.sort(
-                    Comparator.comparing((DiscoveredBackend b) -> !b.serves(platform))
+                    Comparator.comparing(DiscoveredBackend::offeredOnlyWhenConfigured)
+                            .thenComparing((DiscoveredBackend b) -> !b.serves(platform))
                             .thenComparing(b -> !b.builtIn()));
             return all;
         }

@@ -22,6 +22,9 @@ import java.util.function.Supplier;
  *     backends are offered a type before the others that serve the same host platform.
  * @param loader the class loader that defined the provider; the runtime sets it as the thread
  *     context class loader around calls into the backend
+ * @param offeredOnlyWhenConfigured the provider's {@link
+ *     VfioIommuDriverProvider#offeredOnlyWhenConfigured()} (SPI 1.4): offered a type only when the
+ *     configuration names it; with no allow-list it comes after every other backend
  */
 public record DiscoveredBackend(
         VfioIommuDriverProvider provider,
@@ -34,7 +37,8 @@ public record DiscoveredBackend(
         Set<HostPlatform> platforms,
         String origin,
         boolean builtIn,
-        ClassLoader loader) {
+        ClassLoader loader,
+        boolean offeredOnlyWhenConfigured) {
     public DiscoveredBackend {
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(name, "name");
@@ -80,6 +84,8 @@ public record DiscoveredBackend(
             throw refused(who, "preferredType", "answered " + preferred + ", not one of " + types);
         }
         Set<HostPlatform> platforms = noNulls(who, "platforms", provider::platforms);
+        boolean onlyWhenConfigured =
+                read(who, "offeredOnlyWhenConfigured", provider::offeredOnlyWhenConfigured);
         return new DiscoveredBackend(
                 provider,
                 name,
@@ -91,7 +97,8 @@ public record DiscoveredBackend(
                 platforms,
                 origin,
                 builtIn,
-                provider.getClass().getClassLoader());
+                provider.getClass().getClassLoader(),
+                onlyWhenConfigured);
     }
 
     private static <T> T read(String who, String call, Supplier<T> value) {

@@ -174,6 +174,7 @@ public final class InvariantChecker {
             Claims claims = audit(true);
             List<String> problems = new ArrayList<>(claims.problems);
             checkLockedVm(claims, problems);
+            checkPinnedAndUserCounters(claims, problems);
             PinMoments host = vfio.host().memory().pinMoments();
             if (claims.moments.sameAs(host)) {
                 return problems;
@@ -196,6 +197,7 @@ public final class InvariantChecker {
         Claims claims = audit(false);
         List<String> problems = new ArrayList<>(claims.problems);
         checkLockedVm(claims, problems);
+        checkPinnedAndUserCounters(claims, problems);
         checkPins(claims, problems);
         return problems;
     }
@@ -223,6 +225,41 @@ public final class InvariantChecker {
                                 space.id(),
                                 space.ownerPid(),
                                 space.lockedVm(),
+                                claimed));
+            }
+        }
+    }
+
+    /**
+     * The counters iommufd charges next to {@code locked_vm}: each live address space's {@code
+     * pinned_vm} and each user's {@code locked_vm} must equal what the containers claim.
+     */
+    private void checkPinnedAndUserCounters(Claims claims, List<String> problems) {
+        for (SimAddressSpace space : vfio.host().addressSpaces()) {
+            if (!space.isAlive()) {
+                continue;
+            }
+            long claimed = claims.chargedPinned.getOrDefault(space, 0L);
+            if (claimed != space.pinnedVm()) {
+                problems.add(
+                        String.format(
+                                Locale.ROOT,
+                                "address space %d (pid %d): pinned_vm is %d pages but the containers account for %d",
+                                space.id(),
+                                space.ownerPid(),
+                                space.pinnedVm(),
+                                claimed));
+            }
+        }
+        for (io.vfio4j.host.SimUser user : vfio.host().users()) {
+            long claimed = claims.chargedUser.getOrDefault(user, 0L);
+            if (claimed != user.lockedVm()) {
+                problems.add(
+                        String.format(
+                                Locale.ROOT,
+                                "user %d: locked_vm is %d pages but the containers account for %d",
+                                user.uid(),
+                                user.lockedVm(),
                                 claimed));
             }
         }
@@ -294,6 +331,8 @@ public final class InvariantChecker {
         final boolean totals;
         final PinMoments moments = new PinMoments();
         final Map<AddressSpace, Long> charged = new HashMap<>();
+        final Map<AddressSpace, Long> chargedPinned = new HashMap<>();
+        final Map<io.vfio4j.api.host.HostUser, Long> chargedUser = new HashMap<>();
         final Map<Long, Long> pinDeltas = new HashMap<>();
         final Set<Object> chargeKeys = Collections.newSetFromMap(new IdentityHashMap<>());
         final Map<Object, Set<Long>> pinKeys = new IdentityHashMap<>();
@@ -323,6 +362,16 @@ public final class InvariantChecker {
                 return;
             }
             charged.merge(space, pages, Long::sum);
+        }
+
+        @Override
+        public void chargedPinned(AddressSpace space, long pages) {
+            chargedPinned.merge(space, pages, Long::sum);
+        }
+
+        @Override
+        public void chargedUser(io.vfio4j.api.host.HostUser user, long pages) {
+            chargedUser.merge(user, pages, Long::sum);
         }
 
         @Override

@@ -9,7 +9,6 @@ import io.vfio4j.api.VfioException;
 import io.vfio4j.api.VfioIommuDriverOps;
 import io.vfio4j.api.command.CheckExtension;
 import io.vfio4j.api.command.VfioCommand;
-import io.vfio4j.api.host.HostPlatform;
 import io.vfio4j.api.host.Task;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +103,7 @@ public final class VfioContainer {
         vfio.operation(
                 () -> "SET_IOMMU(" + typeId + ") on container " + id,
                 () -> {
-                    trySetIommu(servingHost(), typeId);
+                    trySetIommu(vfio.backends().offered(vfio.host().hostPlatform()), typeId);
                     return null;
                 });
     }
@@ -313,18 +312,8 @@ public final class VfioContainer {
                 });
     }
 
-    /**
-     * The backends a kernel on this host would have: those made for its platform. The kernel builds
-     * no SPAPR driver on x86, so there CHECK_EXTENSION(SPAPR_TCE) is 0 and SET_IOMMU of it ENODEV,
-     * even with the spapr-tce backend on the class path (measured on 6.1, 6.12, 7.2).
-     */
-    private List<DiscoveredBackend> servingHost() {
-        HostPlatform platform = vfio.host().hostPlatform();
-        return vfio.backends().backends().stream().filter(b -> b.serves(platform)).toList();
-    }
-
     private int checkExtensionUnset(long extension) {
-        for (DiscoveredBackend b : servingHost()) {
+        for (DiscoveredBackend b : vfio.backends().offered(vfio.host().hostPlatform())) {
             int r = askExtension(b, extension);
             if (r > 0) {
                 return r;
@@ -396,6 +385,17 @@ public final class VfioContainer {
                     Errno.EINVAL, "%s: container %d has no IOMMU backend set", what, id);
         }
         return BackendCalls.guarded(d.backend(), what, () -> call.apply(d));
+    }
+
+    /** The backend's bound on one pin call, once SET_IOMMU succeeded (a guarded call). */
+    Optional<Long> maxPinPages(long pageSize) {
+        Driver d = driver;
+        if (d == null) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                BackendCalls.guarded(
+                        d.backend(), "maxPinPages", () -> d.ops().maxPinPages(pageSize)));
     }
 
     /** Runs {@code call} with the backend while holding the group lock shared. */

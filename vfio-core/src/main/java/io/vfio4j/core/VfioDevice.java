@@ -67,9 +67,14 @@ public final class VfioDevice implements VfioDeviceHandle {
         return openCount > 0;
     }
 
-    /** The most pages one pin or unpin call may name: {@code PAGE_SIZE / sizeof(pointer)}. */
+    /**
+     * The most pages one pin or unpin call may name: what the container's backend allows ({@link
+     * io.vfio4j.api.VfioIommuDriverOps#maxPinPages}), by default and without a backend {@code
+     * PAGE_SIZE / sizeof(pointer)}.
+     */
     public long maxPinPages() {
-        return vfio.host().pageSize() / 8;
+        long pageSize = vfio.host().pageSize();
+        return group.container().flatMap(c -> c.maxPinPages(pageSize)).orElse(pageSize / 8);
     }
 
     /**

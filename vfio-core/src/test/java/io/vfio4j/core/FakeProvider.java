@@ -54,6 +54,19 @@ class FakeProvider implements VfioIommuDriverProvider {
         this.spi = spi;
     }
 
+    /** Offered a type only when configuration names it (SPI 1.4). */
+    boolean onlyWhenConfigured;
+
+    FakeProvider onlyWhenConfigured() {
+        this.onlyWhenConfigured = true;
+        return this;
+    }
+
+    @Override
+    public boolean offeredOnlyWhenConfigured() {
+        return onlyWhenConfigured;
+    }
+
     /** Declares the platforms (SPI 1.1); without it the provider keeps the default. */
     FakeProvider servingPlatforms(Set<HostPlatform> platforms) {
         this.platforms = platforms;

@@ -77,4 +77,24 @@ class InvariantCheckerTest {
         assertThat(qemu.addressSpace().orElseThrow().lockedVm()).isZero();
         assertThat(vfio.invariants().check()).isEmpty();
     }
+
+    @Test
+    void pinnedVmAndUserLockedVmNobodyClaimsAreCaught() {
+        vfio.invariants().setEnabled(false);
+        qemu.addressSpace().orElseThrow().chargePinned(5, Long.MAX_VALUE);
+        host.user(ProcessSpec.DEFAULT_UID).charge(3, Long.MAX_VALUE);
+        int pid = qemu.pid();
+        long space = qemu.addressSpace().orElseThrow().id();
+        assertThat(vfio.invariants().check())
+                .containsExactly(
+                        "address space "
+                                + space
+                                + " (pid "
+                                + pid
+                                + "): pinned_vm is 5 pages but the containers account for 0",
+                        "user 1000: locked_vm is 3 pages but the containers account for 0");
+        qemu.addressSpace().orElseThrow().unchargePinned(5);
+        host.user(ProcessSpec.DEFAULT_UID).uncharge(3);
+        assertThat(vfio.invariants().check()).isEmpty();
+    }
 }

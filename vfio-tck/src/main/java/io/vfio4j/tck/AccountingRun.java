@@ -11,8 +11,6 @@ import io.vfio4j.core.VfioContainer;
 import io.vfio4j.core.VfioGroup;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
@@ -110,9 +108,18 @@ final class AccountingRun {
         long size = pages * pageSize;
         if (type1 != null) {
             boolean v2 = backend.supports(BackendCapability.V2_UNMAP_SEMANTICS);
+            MappingRules rules = backend.mappingRules();
+            if (v2 && rules.partialUnmap()) {
+                unmapPartially(page, pages);
+                return;
+            }
+            if (!v2 && rules.holePunching()) {
+                unmapPunching(page, pages);
+                return;
+            }
             List<Type1Model.Mapping> removed = type1.toUnmap(page, pages, v2);
             if (removed == null) {
-                expect(Errno.EINVAL, () -> system.unmap(container, iova, size));
+                expect(rules.bisect(), () -> system.unmap(container, iova, size));
                 return;
             }
             if (vendor != null && !backend.supports(BackendCapability.DMA_UNMAP_NOTIFICATION)) {
@@ -148,6 +155,100 @@ final class AccountingRun {
         }
     }
 
+    /**
+     * A v2 unmap whose walk is not atomic ({@link MappingRules#partialUnmap}): the mappings inside
+     * the range are removed from the lowest up to one that sticks out, which fails the call with
+     * the bisect errno and stays; those removed before stay removed.
+     */
+    private void unmapPartially(int page, int pages) {
+        int end = page + pages;
+        List<Type1Model.Mapping> inRange =
+                type1.maps.values().stream()
+                        .filter(m -> m.start < end && page < m.start + m.pages)
+                        .toList();
+        List<Type1Model.Mapping> removed = new ArrayList<>();
+        boolean sticksOut = false;
+        for (Type1Model.Mapping m : inRange) {
+            if (m.start < page || m.start + m.pages > end) {
+                sticksOut = true;
+                break;
+            }
+            removed.add(m);
+        }
+        long iova = system.iova(page);
+        long size = pages * pageSize;
+        if (sticksOut && removed.isEmpty()) {
+            expect(backend.mappingRules().bisect(), () -> system.unmap(container, iova, size));
+            return;
+        }
+        VfioException e = null;
+        long bytes = 0;
+        try {
+            bytes = system.unmap(container, iova, size);
+        } catch (VfioException thrown) {
+            e = thrown;
+        }
+        if (sticksOut) {
+            assertThat(e)
+                    .as("expected %s at %s", backend.mappingRules().bisect(), where)
+                    .isNotNull();
+            assertThat(e.errno())
+                    .as("%s at %s", e.getMessage(), where)
+                    .isEqualTo(backend.mappingRules().bisect());
+        } else if (e != null) {
+            throw new AssertionError("unexpected refusal " + e.getMessage() + " at " + where, e);
+        }
+        long expected = 0;
+        for (Type1Model.Mapping m : removed) {
+            expected += m.pages * pageSize;
+            type1.maps.remove(m.start);
+        }
+        if (!sticksOut) {
+            assertThat(bytes).as("unmapped bytes at %s", where).isEqualTo(expected);
+        }
+    }
+
+    /**
+     * A v1 unmap that punches holes ({@link MappingRules#holePunching}): mappings are cut at both
+     * ends of the range first (a cut through a mapping with pins is refused with EINVAL, after the
+     * first cut may have happened), then everything inside goes.
+     */
+    private void unmapPunching(int page, int pages) {
+        int end = page + pages;
+        int before = type1.maps.size();
+        boolean refused = !type1.cutAfter(page - 1) || !type1.cutAfter(end - 1);
+        long iova = system.iova(page);
+        long size = pages * pageSize;
+        if (refused && type1.maps.size() == before) {
+            expect(Errno.EINVAL, () -> system.unmap(container, iova, size));
+            return;
+        }
+        VfioException e = null;
+        long bytes = 0;
+        try {
+            bytes = system.unmap(container, iova, size);
+        } catch (VfioException thrown) {
+            e = thrown;
+        }
+        if (refused) {
+            assertThat(e).as("expected EINVAL at %s", where).isNotNull();
+            assertThat(e.errno()).as("%s at %s", e.getMessage(), where).isEqualTo(Errno.EINVAL);
+            return;
+        }
+        if (e != null) {
+            throw new AssertionError("unexpected refusal " + e.getMessage() + " at " + where, e);
+        }
+        long expected = 0;
+        for (Type1Model.Mapping m :
+                type1.maps.values().stream()
+                        .filter(m -> m.start >= page && m.start < end)
+                        .toList()) {
+            expected += m.pages * pageSize;
+            type1.maps.remove(m.start);
+        }
+        assertThat(bytes).as("unmapped bytes at %s", where).isEqualTo(expected);
+    }
+
     private void unpinQuietly(int page, int refs) {
         for (int i = 0; i < refs; i++) {
             vendor.device().unpinPages(system.iova(page), 1);
@@ -172,7 +273,8 @@ final class AccountingRun {
             return;
         }
         boolean covered = type1.covers(page, pages);
-        if (expect(covered ? null : Errno.EINVAL, () -> vendor.pin(iova, pages))) {
+        Errno hole = backend.mappingRules().unmappedIova();
+        if (expect(covered ? null : hole, () -> vendor.pin(iova, pages))) {
             type1.pin(page, pages);
         }
     }
@@ -191,6 +293,17 @@ final class AccountingRun {
             return;
         }
         expect(null, () -> vendor.device().unpinPages(iova, pages));
+        if (backend.mappingRules().exactRangeUnpin()) {
+            for (int[] piece : type1.unpinExact(page, pages)) {
+                Type1Model.Mapping m = type1.covering(piece[0]);
+                vendor.forgetRange(
+                        system.iova(piece[0]),
+                        piece[1] - piece[0] + 1,
+                        system.iova(m.start),
+                        m.pages);
+            }
+            return;
+        }
         List<Long> released = new ArrayList<>();
         for (int p : type1.unpin(page, pages)) {
             released.add(system.iova(p));
@@ -290,141 +403,6 @@ final class AccountingRun {
         }
         permanent.unsetContainer();
         TckAssertions.assertNothingHeld(system);
-    }
-
-    /** The type1 reference model: mappings with their external pins. */
-    static final class Type1Model {
-        static final class Mapping {
-            final int start;
-            final int pages;
-            final TreeMap<Integer, Integer> pins = new TreeMap<>();
-
-            Mapping(int start, int pages) {
-                this.start = start;
-                this.pages = pages;
-            }
-
-            boolean contains(int page) {
-                return page >= start && page < start + pages;
-            }
-
-            @Override
-            public String toString() {
-                return "[" + start + "+" + pages + (pins.isEmpty() ? "" : " pins " + pins) + "]";
-            }
-        }
-
-        final TreeMap<Integer, Mapping> maps = new TreeMap<>();
-
-        boolean overlaps(int page, int pages) {
-            return maps.values().stream()
-                    .anyMatch(m -> m.start < page + pages && page < m.start + m.pages);
-        }
-
-        void map(int page, int pages) {
-            maps.put(page, new Mapping(page, pages));
-        }
-
-        Mapping covering(int page) {
-            Map.Entry<Integer, Mapping> e = maps.floorEntry(page);
-            return e != null && e.getValue().contains(page) ? e.getValue() : null;
-        }
-
-        boolean covers(int page, int pages) {
-            for (int p = page; p < page + pages; p++) {
-                if (covering(p) == null) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /** The mappings an unmap removes, or null if it is refused (EINVAL). */
-        List<Mapping> toUnmap(int page, int pages, boolean v2) {
-            int end = page + pages;
-            if (v2) {
-                Mapping first = covering(page);
-                Mapping last = covering(end - 1);
-                if ((first != null && first.start != page)
-                        || (last != null && last.start + last.pages != end)) {
-                    return null;
-                }
-                return maps.values().stream()
-                        .filter(m -> m.start >= page && m.start + m.pages <= end)
-                        .toList();
-            }
-            // v1: stop at once if the first overlapping mapping starts below the range; else
-            // remove every mapping that starts inside it, whole.
-            Mapping first = covering(page);
-            if (first != null && first.start < page) {
-                return List.of();
-            }
-            return maps.values().stream().filter(m -> m.start >= page && m.start < end).toList();
-        }
-
-        void pin(int page, int pages) {
-            for (int p = page; p < page + pages; p++) {
-                covering(p).pins.merge(p, 1, Integer::sum);
-            }
-        }
-
-        /** The kernel's unpin walk: stop at an unmapped page, ignore pages not pinned. */
-        List<Integer> unpin(int page, int pages) {
-            List<Integer> released = new ArrayList<>();
-            for (int p = page; p < page + pages; p++) {
-                Mapping m = covering(p);
-                if (m == null) {
-                    break;
-                }
-                Integer refs = m.pins.get(p);
-                if (refs == null) {
-                    continue; // not pinned: ignored, as the kernel does
-                }
-                if (refs == 1) {
-                    m.pins.remove(p);
-                } else {
-                    m.pins.put(p, refs - 1);
-                }
-                released.add(p);
-            }
-            return released;
-        }
-
-        long expectedLocked(boolean domain) {
-            long sum = 0;
-            for (Mapping m : maps.values()) {
-                sum += domain ? m.pages : m.pins.size();
-            }
-            return sum;
-        }
-
-        long mappedPages() {
-            return maps.values().stream().mapToLong(m -> m.pages).sum();
-        }
-
-        long pinnedPages() {
-            return maps.values().stream().mapToLong(m -> m.pins.size()).sum();
-        }
-
-        long pinReferences() {
-            return maps.values().stream()
-                    .flatMap(m -> m.pins.values().stream())
-                    .mapToLong(Integer::longValue)
-                    .sum();
-        }
-
-        Map<Long, Integer> heldByIova(TckSystem system) {
-            TreeMap<Long, Integer> out = new TreeMap<>(Long::compareUnsigned);
-            for (Mapping m : maps.values()) {
-                m.pins.forEach((p, refs) -> out.put(system.iova(p), refs));
-            }
-            return out;
-        }
-
-        @Override
-        public String toString() {
-            return maps.values().toString();
-        }
     }
 
     /** The SPAPR-style model: mapped pages replace each other; windows are charged once. */

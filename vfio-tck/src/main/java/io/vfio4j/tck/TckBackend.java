@@ -24,6 +24,8 @@ import java.util.TreeMap;
  *     BackendCapability#EXTERNAL_PINNING} is a no-op instead of a refusal (type1 v1 on Linux 6.x)
  * @param settings {@code vfio4j.backend.<name>.<key>} values, keys without the prefix
  * @param platform the simulated host
+ * @param mappingRules where type1-style mapping differs from type1 ({@link MappingRules#TYPE1} by
+ *     default)
  */
 public record TckBackend(
         VfioIommuDriverProvider provider,
@@ -32,7 +34,8 @@ public record TckBackend(
         Map<BackendCapability, Errno> refusals,
         boolean unpinIgnoredWhenUnsupported,
         Map<String, String> settings,
-        TckPlatform platform) {
+        TckPlatform platform,
+        MappingRules mappingRules) {
     public TckBackend {
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(type, "type");
@@ -40,6 +43,7 @@ public record TckBackend(
         refusals = Map.copyOf(refusals);
         settings = Map.copyOf(settings);
         Objects.requireNonNull(platform, "platform");
+        Objects.requireNonNull(mappingRules, "mappingRules");
         for (BackendCapability c : capabilities) {
             Set<BackendCapability> missing = EnumSet.noneOf(BackendCapability.class);
             missing.addAll(c.requires());
@@ -134,6 +138,7 @@ public record TckBackend(
         private final Map<String, String> settings = new TreeMap<>();
         private boolean unpinIgnored;
         private TckPlatform platform = TckPlatform.X86;
+        private MappingRules mappingRules = MappingRules.TYPE1;
 
         private Builder(VfioIommuDriverProvider provider, IommuType type) {
             this.provider = Objects.requireNonNull(provider, "provider");
@@ -167,12 +172,25 @@ public record TckBackend(
             return this;
         }
 
+        /** Declares where the backend's type1-style mapping deliberately differs from type1. */
+        public Builder mappingRules(MappingRules rules) {
+            this.mappingRules = Objects.requireNonNull(rules, "rules");
+            return this;
+        }
+
         /**
          * @throws IllegalArgumentException if a capability lacks one it requires
          */
         public TckBackend build() {
             return new TckBackend(
-                    provider, type, capabilities, refusals, unpinIgnored, settings, platform);
+                    provider,
+                    type,
+                    capabilities,
+                    refusals,
+                    unpinIgnored,
+                    settings,
+                    platform,
+                    mappingRules);
         }
     }
 }

@@ -77,6 +77,15 @@ public final class TckVendorDriver {
         }
     }
 
+    /**
+     * Drops one remembered reference of each page of [iova, iova + npage pages) as one range: the
+     * part, inside the mapping {@code [mappingIova, + mappingPages pages)}, of one earlier pin,
+     * which a backend with exact-range unpin released.
+     */
+    public void forgetRange(long iova, int npage, long mappingIova, long mappingPages) {
+        scripted.forget(iova, npage, mappingIova, mappingPages);
+    }
+
     /** Pages held now, with their references. */
     public Map<Long, Integer> held() {
         TreeMap<Long, Integer> out = new TreeMap<>(Long::compareUnsigned);

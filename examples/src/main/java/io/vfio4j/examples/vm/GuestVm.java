@@ -50,8 +50,10 @@ public final class GuestVm implements GuestMemory, AutoCloseable {
     private final MdevParent vgpuParent;
     private final List<PassthroughGpu> gpus = new ArrayList<>();
     private final Map<Integer, VfioDevice> openGpus = new HashMap<>();
+    private final String backend;
 
     private GuestVm(Builder b) {
+        backend = b.backend;
         host = SimHost.builder().pageSize(ReviewFixture.P).build();
         for (int i = 1; i <= b.gpus; i++) {
             String dev = String.format("0000:%02x:00.0", i);
@@ -159,7 +161,7 @@ public final class GuestVm implements GuestMemory, AutoCloseable {
             d = hotPlug.plugPassthrough(g, dev, qemu, container);
         } else {
             g.setContainer(qemu, container);
-            container.setIommu("type1", IommuType.TYPE1v2);
+            container.setIommu(backend, IommuType.TYPE1v2);
             d = g.openDevice(dev);
         }
         openGpus.put(n, d);
@@ -182,7 +184,7 @@ public final class GuestVm implements GuestMemory, AutoCloseable {
         }
         MdevDevice d = mdevBus.create(vgpuType(), uuid);
         d.group().setContainer(qemu, container);
-        container.setIommu("type1", IommuType.TYPE1v2);
+        container.setIommu(backend, IommuType.TYPE1v2);
         d.group().openDevice(d.name());
         return d;
     }
@@ -260,8 +262,18 @@ public final class GuestVm implements GuestMemory, AutoCloseable {
         private boolean separateDomains = true;
         private int leakyVgpuPages;
         private boolean checkInvariants = true;
+        private String backend = "type1";
 
         private Builder() {}
+
+        /**
+         * The backend that serves the VM's TYPE1v2 container (default {@code type1}; {@code
+         * iommufd} for iommufd's compat container).
+         */
+        public Builder backend(String name) {
+            this.backend = java.util.Objects.requireNonNull(name, "name");
+            return this;
+        }
 
         /** QEMU's RLIMIT_MEMLOCK (default 4 GiB + 64 MiB). */
         public Builder memlockLimitBytes(long bytes) {

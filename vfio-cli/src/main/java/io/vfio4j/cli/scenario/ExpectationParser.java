@@ -134,6 +134,7 @@ final class ExpectationParser {
         f.opt("details").ifPresent(d -> details(d, action, ctx, checks));
         ModelChecks.parse(f, action, ctx, checks);
         BackendChecks.parse(f, action, ctx, checks);
+        AccountingChecks.parse(f, action, ctx, checks);
         for (Map.Entry<String, Check.Unit> e : kind.results().entrySet()) {
             Optional<YNode> v = f.opt(e.getKey());
             if (v.isEmpty()) {

@@ -64,12 +64,13 @@ public final class Model {
      */
     public record MdevTypeDef(String name, int instances, VendorBehaviour vendor) {}
 
-    /** A process: a VMM such as QEMU. */
+    /** A process: a VMM such as QEMU, owned by user {@code uid}. */
     public record ProcessDef(
             String name,
             long memlockBytes,
             boolean capIpcLock,
             boolean capSysRawio,
+            int uid,
             List<RegionDef> regions) {
         public ProcessDef {
             regions = List.copyOf(regions);

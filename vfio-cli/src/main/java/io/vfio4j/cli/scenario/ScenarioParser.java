@@ -69,7 +69,7 @@ public final class ScenarioParser {
     static final List<String> PARENT = List.of("device", "types");
     static final List<String> MDEV_TYPE = List.of("name", "instances", "vendor");
     static final List<String> PROCESS =
-            List.of("name", "memlock", "cap_ipc_lock", "cap_sys_rawio", "regions");
+            List.of("name", "memlock", "cap_ipc_lock", "cap_sys_rawio", "uid", "regions");
     static final List<String> REGION = List.of("name", "vaddr", "size", "backing", "read_only");
     static final List<String> CONTAINER = List.of("name", "iommu", "backend");
     static final List<String> EXPECT_COMMON =
@@ -94,7 +94,9 @@ public final class ScenarioParser {
                     "host_page",
                     "cached_mm",
                     "mm_references",
-                    "tce");
+                    "tce",
+                    "pinned_vm",
+                    "user_locked_vm");
 
     private final Map<String, StepKind> kinds = StepKinds.all();
 
@@ -299,14 +301,31 @@ public final class ScenarioParser {
                         memlock,
                         f.bool("cap_ipc_lock", false),
                         f.bool("cap_sys_rawio", false),
+                        uid(f),
                         List.of());
         ctx.processes.put(name, def);
         List<Model.RegionDef> regions =
                 f.opt("regions").map(r -> regions(r, ctx, name)).orElse(List.of());
         ctx.hostCheck.process(n, memlock, f.opt("regions").map(YNode::strictList), regions);
-        def = new Model.ProcessDef(name, memlock, def.capIpcLock(), def.capSysRawio(), regions);
+        def =
+                new Model.ProcessDef(
+                        name, memlock, def.capIpcLock(), def.capSysRawio(), def.uid(), regions);
         ctx.processes.put(name, def);
         return def;
+    }
+
+    /** A process's {@code uid:} (default {@link ProcessSpec#DEFAULT_UID}, shared by all). */
+    private static int uid(Fields f) {
+        return f.opt("uid")
+                .map(
+                        n -> {
+                            long v = n.integer();
+                            if (v < 0 || v > Integer.MAX_VALUE) {
+                                throw n.error("%s: a uid is a number from 0 to 2^31 - 1", n.what());
+                            }
+                            return (int) v;
+                        })
+                .orElse(ProcessSpec.DEFAULT_UID);
     }
 
     /** Reads a list of regions for {@code process}, checking names, alignment and overlaps. */

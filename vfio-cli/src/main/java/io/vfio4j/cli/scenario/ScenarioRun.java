@@ -61,6 +61,7 @@ public final class ScenarioRun implements AutoCloseable {
                                     .memlockLimitBytes(p.memlockBytes())
                                     .capIpcLock(p.capIpcLock())
                                     .capSysRawio(p.capSysRawio())
+                                    .uid(p.uid())
                                     .build());
             processes.put(p.name(), proc);
             lastSpaces.put(p.name(), proc.simAddressSpace().orElseThrow());
