@@ -44,6 +44,7 @@ import java.util.stream.Collectors;
  *       changed them ({@code 6.16}, the default; {@code 6.18}; {@code 5.0}): see {@link #kernel()}
  *   <li>{@code vfio4j.check-invariants}: check the accounting invariants after every operation
  *   <li>{@code vfio4j.long}: run long property and stress tests (read by tests only)
+ *   <li>{@code vfio4j.oracle.*}: the real-kernel oracle's own settings, ignored by the runtime
  * </ul>
  */
 public final class VfioConfiguration {
@@ -58,6 +59,13 @@ public final class VfioConfiguration {
     public static final String CHECK_INVARIANTS = "vfio4j.check-invariants";
     public static final String LONG_RUNS = "vfio4j.long";
     public static final String KERNEL = "vfio4j.kernel";
+
+    /**
+     * Settings of the real-kernel oracle ({@code vfio4j.oracle.cache}, {@code .refresh}, {@code
+     * .accel}, {@code .seed}): read by the oracle, ignored by the runtime, so that passing one as a
+     * system property (as the build does for the oracle's tests) refuses nothing.
+     */
+    public static final String ORACLE_PREFIX = "vfio4j.oracle.";
 
     private static final Set<String> RUNTIME_KEYS =
             Set.of(
@@ -219,7 +227,7 @@ public final class VfioConfiguration {
     public void validate(Map<String, Set<String>> backendKeys) {
         List<String> problems = new ArrayList<>();
         for (String key : new TreeMap<>(values).keySet()) {
-            if (RUNTIME_KEYS.contains(key)) {
+            if (RUNTIME_KEYS.contains(key) || key.startsWith(ORACLE_PREFIX)) {
                 continue;
             }
             if (key.startsWith(BACKEND_PREFIX)) {

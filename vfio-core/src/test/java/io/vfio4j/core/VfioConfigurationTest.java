@@ -54,4 +54,19 @@ class VfioConfigurationTest {
                 .isInstanceOf(VfioConfigurationException.class)
                 .hasMessageContaining("nope.properties (from -Dvfio4j.config) does not exist");
     }
+
+    @Test
+    void theOraclesOwnSettingsAreIgnoredAndNothingElseIs() {
+        VfioConfiguration.of(
+                        Map.of(
+                                "vfio4j.oracle.cache", "/tmp/oracle",
+                                "vfio4j.oracle.seed", "7"))
+                .validate(Map.of());
+        assertThatThrownBy(
+                        () ->
+                                VfioConfiguration.of(Map.of("vfio4j.oraclecache", "x"))
+                                        .validate(Map.of()))
+                .isInstanceOf(VfioConfigurationException.class)
+                .hasMessageContaining("vfio4j.oraclecache (from ");
+    }
 }
