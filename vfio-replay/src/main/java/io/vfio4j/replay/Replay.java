@@ -15,7 +15,7 @@ import java.util.OptionalLong;
  *
  * <pre>{@code
  * Replay replay = Replay.prepare(Path.of("qemu.log"), Optional.empty(), ReplayOptions.defaults());
- * ReplaySummary s = replay.run(result -> System.out.println(result));
+ * ReplaySummary s = replay.run(result -> log.info("{}", result));
  * }</pre>
  */
 public final class Replay {
