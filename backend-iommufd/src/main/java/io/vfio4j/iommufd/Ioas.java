@@ -29,8 +29,14 @@ final class Ioas {
     final long pageSize;
     final VfioEventSink events;
 
-    /** TYPE1 (v1): large pages disabled, so the compat unmap may punch holes (C6, C9). */
-    final boolean largePagesDisabled;
+    /**
+     * Large pages disabled: TYPE1 (v1) in compat, so the compat unmap may punch holes (C6, C9);
+     * IOMMU_OPTION(HUGE_PAGES) 0 in the native API (§4.6 H1, H2).
+     */
+    boolean largePagesDisabled;
+
+    /** The allowed list of IOMMU_IOAS_ALLOW_IOVAS (§4.1 R4); empty: everything allowed. */
+    List<IovaRange> allowed = List.of();
 
     final TreeMap<Long, Area> areas = new TreeMap<>(Long::compareUnsigned);
     final List<IommuDomain> domains = new ArrayList<>();
@@ -227,6 +233,34 @@ final class Ioas {
             groupReserved.put(groupId, resv);
             return;
         }
+        attachNewDomain(groupId, hw, resv);
+    }
+
+    /**
+     * Attaches a group to exactly the domain {@code d} of this IOAS (an explicit HWPT id, §5 D3).
+     *
+     * @throws VfioException EADDRINUSE if a reserved region meets an area or the allowed list; the
+     *     domain's refusal otherwise
+     */
+    void attachTo(int groupId, IommuGroup hw, IommuDomain d) {
+        List<IovaRange> resv = new ArrayList<>();
+        for (ReservedRegion r : hw.reservedRegions()) {
+            if (r.type() != ReservedRegion.Type.DIRECT_RELAXABLE) {
+                resv.add(r.range());
+            }
+        }
+        requireNoArea(resv, "a reserved region of group " + groupId);
+        d.attach(hw);
+        domainOfGroup.put(groupId, d);
+        groupReserved.put(groupId, resv);
+    }
+
+    /** The domain group {@code groupId} is attached to here, or null. */
+    IommuDomain domainOf(int groupId) {
+        return domainOfGroup.get(groupId);
+    }
+
+    private void attachNewDomain(int groupId, IommuGroup hw, List<IovaRange> resv) {
         host.allocation("iommufd_hwpt_paging");
         IommuDomain d = hw.allocateDomain();
         try {
@@ -302,6 +336,12 @@ final class Ioas {
             Area a = firstIntersecting(r.start(), r.end());
             if (a != null) {
                 throw VfioException.of(Errno.EADDRINUSE, "%s %s meets %s", what, r, a);
+            }
+            for (IovaRange allow : allowed) {
+                if (allow.overlaps(r)) {
+                    throw VfioException.of(
+                            Errno.EADDRINUSE, "%s %s meets the allowed range %s", what, r, allow);
+                }
             }
         }
     }
