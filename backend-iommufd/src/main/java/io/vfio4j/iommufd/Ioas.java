@@ -43,6 +43,9 @@ final class Ioas {
     private final Map<Integer, IommuDomain> domainOfGroup = new LinkedHashMap<>();
     private final Map<Integer, List<IovaRange>> groupReserved = new LinkedHashMap<>();
 
+    /** Domains of user-made HWPTs: they stay with no group attached (§1 O6). */
+    final java.util.Set<IommuDomain> userDomains = new java.util.HashSet<>();
+
     /** Accesses attached (emulated devices open): each needs pinning, so alignment is P. */
     int accesses;
 
@@ -221,6 +224,9 @@ final class Ioas {
         }
         requireNoArea(resv, "a reserved region of group " + groupId);
         for (IommuDomain d : domains) {
+            if (userDomains.contains(d)) {
+                continue; // D2: user-made HWPTs are never chosen automatically
+            }
             try {
                 d.attach(hw);
             } catch (VfioException e) {
@@ -264,57 +270,14 @@ final class Ioas {
         host.allocation("iommufd_hwpt_paging");
         IommuDomain d = hw.allocateDomain();
         try {
-            long smallest = Long.lowestOneBit(d.pageSizeBitmap());
-            if (smallest > pageSize) {
-                throw VfioException.of(
-                        Errno.EINVAL,
-                        "the domain's smallest page 0x%x is above PAGE_SIZE",
-                        smallest);
-            }
-            long align = Math.max(alignment(), smallest);
-            for (Area a : areas.values()) {
-                if (a.iova % align != 0 || a.length % align != 0 || a.va % align != 0) {
-                    throw VfioException.of(
-                            Errno.EADDRINUSE,
-                            "%s is not aligned to 0x%x, the new domain's alignment",
-                            a,
-                            align);
-                }
-            }
-            requireNoArea(outsideAperture(d.aperture()), "the new domain's aperture");
+            checkNewDomain(d);
             d.attach(hw);
         } catch (RuntimeException e) {
             d.free();
             throw e;
         }
         try {
-            if (domains.isEmpty()) {
-                List<Area> done = new ArrayList<>();
-                try {
-                    for (Area a : areas.values()) {
-                        fill(a, List.of(d));
-                        done.add(a);
-                    }
-                } catch (RuntimeException e) {
-                    for (Area a : done) {
-                        unfill(a, List.of(d));
-                    }
-                    throw e;
-                }
-            } else {
-                List<Area> done = new ArrayList<>();
-                try {
-                    for (Area a : areas.values()) {
-                        mapInto(d, a);
-                        done.add(a);
-                    }
-                } catch (RuntimeException e) {
-                    for (Area a : done) {
-                        d.unmap(a.iova, a.length / pageSize);
-                    }
-                    throw e;
-                }
-            }
+            fillNewDomain(d);
         } catch (RuntimeException e) {
             d.detach(hw);
             d.free();
@@ -329,6 +292,73 @@ final class Ioas {
                 d.driver(),
                 domains.size(),
                 areas.size());
+    }
+
+    /**
+     * IOMMU_HWPT_ALLOC (§5 D7): a domain of {@code hw}'s IOMMU joins the IOAS with no group
+     * attached; as the first domain it pins and charges every area at once, and it stays (pins
+     * included) until {@link #removeDomain} however many groups come and go.
+     */
+    IommuDomain addUserDomain(IommuGroup hw) {
+        host.allocation("iommufd_hwpt_paging");
+        IommuDomain d = hw.allocateDomain();
+        try {
+            checkNewDomain(d);
+            fillNewDomain(d);
+        } catch (RuntimeException e) {
+            d.free();
+            throw e;
+        }
+        domains.add(d);
+        userDomains.add(d);
+        return d;
+    }
+
+    /**
+     * D5: smallest page above P EINVAL; a misaligned area or one outside the aperture EADDRINUSE.
+     */
+    private void checkNewDomain(IommuDomain d) {
+        long smallest = Long.lowestOneBit(d.pageSizeBitmap());
+        if (smallest > pageSize) {
+            throw VfioException.of(
+                    Errno.EINVAL, "the domain's smallest page 0x%x is above PAGE_SIZE", smallest);
+        }
+        long align = Math.max(alignment(), smallest);
+        for (Area a : areas.values()) {
+            if (a.iova % align != 0 || a.length % align != 0 || a.va % align != 0) {
+                throw VfioException.of(
+                        Errno.EADDRINUSE,
+                        "%s is not aligned to 0x%x, the new domain's alignment",
+                        a,
+                        align);
+            }
+        }
+        requireNoArea(outsideAperture(d.aperture()), "the new domain's aperture");
+    }
+
+    /** D6: the first domain pins and charges every area; a later one only maps them. */
+    private void fillNewDomain(IommuDomain d) {
+        boolean first = domains.isEmpty();
+        List<Area> done = new ArrayList<>();
+        try {
+            for (Area a : areas.values()) {
+                if (first) {
+                    fill(a, List.of(d));
+                } else {
+                    mapInto(d, a);
+                }
+                done.add(a);
+            }
+        } catch (RuntimeException e) {
+            for (Area a : done) {
+                if (first) {
+                    unfill(a, List.of(d));
+                } else {
+                    d.unmap(a.iova, a.length / pageSize);
+                }
+            }
+            throw e;
+        }
     }
 
     private void requireNoArea(List<IovaRange> ranges, String what) {
@@ -365,11 +395,17 @@ final class Ioas {
             return;
         }
         d.detach(hw);
-        if (!d.groups().isEmpty()) {
+        if (!d.groups().isEmpty() || userDomains.contains(d)) {
             return;
         }
+        LOG.debug("group {}: its domain goes", groupId);
+        removeDomain(d);
+    }
+
+    /** A domain leaves the IOAS; the last one releases every area's pins, the areas stay (A7). */
+    void removeDomain(IommuDomain d) {
         domains.remove(d);
-        LOG.debug("group {}: its domain goes, {} domain(s) left", groupId, domains.size());
+        userDomains.remove(d);
         for (Area a : areas.values()) {
             if (domains.isEmpty() && a.filled) {
                 unfill(a, List.of(d));

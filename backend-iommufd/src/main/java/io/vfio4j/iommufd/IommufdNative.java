@@ -268,8 +268,12 @@ final class IommufdNative implements NativeIommuOps {
                 throw VfioException.of(Errno.EBUSY, "IOAS %d is used by a HWPT or an access", id);
             }
             unmapAll(io.ioas());
-        } else if (o instanceof HwptObj h && !h.devices.isEmpty()) {
-            throw VfioException.of(Errno.EBUSY, "HWPT %d has attached devices", id);
+        } else if (o instanceof HwptObj h) {
+            if (!h.devices.isEmpty()) {
+                throw VfioException.of(Errno.EBUSY, "HWPT %d has attached devices", id);
+            }
+            // A7: the domain leaves its IOAS; the last one un-pins, the areas stay.
+            objects.ioas(h.ioasId).removeDomain(h.domain);
         } else if (o instanceof DeviceObj) {
             throw VfioException.of(Errno.EBUSY, "device %d is held by its binding", id);
         }
@@ -302,6 +306,36 @@ final class IommufdNative implements NativeIommuOps {
     @Override
     public synchronized int attach(int deviceId, int ptId) {
         return new NativeAttach(objects).attach(deviceId, ptId);
+    }
+
+    /**
+     * D7: unknown device ENOENT; unknown pt_id EINVAL; flags other than NEST_PARENT and
+     * DIRTY_TRACKING EOPNOTSUPP (FAULT_ID_VALID and PASID are not modelled: docs/deviations.md
+     * IOMMUFD-9); DIRTY_TRACKING on an IOMMU without it EOPNOTSUPP; a HWPT as the parent (nesting)
+     * EOPNOTSUPP (IOMMUFD-9).
+     */
+    @Override
+    public synchronized int hwptAlloc(int deviceId, int ioasId, int flags) {
+        DeviceObj dev = objects.get(deviceId, DeviceObj.class, "a device");
+        NativeObjects.Obj pt = objects.table.get(ioasId);
+        if (pt == null) {
+            throw VfioException.of(Errno.EINVAL, "HWPT_ALLOC pt_id %d does not exist", ioasId);
+        }
+        if (!(pt instanceof IoasObj io)) {
+            throw VfioException.of(
+                    Errno.EOPNOTSUPP,
+                    "HWPT_ALLOC on object %d: nested HWPTs are not modelled",
+                    ioasId);
+        }
+        if ((flags & ~(HWPT_NEST_PARENT | HWPT_DIRTY_TRACKING)) != 0) {
+            throw VfioException.of(Errno.EOPNOTSUPP, "HWPT_ALLOC flags 0x%x", flags);
+        }
+        if ((flags & HWPT_DIRTY_TRACKING) != 0 && !dev.group.dirtyTracking()) {
+            throw VfioException.of(
+                    Errno.EOPNOTSUPP, "%s: its IOMMU cannot track dirty pages", dev.name);
+        }
+        IommuDomain d = io.ioas().addUserDomain(dev.group);
+        return objects.add(new HwptObj(ioasId, d, false, flags));
     }
 
     /** D9. */
@@ -360,6 +394,11 @@ final class IommufdNative implements NativeIommuOps {
         for (Map.Entry<Integer, NativeObjects.Obj> e : List.copyOf(objects.table.entrySet())) {
             if (e.getValue() instanceof DeviceObj) {
                 detach(e.getKey());
+            }
+        }
+        for (NativeObjects.Obj o : objects.table.values()) {
+            if (o instanceof HwptObj h && !h.auto) {
+                objects.ioas(h.ioasId).removeDomain(h.domain);
             }
         }
         for (NativeObjects.Obj o : objects.table.values()) {

@@ -3,6 +3,7 @@ package io.vfio4j.iommufd;
 import io.vfio4j.api.Errno;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.IommuDomain;
+import io.vfio4j.api.ioas.NativeIommuOps;
 import io.vfio4j.iommufd.NativeObjects.DeviceObj;
 import io.vfio4j.iommufd.NativeObjects.HwptObj;
 import io.vfio4j.iommufd.NativeObjects.IoasObj;
@@ -30,33 +31,39 @@ final class NativeAttach {
         if (!(target instanceof IoasObj) && !(target instanceof HwptObj)) {
             throw VfioException.of(Errno.EINVAL, "object %d is neither an IOAS nor a HWPT", ptId);
         }
-        int groupHwpt = groupHwpt(dev, deviceId);
+        boolean ptIsIoas = target instanceof IoasObj;
         if (dev.hwptId != 0) {
-            if (dev.hwptId == ptId
-                    || objects.get(dev.hwptId, HwptObj.class, "a HWPT").ioasId == ptId
-                            && target instanceof IoasObj) {
-                return dev.hwptId;
+            int old = dev.hwptId;
+            HwptObj oldHwpt = objects.get(old, HwptObj.class, "a HWPT");
+            if (oldHwpt.answers(ptId, old, ptIsIoas)) {
+                return old;
             }
             // D8 replace: leave the old page table, join the new one; back on failure.
-            int old = dev.hwptId;
-            int oldTarget =
-                    objects.get(old, HwptObj.class, "a HWPT").auto
-                            ? objects.get(old, HwptObj.class, "a HWPT").ioasId
-                            : old;
-            detach(deviceId);
+            int oldTarget = oldHwpt.auto ? oldHwpt.ioasId : old;
+            // The kernel allocates the new HWPT before the old one goes, so their ids differ.
+            detach(deviceId, true);
             try {
-                return attach(deviceId, ptId);
+                int now = attach(deviceId, ptId);
+                dropIfEmptyAuto(old);
+                return now;
             } catch (VfioException e) {
+                dropIfEmptyAuto(old);
                 attach(deviceId, oldTarget);
                 throw e;
             }
         }
+        if (target instanceof HwptObj h
+                && (h.flags & NativeIommuOps.HWPT_DIRTY_TRACKING) != 0
+                && !dev.group.dirtyTracking()) {
+            // §8 T1: a device whose IOMMU cannot track dirty pages never joins such a HWPT.
+            throw VfioException.of(
+                    Errno.EINVAL, "%s cannot track dirty pages for HWPT %d", dev.name, ptId);
+        }
+        int groupHwpt = groupHwpt(dev, deviceId);
         if (groupHwpt != 0) {
             // D4: every device of a group uses the group's HWPT.
             HwptObj h = objects.get(groupHwpt, HwptObj.class, "a HWPT");
-            boolean same =
-                    groupHwpt == ptId || (target instanceof IoasObj && h.ioasId == ptId && h.auto);
-            if (!same) {
+            if (!h.answers(ptId, groupHwpt, ptIsIoas)) {
                 throw VfioException.of(
                         Errno.EINVAL,
                         "%s: its group %d is attached to HWPT %d",
@@ -78,7 +85,7 @@ final class NativeAttach {
             IommuDomain d = ioas.domainOf(dev.group.id());
             hwptId = hwptOf(d);
             if (hwptId == 0) {
-                hwptId = objects.add(new HwptObj(ptId, d, true));
+                hwptId = objects.add(new HwptObj(ptId, d, true, 0));
             }
         }
         objects.get(hwptId, HwptObj.class, "a HWPT").devices.add(deviceId);
@@ -113,6 +120,16 @@ final class NativeAttach {
      * destroyed, and with it the IOAS's domain (A7: the last domain unpins, areas stay).
      */
     void detach(int deviceId) {
+        detach(deviceId, false);
+    }
+
+    private void dropIfEmptyAuto(int hwptId) {
+        if (objects.table.get(hwptId) instanceof HwptObj h && h.auto && h.devices.isEmpty()) {
+            objects.table.remove(hwptId);
+        }
+    }
+
+    private void detach(int deviceId, boolean keepId) {
         DeviceObj dev = objects.get(deviceId, DeviceObj.class, "a device");
         if (dev.hwptId == 0) {
             return;
@@ -124,8 +141,8 @@ final class NativeAttach {
         if (groupHwpt(dev, deviceId) == 0) {
             objects.ioas(h.ioasId).detach(dev.group.id(), dev.group);
         }
-        if (h.auto && h.devices.isEmpty()) {
-            objects.table.remove(hwptId);
+        if (!keepId) {
+            dropIfEmptyAuto(hwptId);
         }
     }
 }

@@ -25,12 +25,19 @@ final class NativeObjects {
         final int ioasId;
         final IommuDomain domain;
         final boolean auto;
+        final int flags;
         final Set<Integer> devices = new LinkedHashSet<>();
 
-        HwptObj(int ioasId, IommuDomain domain, boolean auto) {
+        HwptObj(int ioasId, IommuDomain domain, boolean auto, int flags) {
             this.ioasId = ioasId;
             this.domain = domain;
             this.auto = auto;
+            this.flags = flags;
+        }
+
+        /** True if {@code ptId} names this HWPT, or its IOAS when it is automatic. */
+        boolean answers(int ptId, int myId, boolean ptIsIoas) {
+            return ptId == myId || (auto && ptIsIoas && ptId == ioasId);
         }
     }
 

@@ -11,8 +11,12 @@ import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VendorLeak;
 import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.VfioException;
+import io.vfio4j.api.host.AddressSpace;
+import io.vfio4j.api.host.HostUser;
 import io.vfio4j.api.host.HostView;
+import io.vfio4j.api.host.IommuGroup;
 import io.vfio4j.api.host.IovaRange;
+import io.vfio4j.api.host.Task;
 import io.vfio4j.api.ioas.IoasCopy;
 import io.vfio4j.api.ioas.IoasMap;
 import io.vfio4j.api.ioas.IommuOption;
@@ -29,6 +33,7 @@ import io.vfio4j.host.SimProcess;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
@@ -407,6 +412,157 @@ class NativeCasesTest {
         n1();
         map(0, 4 * MiB);
         ctx.release();
+        assertThat(counters()).containsExactly(0, 0, 0);
+    }
+
+    /** The process with CAP_SYS_RESOURCE (the simulated host grants it to nobody). */
+    private static Task withCapSysResource(SimProcess p) {
+        return new Task() {
+            @Override
+            public int pid() {
+                return p.pid();
+            }
+
+            @Override
+            public Optional<AddressSpace> addressSpace() {
+                return p.addressSpace();
+            }
+
+            @Override
+            public long memlockLimitBytes() {
+                return p.memlockLimitBytes();
+            }
+
+            @Override
+            public boolean capIpcLock() {
+                return p.capIpcLock();
+            }
+
+            @Override
+            public boolean capSysRawio() {
+                return p.capSysRawio();
+            }
+
+            @Override
+            public boolean capSysResource() {
+                return true;
+            }
+
+            @Override
+            public HostUser user() {
+                return p.user();
+            }
+
+            @Override
+            public boolean isAlive() {
+                return p.isAlive();
+            }
+        };
+    }
+
+    @Test
+    void case83RlimitModeOneChargesEachProcessLockedVm() {
+        SimProcess vm1 = process(768 * MiB, false, 3000);
+        SimProcess vm2 = process(768 * MiB, false, 3000);
+        NativeIommuOps c1 = open();
+        NativeIommuOps c2 = open();
+        IommuOption mm = IommuOption.set(IommuOption.RLIMIT_MODE, 0, 1);
+        assertErrno(
+                () ->
+                        c1.option(
+                                withCapSysResource(vm1),
+                                IommuOption.set(IommuOption.RLIMIT_MODE, 0, 2)),
+                Errno.EINVAL);
+        assertThat(c1.option(withCapSysResource(vm1), mm)).isZero();
+        assertThat(c2.option(withCapSysResource(vm2), mm)).isZero();
+        assertThat(c1.option(vm1, IommuOption.get(IommuOption.RLIMIT_MODE, 0))).isEqualTo(1);
+        int i1 = c1.ioasAlloc(0);
+        int i2 = c2.ioasAlloc(0);
+        // A3: the mode may change only while the context holds no object.
+        assertErrno(() -> c1.option(withCapSysResource(vm1), mm), Errno.EBUSY);
+        c1.attach(bind(c1, 1), i1);
+        c2.attach(bind(c2, 2), i2);
+        c1.ioasMap(vm1, IoasMap.fixed(i1, ram(vm1, 512 * MiB), 0, 512 * MiB));
+        c2.ioasMap(vm2, IoasMap.fixed(i2, ram(vm2, 512 * MiB), 0, 512 * MiB));
+        // MM mode: 131,072 pages in each process's locked_vm (each under its 196,608), ulv 0.
+        for (SimProcess vm : List.of(vm1, vm2)) {
+            SimAddressSpace space = vm.simAddressSpace().orElseThrow();
+            assertThat(new long[] {space.lockedVm(), space.pinnedVm()})
+                    .containsExactly(131_072, 131_072);
+        }
+        assertThat(vm1.user().lockedVm()).isZero();
+    }
+
+    @Test
+    void case97HwptAllocPinsAtOnceAndADestroyWithADeviceIsEbusy() {
+        map(0, 4 * MiB);
+        int d1 = bind(ctx, 1);
+        int h = ctx.hwptAlloc(d1, ioas, NativeIommuOps.HWPT_NEST_PARENT);
+        // D7: the first domain of I pins and charges every area with no device attached.
+        assertThat(counters()).containsExactly(0, 1024, 1024);
+        assertThat(ctx.attach(d1, h)).isEqualTo(h);
+        assertErrno(() -> ctx.destroy(h), Errno.EBUSY);
+        // A user HWPT keeps its pins when its last device leaves (row 23, native column).
+        ctx.detach(d1);
+        assertThat(counters()).containsExactly(0, 1024, 1024);
+        ctx.destroy(h);
+        assertThat(counters()).containsExactly(0, 0, 0);
+        assertThat(ctx.state().mappings()).isEqualTo(1);
+    }
+
+    @Test
+    void hwptAllocArgumentsAndCase99DirtyTrackingWithoutTheCapability() {
+        int d1 = bind(ctx, 1);
+        assertErrno(() -> ctx.hwptAlloc(d1, 77, 0), Errno.EINVAL);
+        assertErrno(() -> ctx.hwptAlloc(77, ioas, 0), Errno.ENOENT);
+        assertErrno(() -> ctx.hwptAlloc(d1, ioas, 1 << 2), Errno.EOPNOTSUPP);
+        assertErrno(
+                () -> ctx.hwptAlloc(d1, ioas, NativeIommuOps.HWPT_DIRTY_TRACKING),
+                Errno.EOPNOTSUPP);
+        assertThat(ctx.state().details()).containsEntry("hwpts", 0L);
+    }
+
+    @Test
+    void attachOfADeviceWithoutDirtyTrackingToADirtyHwptIsEinval() {
+        SimIommuGroup g = host.addIommuGroup(IommuGroupSpec.of(1));
+        IommuGroup dirtyCapable =
+                (IommuGroup)
+                        java.lang.reflect.Proxy.newProxyInstance(
+                                IommuGroup.class.getClassLoader(),
+                                new Class<?>[] {IommuGroup.class},
+                                (proxy, m, args) ->
+                                        m.getName().equals("dirtyTracking")
+                                                ? Boolean.TRUE
+                                                : m.invoke(g, args));
+        int capable = ctx.bindDevice(g.devices().get(0), dirtyCapable);
+        int h = ctx.hwptAlloc(capable, ioas, NativeIommuOps.HWPT_DIRTY_TRACKING);
+        int d2 = bind(ctx, 2);
+        assertErrno(() -> ctx.attach(d2, h), Errno.EINVAL);
+    }
+
+    @Test
+    void case95ReplaceOntoANewIoasDestroysTheOldAutomaticHwpt() {
+        int d1 = n1();
+        int oldHwpt = ctx.attach(d1, ioas);
+        int other = ctx.ioasAlloc(0);
+        int newHwpt = ctx.attach(d1, other);
+        assertThat(newHwpt).isNotEqualTo(oldHwpt);
+        assertErrno(() -> ctx.attach(d1, oldHwpt), Errno.ENOENT);
+        // The failed replace left the device where it was.
+        assertThat(ctx.attach(d1, other)).isEqualTo(newHwpt);
+    }
+
+    @Test
+    void case79AndD4TwoDevicesOfTwoGroupsShareOneAutomaticDomainAndPinsOnce() {
+        int d1 = n1();
+        map(0, 2 * MiB);
+        int d2 = bind(ctx, 2);
+        int h2 = ctx.attach(d2, ioas);
+        assertThat(h2).isEqualTo(ctx.attach(d1, ioas));
+        assertThat(counters()).containsExactly(0, 512, 512);
+        ctx.detach(d2);
+        assertThat(counters()).containsExactly(0, 512, 512);
+        ctx.detach(d1);
         assertThat(counters()).containsExactly(0, 0, 0);
     }
 }

@@ -13,6 +13,12 @@ import java.util.List;
  * kernel's errno; the rules are in docs/reference/iommufd.md §2 to §5.
  */
 public interface NativeIommuOps {
+    /** {@code IOMMU_HWPT_ALLOC} flag: the HWPT may be the parent of nested ones. */
+    int HWPT_NEST_PARENT = 1;
+
+    /** {@code IOMMU_HWPT_ALLOC} flag: the HWPT tracks DMA-dirty pages. */
+    int HWPT_DIRTY_TRACKING = 1 << 1;
+
     /** {@code IOMMU_IOAS_ALLOC}: a new empty IOAS; returns its id. */
     int ioasAlloc(int flags);
 
@@ -56,10 +62,16 @@ public interface NativeIommuOps {
 
     /**
      * {@code VFIO_DEVICE_ATTACH_IOMMUFD_PT}: attach (or replace) to an IOAS (an automatic HWPT) or
-     * to a HWPT id; returns the HWPT id used. (User-made HWPTs, {@code IOMMU_HWPT_ALLOC}, are not
-     * in this version.)
+     * to a HWPT id; returns the HWPT id used.
      */
     int attach(int deviceId, int ptId);
+
+    /**
+     * {@code IOMMU_HWPT_ALLOC} of a paging HWPT on IOAS {@code ioasId} for the IOMMU of a bound
+     * device (which stays unattached); returns its id. It pins and charges every area of the IOAS
+     * at once when it is the IOAS's first domain, and lives until {@link #destroy}.
+     */
+    int hwptAlloc(int deviceId, int ioasId, int flags);
 
     /** {@code VFIO_DEVICE_DETACH_IOMMUFD_PT}. */
     void detach(int deviceId);
