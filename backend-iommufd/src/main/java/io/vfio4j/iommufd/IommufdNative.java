@@ -311,8 +311,8 @@ final class IommufdNative implements NativeIommuOps {
     /**
      * D7: unknown device ENOENT; unknown pt_id EINVAL; flags other than NEST_PARENT and
      * DIRTY_TRACKING EOPNOTSUPP (FAULT_ID_VALID and PASID are not modelled: docs/deviations.md
-     * IOMMUFD-9); DIRTY_TRACKING on an IOMMU without it EOPNOTSUPP; a HWPT as the parent (nesting)
-     * EOPNOTSUPP (IOMMUFD-9).
+     * IOMMUFD-13); DIRTY_TRACKING on an IOMMU without it EOPNOTSUPP; a HWPT as the parent (nesting)
+     * EOPNOTSUPP (IOMMUFD-13).
      */
     @Override
     public synchronized int hwptAlloc(int deviceId, int ioasId, int flags) {
