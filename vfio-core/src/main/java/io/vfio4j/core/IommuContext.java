@@ -142,6 +142,15 @@ public final class IommuContext {
         return op("VFIO_DEVICE_ATTACH_IOMMUFD_PT", () -> ops.attach(deviceId, ptId));
     }
 
+    /**
+     * {@code IOMMU_HWPT_ALLOC}: a paging HWPT on IOAS {@code ioasId} for a bound device's IOMMU
+     * ({@link io.vfio4j.api.ioas.NativeIommuOps#HWPT_NEST_PARENT}, {@link
+     * io.vfio4j.api.ioas.NativeIommuOps#HWPT_DIRTY_TRACKING}); returns its id.
+     */
+    public int hwptAlloc(int deviceId, int ioasId, int flags) {
+        return op("IOMMU_HWPT_ALLOC", () -> ops.hwptAlloc(deviceId, ioasId, flags));
+    }
+
     public void detach(int deviceId) {
         op(
                 "VFIO_DEVICE_DETACH_IOMMUFD_PT",
