@@ -25,7 +25,8 @@ import java.util.Set;
  * follows it: which mapping (and which shared pages object) sits in which slot of which IOAS, and
  * which IOAS has a domain. After every action the uid's {@code locked_vm} and the process's {@code
  * pinned_vm} must equal the number of distinct pages covered by mappings of IOASes with a domain
- * (docs/reference/iommufd.md §3 A4, A5, A7, A8), and the checker must find nothing.
+ * (docs/reference/iommufd.md §3 A4, A5, A7, A8), and the checker must find nothing; a refused map,
+ * unmap or copy leaves the whole {@link SystemSnapshot} unchanged.
  */
 final class IommufdNativeWorld {
     static final long P = 4096;
@@ -76,11 +77,14 @@ final class IommufdNativeWorld {
         devices[1] = ctx.bind(host.iommuGroup(2).orElseThrow().devices().get(0));
     }
 
-    private static Errno errno(Runnable r) {
+    /** Runs a call; a refused one must leave no trace (docs/reference/architecture.md §4.6). */
+    private Errno errno(Runnable r) {
+        SystemSnapshot before = SystemSnapshot.of(vfio);
         try {
             r.run();
             return null;
         } catch (VfioException e) {
+            before.assertNoTrace(SystemSnapshot.of(vfio), false, e.getMessage());
             return e.errno();
         }
     }
