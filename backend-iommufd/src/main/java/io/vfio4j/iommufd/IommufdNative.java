@@ -28,9 +28,9 @@ import java.util.Set;
 
 /**
  * One {@code /dev/iommu} context (main.c, ioas.c, device.c): IOASes sharing the compat container's
- * {@link Ioas}, {@link MapCore} and {@link IoptPages}, automatic HWPTs made by device attach, and
- * bound devices. Accounting starts in USER mode (docs/reference/iommufd.md §1 O1, §3 A1). One
- * monitor guards the context.
+ * {@link Ioas}, {@link MapCore} and {@link IoptPages}, paging HWPTs (automatic ones made by device
+ * attach, user-made ones by HWPT_ALLOC) and bound devices. Accounting starts in USER mode
+ * (docs/reference/iommufd.md §1 O1, §3 A1). One monitor guards the context.
  */
 final class IommufdNative implements NativeIommuOps {
     /** Flags IOAS_MAP and IOAS_COPY know (§4.2 step 1). */
