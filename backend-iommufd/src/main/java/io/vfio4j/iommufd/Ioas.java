@@ -29,13 +29,22 @@ final class Ioas {
     final long pageSize;
     final VfioEventSink events;
 
-    /** TYPE1 (v1): large pages disabled, so the compat unmap may punch holes (C6, C9). */
-    final boolean largePagesDisabled;
+    /**
+     * Large pages disabled: TYPE1 (v1) in compat, so the compat unmap may punch holes (C6, C9);
+     * IOMMU_OPTION(HUGE_PAGES) 0 in the native API (§4.6 H1, H2).
+     */
+    boolean largePagesDisabled;
+
+    /** The allowed list of IOMMU_IOAS_ALLOW_IOVAS (§4.1 R4); empty: everything allowed. */
+    List<IovaRange> allowed = List.of();
 
     final TreeMap<Long, Area> areas = new TreeMap<>(Long::compareUnsigned);
     final List<IommuDomain> domains = new ArrayList<>();
     private final Map<Integer, IommuDomain> domainOfGroup = new LinkedHashMap<>();
     private final Map<Integer, List<IovaRange>> groupReserved = new LinkedHashMap<>();
+
+    /** Domains of user-made HWPTs: they stay with no group attached (§1 O6). */
+    final java.util.Set<IommuDomain> userDomains = new java.util.HashSet<>();
 
     /** Accesses attached (emulated devices open): each needs pinning, so alignment is P. */
     int accesses;
@@ -215,6 +224,9 @@ final class Ioas {
         }
         requireNoArea(resv, "a reserved region of group " + groupId);
         for (IommuDomain d : domains) {
+            if (userDomains.contains(d)) {
+                continue; // D2: user-made HWPTs are never chosen automatically
+            }
             try {
                 d.attach(hw);
             } catch (VfioException e) {
@@ -227,60 +239,45 @@ final class Ioas {
             groupReserved.put(groupId, resv);
             return;
         }
+        attachNewDomain(groupId, hw, resv);
+    }
+
+    /**
+     * Attaches a group to exactly the domain {@code d} of this IOAS (an explicit HWPT id, §5 D3).
+     *
+     * @throws VfioException EADDRINUSE if a reserved region meets an area or the allowed list; the
+     *     domain's refusal otherwise
+     */
+    void attachTo(int groupId, IommuGroup hw, IommuDomain d) {
+        List<IovaRange> resv = new ArrayList<>();
+        for (ReservedRegion r : hw.reservedRegions()) {
+            if (r.type() != ReservedRegion.Type.DIRECT_RELAXABLE) {
+                resv.add(r.range());
+            }
+        }
+        requireNoArea(resv, "a reserved region of group " + groupId);
+        d.attach(hw);
+        domainOfGroup.put(groupId, d);
+        groupReserved.put(groupId, resv);
+    }
+
+    /** The domain group {@code groupId} is attached to here, or null. */
+    IommuDomain domainOf(int groupId) {
+        return domainOfGroup.get(groupId);
+    }
+
+    private void attachNewDomain(int groupId, IommuGroup hw, List<IovaRange> resv) {
         host.allocation("iommufd_hwpt_paging");
         IommuDomain d = hw.allocateDomain();
         try {
-            long smallest = Long.lowestOneBit(d.pageSizeBitmap());
-            if (smallest > pageSize) {
-                throw VfioException.of(
-                        Errno.EINVAL,
-                        "the domain's smallest page 0x%x is above PAGE_SIZE",
-                        smallest);
-            }
-            long align = Math.max(alignment(), smallest);
-            for (Area a : areas.values()) {
-                if (a.iova % align != 0 || a.length % align != 0 || a.va % align != 0) {
-                    throw VfioException.of(
-                            Errno.EADDRINUSE,
-                            "%s is not aligned to 0x%x, the new domain's alignment",
-                            a,
-                            align);
-                }
-            }
-            requireNoArea(outsideAperture(d.aperture()), "the new domain's aperture");
+            checkNewDomain(d);
             d.attach(hw);
         } catch (RuntimeException e) {
             d.free();
             throw e;
         }
         try {
-            if (domains.isEmpty()) {
-                List<Area> done = new ArrayList<>();
-                try {
-                    for (Area a : areas.values()) {
-                        fill(a, List.of(d));
-                        done.add(a);
-                    }
-                } catch (RuntimeException e) {
-                    for (Area a : done) {
-                        unfill(a, List.of(d));
-                    }
-                    throw e;
-                }
-            } else {
-                List<Area> done = new ArrayList<>();
-                try {
-                    for (Area a : areas.values()) {
-                        mapInto(d, a);
-                        done.add(a);
-                    }
-                } catch (RuntimeException e) {
-                    for (Area a : done) {
-                        d.unmap(a.iova, a.length / pageSize);
-                    }
-                    throw e;
-                }
-            }
+            fillNewDomain(d);
         } catch (RuntimeException e) {
             d.detach(hw);
             d.free();
@@ -297,11 +294,84 @@ final class Ioas {
                 areas.size());
     }
 
+    /**
+     * IOMMU_HWPT_ALLOC (§5 D7): a domain of {@code hw}'s IOMMU joins the IOAS with no group
+     * attached; as the first domain it pins and charges every area at once, and it stays (pins
+     * included) until {@link #removeDomain} however many groups come and go.
+     */
+    IommuDomain addUserDomain(IommuGroup hw) {
+        host.allocation("iommufd_hwpt_paging");
+        IommuDomain d = hw.allocateDomain();
+        try {
+            checkNewDomain(d);
+            fillNewDomain(d);
+        } catch (RuntimeException e) {
+            d.free();
+            throw e;
+        }
+        domains.add(d);
+        userDomains.add(d);
+        return d;
+    }
+
+    /**
+     * D5: smallest page above P EINVAL; a misaligned area or one outside the aperture EADDRINUSE.
+     */
+    private void checkNewDomain(IommuDomain d) {
+        long smallest = Long.lowestOneBit(d.pageSizeBitmap());
+        if (smallest > pageSize) {
+            throw VfioException.of(
+                    Errno.EINVAL, "the domain's smallest page 0x%x is above PAGE_SIZE", smallest);
+        }
+        long align = Math.max(alignment(), smallest);
+        for (Area a : areas.values()) {
+            if (a.iova % align != 0 || a.length % align != 0 || a.va % align != 0) {
+                throw VfioException.of(
+                        Errno.EADDRINUSE,
+                        "%s is not aligned to 0x%x, the new domain's alignment",
+                        a,
+                        align);
+            }
+        }
+        requireNoArea(outsideAperture(d.aperture()), "the new domain's aperture");
+    }
+
+    /** D6: the first domain pins and charges every area; a later one only maps them. */
+    private void fillNewDomain(IommuDomain d) {
+        boolean first = domains.isEmpty();
+        List<Area> done = new ArrayList<>();
+        try {
+            for (Area a : areas.values()) {
+                if (first) {
+                    fill(a, List.of(d));
+                } else {
+                    mapInto(d, a);
+                }
+                done.add(a);
+            }
+        } catch (RuntimeException e) {
+            for (Area a : done) {
+                if (first) {
+                    unfill(a, List.of(d));
+                } else {
+                    d.unmap(a.iova, a.length / pageSize);
+                }
+            }
+            throw e;
+        }
+    }
+
     private void requireNoArea(List<IovaRange> ranges, String what) {
         for (IovaRange r : ranges) {
             Area a = firstIntersecting(r.start(), r.end());
             if (a != null) {
                 throw VfioException.of(Errno.EADDRINUSE, "%s %s meets %s", what, r, a);
+            }
+            for (IovaRange allow : allowed) {
+                if (allow.overlaps(r)) {
+                    throw VfioException.of(
+                            Errno.EADDRINUSE, "%s %s meets the allowed range %s", what, r, allow);
+                }
             }
         }
     }
@@ -325,11 +395,17 @@ final class Ioas {
             return;
         }
         d.detach(hw);
-        if (!d.groups().isEmpty()) {
+        if (!d.groups().isEmpty() || userDomains.contains(d)) {
             return;
         }
+        LOG.debug("group {}: its domain goes", groupId);
+        removeDomain(d);
+    }
+
+    /** A domain leaves the IOAS; the last one releases every area's pins, the areas stay (A7). */
+    void removeDomain(IommuDomain d) {
         domains.remove(d);
-        LOG.debug("group {}: its domain goes, {} domain(s) left", groupId, domains.size());
+        userDomains.remove(d);
         for (Area a : areas.values()) {
             if (domains.isEmpty() && a.filled) {
                 unfill(a, List.of(d));

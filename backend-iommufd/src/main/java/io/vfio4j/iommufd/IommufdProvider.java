@@ -11,6 +11,9 @@ import io.vfio4j.api.VfioSpi;
 import io.vfio4j.api.command.CheckExtension;
 import io.vfio4j.api.host.HostPlatform;
 import io.vfio4j.api.host.HostView;
+import io.vfio4j.api.ioas.NativeContext;
+import io.vfio4j.api.ioas.NativeIommuOps;
+import io.vfio4j.api.ioas.NativeIommuProvider;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -19,8 +22,9 @@ import java.util.Set;
  * over one I/O address space (the compat container of {@code vfio_compat.c}, mainline ≈6.17 with
  * the 6.18 compat-unmap fix). It serves TYPE1 and TYPE1v2 only when the configuration names it,
  * since type1 is the default for those types. Stateless; one {@link CompatContainer} per container.
+ * It also opens {@code /dev/iommu} contexts ({@link IommufdNative}).
  */
-public final class IommufdProvider implements VfioIommuDriverProvider {
+public final class IommufdProvider implements VfioIommuDriverProvider, NativeIommuProvider {
     public static final String NAME = "iommufd";
 
     @Override
@@ -77,5 +81,15 @@ public final class IommufdProvider implements VfioIommuDriverProvider {
                 new Ioas(context.host(), type == IommuType.TYPE1, context.events()),
                 IommufdSettings.from(context.settings()),
                 context.events());
+    }
+
+    /**
+     * Opens a {@code /dev/iommu} context: IOASes, automatic HWPTs and bound devices, in per-user
+     * accounting mode (docs/reference/iommufd.md §2).
+     */
+    @Override
+    public NativeIommuOps openNative(NativeContext context) {
+        return new IommufdNative(
+                context.host(), IommufdSettings.from(context.settings()), context.events());
     }
 }

@@ -22,8 +22,9 @@ import java.util.TreeMap;
  * groups, {@link BackendState} with its mappings, pins, {@code dma_avail}, windows and registered
  * listeners), every group, every address space's {@code locked_vm} and {@code pinned_vm}, every
  * user's {@code locked_vm} (the counters iommufd charges), every pinned frame run with its pin
- * count, the vendor leaks reported so far and, when an {@link MdevBus} is given, every mdev type's
- * {@code available_instances} and the live mdevs.
+ * count, the vendor leaks reported so far, the state of every open {@code /dev/iommu} context (its
+ * mappings, IOASes, HWPTs, devices and pinned pages) and, when an {@link MdevBus} is given, every
+ * mdev type's {@code available_instances} and the live mdevs.
  *
  * <p>"A refused request leaves no trace" is tested as {@code
  * assertThat(SystemSnapshot.of(...)).isEqualTo(before)}; {@link #diff} explains a difference. Dirty
@@ -42,7 +43,8 @@ public record SystemSnapshot(
         List<PinSegment> pinnedFrames,
         long dirtyFrames,
         int vendorLeaks,
-        Map<String, String> mdev) {
+        Map<String, String> mdev,
+        List<BackendState> iommuContexts) {
 
     public SystemSnapshot {
         containers = List.copyOf(containers);
@@ -51,6 +53,7 @@ public record SystemSnapshot(
         users = List.copyOf(users);
         pinnedFrames = List.copyOf(pinnedFrames);
         mdev = Map.copyOf(mdev);
+        iommuContexts = List.copyOf(iommuContexts);
     }
 
     /** One container: its backend, its groups and what the backend holds. */
@@ -158,7 +161,8 @@ public record SystemSnapshot(
                 pinned,
                 vfio.host().memory().dirtyPages(),
                 vfio.vendorLeaks().size(),
-                bus == null ? Map.of() : mdevView(bus));
+                bus == null ? Map.of() : mdevView(bus),
+                vfio.iommuContexts().stream().map(c -> c.state()).toList());
     }
 
     /**
@@ -191,7 +195,8 @@ public record SystemSnapshot(
                 pinnedFrames,
                 other.dirtyFrames,
                 vendorLeaks,
-                mdev);
+                mdev,
+                iommuContexts);
     }
 
     /**
@@ -278,6 +283,7 @@ public record SystemSnapshot(
         if (vendorLeaks != other.vendorLeaks) {
             out.add("vendor leaks " + vendorLeaks + " -> " + other.vendorLeaks);
         }
+        diffList("iommufd context", iommuContexts, other.iommuContexts, out);
         if (!mdev.equals(other.mdev)) {
             out.add("mdev " + new TreeMap<>(mdev) + " -> " + new TreeMap<>(other.mdev));
         }

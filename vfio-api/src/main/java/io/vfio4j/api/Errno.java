@@ -30,6 +30,7 @@ public enum Errno {
     EOVERFLOW(75, "Value too large for defined data type"),
     /** mdev_device_create: the type has no available instance left (since 6.1). */
     EUSERS(87, "Too many users"),
+    EMSGSIZE(90, "Message too long"),
     /** iommufd: an unknown flag, option or reserved field in a native command. */
     EOPNOTSUPP(95, "Operation not supported"),
     /** iommufd: a reserved range (a domain's aperture, an MSI window) meets an existing area. */

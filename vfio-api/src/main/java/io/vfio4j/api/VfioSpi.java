@@ -19,11 +19,14 @@ package io.vfio4j.api;
  * by the runtime, never by a provider, so older providers are unaffected. 1.4 adds two default
  * methods: {@link VfioIommuDriverProvider#offeredOnlyWhenConfigured()} (a backend that serves a
  * type another backend serves by default, such as iommufd's type1 compat container) and {@link
- * VfioIommuDriverOps#maxPinPages(long)} (the most pages one pin call may name).
+ * VfioIommuDriverOps#maxPinPages(long)} (the most pages one pin call may name). 1.5 adds the
+ * device-centric API of {@link io.vfio4j.api.ioas}: a provider may also implement {@link
+ * io.vfio4j.api.ioas.NativeIommuProvider} to open {@code /dev/iommu} contexts; a 1.4 provider
+ * simply does not.
  */
 public final class VfioSpi {
     public static final int MAJOR = 1;
-    public static final int MINOR = 4;
+    public static final int MINOR = 5;
 
     private VfioSpi() {}
 

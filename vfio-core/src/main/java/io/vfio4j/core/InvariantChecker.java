@@ -208,6 +208,10 @@ public final class InvariantChecker {
             claims.container = c;
             c.audit(claims);
         }
+        claims.container = null;
+        for (IommuContext c : vfio.iommuContexts()) {
+            c.audit(claims);
+        }
         return claims;
     }
 

@@ -57,6 +57,7 @@ public final class Vfio implements AutoCloseable {
     private final java.util.function.Consumer<String> hostWarnings;
     private final Map<Integer, VfioGroup> groups = new LinkedHashMap<>();
     private final List<VfioContainer> containers = new ArrayList<>();
+    private final List<IommuContext> iommuContexts = new ArrayList<>();
     private int nextContainerId = 1;
     private int nextVirtualGroupId;
     private volatile boolean closed;
@@ -121,6 +122,34 @@ public final class Vfio implements AutoCloseable {
         VfioContainer c = new VfioContainer(this, nextContainerId++);
         containers.add(c);
         return c;
+    }
+
+    /**
+     * Opens {@code /dev/iommu}: a device-centric context of the first backend (in the registry's
+     * order) whose provider also implements {@link io.vfio4j.api.ioas.NativeIommuProvider}.
+     *
+     * @throws VfioException ENODEV if no backend offers it
+     */
+    public synchronized IommuContext openIommuContext() {
+        ensureOpen();
+        DiscoveredBackend b =
+                backends.backends().stream()
+                        .filter(x -> x.provider() instanceof io.vfio4j.api.ioas.NativeIommuProvider)
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        VfioException.of(
+                                                Errno.ENODEV,
+                                                "/dev/iommu: no backend offers native IOMMU"
+                                                        + " contexts"));
+        IommuContext c = new IommuContext(this, b, iommuContexts.size() + 1);
+        iommuContexts.add(c);
+        return c;
+    }
+
+    /** Every {@code /dev/iommu} context opened and not closed. */
+    public synchronized List<IommuContext> iommuContexts() {
+        return iommuContexts.stream().filter(c -> !c.isReleased()).toList();
     }
 
     /** Every container opened so far. */
@@ -282,6 +311,7 @@ public final class Vfio implements AutoCloseable {
             return;
         }
         try {
+            iommuContexts.forEach(IommuContext::releaseQuietly);
             new VfioRelease(this).releaseAll(List.copyOf(groups.values()));
         } finally {
             closed = true;

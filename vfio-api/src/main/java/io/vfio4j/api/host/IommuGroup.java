@@ -32,6 +32,14 @@ public interface IommuGroup {
     Optional<IommuDomain> domain();
 
     /**
+     * True if the group's IOMMU can track DMA-dirty pages in a domain ({@code
+     * IOMMU_CAP_DIRTY_TRACKING}; SPI 1.5). Defaults to false: a host that does not say has none.
+     */
+    default boolean dirtyTracking() {
+        return false;
+    }
+
+    /**
      * The POWER "table group" (partitionable endpoint) of the group, for TCE-based backends; empty
      * on platforms without TCE tables.
      */

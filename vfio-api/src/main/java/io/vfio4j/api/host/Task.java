@@ -32,6 +32,14 @@ public interface Task {
     /** {@code CAP_SYS_RAWIO}: required to use a no-IOMMU group. */
     boolean capSysRawio();
 
+    /**
+     * {@code CAP_SYS_RESOURCE}: needed to switch an iommufd context's RLIMIT mode (SPI 1.5). The
+     * default is false, so a runtime or test task written before 1.5 lacks it.
+     */
+    default boolean capSysResource() {
+        return false;
+    }
+
     /** The user that owns the process, whose {@code locked_vm} all its processes share. */
     HostUser user();
 

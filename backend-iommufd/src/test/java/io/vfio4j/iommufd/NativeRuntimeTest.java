@@ -1,0 +1,89 @@
+package io.vfio4j.iommufd;
+
+import static io.vfio4j.iommufd.Fixture.MiB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vfio4j.api.Errno;
+import io.vfio4j.api.VfioException;
+import io.vfio4j.api.ioas.IoasMap;
+import io.vfio4j.core.IommuContext;
+import io.vfio4j.core.Vfio;
+import io.vfio4j.core.VfioConfiguration;
+import io.vfio4j.host.IommuGroupSpec;
+import io.vfio4j.host.ProcessSpec;
+import io.vfio4j.host.RegionSpec;
+import io.vfio4j.host.SimHost;
+import io.vfio4j.host.SimProcess;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The native API through the public runtime: {@code Vfio#openIommuContext()} finds the provider by
+ * its optional interface, every call is an operation the invariant checker proves (the uid's
+ * locked_vm and pinned_vm included), and closing the runtime un-charges like process exit.
+ */
+class NativeRuntimeTest {
+    private final SimHost host = SimHost.builder().build();
+    private final SimProcess qemu =
+            host.spawnProcess(
+                    ProcessSpec.builder().name("qemu").memlockLimitBytes(1L << 30).build());
+
+    private Vfio vfio() {
+        return Vfio.builder()
+                .host(host)
+                .configuration(
+                        VfioConfiguration.of(Map.of(VfioConfiguration.CHECK_INVARIANTS, "true")))
+                .build();
+    }
+
+    @Test
+    void mapAttachDetachUnderTheInvariantChecker() {
+        host.addIommuGroup(IommuGroupSpec.of(1));
+        long va = 0x7f00_0000_0000L;
+        qemu.mmap(RegionSpec.anonymous(va, 8 * MiB));
+        try (Vfio vfio = vfio()) {
+            IommuContext ctx = vfio.openIommuContext();
+            assertThat(ctx.backendName()).isEqualTo("iommufd");
+            int ioas = ctx.ioasAlloc();
+            ctx.ioasMap(qemu, IoasMap.fixed(ioas, va, 0, 8 * MiB));
+            int dev = ctx.bind(host.iommuGroup(1).orElseThrow().devices().get(0));
+            long before = vfio.invariants().checks();
+            ctx.attach(dev, ioas);
+            // 8 MiB = 2,048 pages charged to the uid and pinned_vm at attach; the checker agrees.
+            assertThat(qemu.user().lockedVm()).isEqualTo(2048);
+            assertThat(qemu.simAddressSpace().orElseThrow().pinnedVm()).isEqualTo(2048);
+            assertThat(vfio.invariants().checks()).isGreaterThan(before);
+            assertThat(vfio.invariants().check()).isEmpty();
+            ctx.detach(dev);
+            assertThat(qemu.user().lockedVm()).isZero();
+            ctx.attach(dev, ioas);
+            assertThat(vfio.invariants().check()).isEmpty();
+        }
+        assertThat(qemu.user().lockedVm()).isZero();
+        assertThat(qemu.simAddressSpace().orElseThrow().pinnedVm()).isZero();
+    }
+
+    @Test
+    void bindOfADeviceNoGroupHoldsIsEnodev() {
+        try (Vfio vfio = vfio()) {
+            IommuContext ctx = vfio.openIommuContext();
+            assertThatThrownBy(() -> ctx.bind("0000:99:00.0"))
+                    .isInstanceOfSatisfying(
+                            VfioException.class,
+                            e -> assertThat(e.errno()).isEqualTo(Errno.ENODEV));
+        }
+    }
+
+    @Test
+    void aClosedContextAnswersEbadf() {
+        try (Vfio vfio = vfio()) {
+            IommuContext ctx = vfio.openIommuContext();
+            ctx.close();
+            assertThat(vfio.iommuContexts()).isEmpty();
+            assertThatThrownBy(ctx::ioasAlloc)
+                    .isInstanceOfSatisfying(
+                            VfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
+        }
+    }
+}

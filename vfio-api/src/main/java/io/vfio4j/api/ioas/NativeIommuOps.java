@@ -1,0 +1,87 @@
+package io.vfio4j.api.ioas;
+
+import io.vfio4j.api.AuditSink;
+import io.vfio4j.api.BackendState;
+import io.vfio4j.api.host.IommuGroup;
+import io.vfio4j.api.host.IovaRange;
+import io.vfio4j.api.host.Task;
+import java.util.List;
+
+/**
+ * One device-centric IOMMU context (one open of {@code /dev/iommu}): its objects (IOASes, HWPTs,
+ * devices) have ids from 1 upward. Every method throws {@link io.vfio4j.api.VfioException} with the
+ * kernel's errno; the rules are in docs/reference/iommufd.md §2 to §5.
+ */
+public interface NativeIommuOps {
+    /** {@code IOMMU_HWPT_ALLOC} flag: the HWPT may be the parent of nested ones. */
+    int HWPT_NEST_PARENT = 1;
+
+    /** {@code IOMMU_HWPT_ALLOC} flag: the HWPT tracks DMA-dirty pages. */
+    int HWPT_DIRTY_TRACKING = 1 << 1;
+
+    /** {@code IOMMU_IOAS_ALLOC}: a new empty IOAS; returns its id. */
+    int ioasAlloc(int flags);
+
+    /** {@code IOMMU_IOAS_MAP}; returns the IOVA used. */
+    long ioasMap(Task caller, IoasMap map);
+
+    /** {@code IOMMU_IOAS_COPY}; returns the destination IOVA used. */
+    long ioasCopy(Task caller, IoasCopy copy);
+
+    /**
+     * {@code IOMMU_IOAS_UNMAP}; {@code iova} 0 and {@code length} 2^64 - 1 unmap everything.
+     * Returns the bytes removed.
+     */
+    long ioasUnmap(int ioasId, long iova, long length);
+
+    /**
+     * {@code IOMMU_IOAS_IOVA_RANGES} with room for {@code capacity} entries.
+     *
+     * @throws io.vfio4j.api.VfioException EMSGSIZE, with the total in its message, if they do not
+     *     fit
+     */
+    IovaRanges ioasIovaRanges(int ioasId, int capacity);
+
+    /** {@code IOMMU_IOAS_ALLOW_IOVAS}: replaces the allowed list (empty clears it). */
+    void ioasAllowIovas(int ioasId, List<IovaRange> allowed);
+
+    /** {@code IOMMU_OPTION}; returns the value for a GET, 0 for a SET. */
+    long option(Task caller, IommuOption option);
+
+    /** {@code IOMMU_DESTROY} of any object id. */
+    void destroy(int id);
+
+    /**
+     * {@code VFIO_DEVICE_BIND_IOMMUFD} of a physical device of {@code group}; returns its device
+     * id.
+     */
+    int bindDevice(String device, IommuGroup group);
+
+    /** Unbinds a device (its cdev is closed): detaches it first. */
+    void unbindDevice(int deviceId);
+
+    /**
+     * {@code VFIO_DEVICE_ATTACH_IOMMUFD_PT}: attach (or replace) to an IOAS (an automatic HWPT) or
+     * to a HWPT id; returns the HWPT id used.
+     */
+    int attach(int deviceId, int ptId);
+
+    /**
+     * {@code IOMMU_HWPT_ALLOC} of a paging HWPT on IOAS {@code ioasId} for the IOMMU of a bound
+     * device (which stays unattached); returns its id. It pins and charges every area of the IOAS
+     * at once when it is the IOAS's first domain, and lives until {@link #destroy}.
+     */
+    int hwptAlloc(int deviceId, int ioasId, int flags);
+
+    /** {@code VFIO_DEVICE_DETACH_IOMMUFD_PT}. */
+    void detach(int deviceId);
+
+    /** The context's state for snapshots. */
+    BackendState state();
+
+    /** Reports the charges and pins (as {@link io.vfio4j.api.VfioIommuDriverOps#audit}). */
+    void audit(AuditSink sink);
+
+    /** Closing the context: every object destroyed leaf-first, everything un-charged. */
+    void release();
+}

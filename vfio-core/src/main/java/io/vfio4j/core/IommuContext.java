@@ -1,0 +1,204 @@
+package io.vfio4j.core;
+
+import io.vfio4j.api.BackendSettings;
+import io.vfio4j.api.BackendState;
+import io.vfio4j.api.Errno;
+import io.vfio4j.api.KernelVersion;
+import io.vfio4j.api.VfioEventSink;
+import io.vfio4j.api.VfioException;
+import io.vfio4j.api.host.HostView;
+import io.vfio4j.api.host.IovaRange;
+import io.vfio4j.api.host.Task;
+import io.vfio4j.api.ioas.IoasCopy;
+import io.vfio4j.api.ioas.IoasMap;
+import io.vfio4j.api.ioas.IommuOption;
+import io.vfio4j.api.ioas.IovaRanges;
+import io.vfio4j.api.ioas.NativeContext;
+import io.vfio4j.api.ioas.NativeIommuOps;
+import io.vfio4j.api.ioas.NativeIommuProvider;
+import io.vfio4j.host.SimIommuGroup;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * One open of {@code /dev/iommu}: the device-centric API next to {@link VfioContainer}. Each call
+ * is one operation of the runtime (the invariant checker runs after it) and goes to the backend
+ * through a guarded call, like a container's ioctls. Opened by {@link Vfio#openIommuContext()}.
+ */
+public final class IommuContext {
+    private final Vfio vfio;
+    private final DiscoveredBackend backend;
+    private final NativeIommuOps ops;
+    private final int id;
+    private boolean released;
+
+    private record Context(
+            HostView host, BackendSettings settings, VfioEventSink events, KernelVersion kernel)
+            implements NativeContext {}
+
+    IommuContext(Vfio vfio, DiscoveredBackend backend, int id) {
+        this.vfio = vfio;
+        this.backend = backend;
+        this.id = id;
+        NativeIommuProvider p = (NativeIommuProvider) backend.provider();
+        Context ctx =
+                new Context(
+                        vfio.host(),
+                        new BackendSettings(
+                                backend.name(),
+                                vfio.configuration().backendSettings(backend.name())),
+                        vfio.events(),
+                        vfio.configuration().kernel());
+        this.ops = BackendCalls.guarded(backend, "openNative", () -> p.openNative(ctx));
+    }
+
+    /** The backend serving this context. */
+    public String backendName() {
+        return backend.name();
+    }
+
+    private <T> T op(String what, Supplier<T> call) {
+        return vfio.operation(
+                () -> what + " on iommufd context " + id,
+                () -> {
+                    if (released) {
+                        throw VfioException.of(Errno.EBADF, "iommufd context %d is closed", id);
+                    }
+                    return BackendCalls.guarded(backend, what, call);
+                });
+    }
+
+    public int ioasAlloc() {
+        return op("IOAS_ALLOC", () -> ops.ioasAlloc(0));
+    }
+
+    public long ioasMap(Task caller, IoasMap map) {
+        return op("IOAS_MAP", () -> ops.ioasMap(caller, map));
+    }
+
+    public long ioasCopy(Task caller, IoasCopy copy) {
+        return op("IOAS_COPY", () -> ops.ioasCopy(caller, copy));
+    }
+
+    public long ioasUnmap(int ioasId, long iova, long length) {
+        return op("IOAS_UNMAP", () -> ops.ioasUnmap(ioasId, iova, length));
+    }
+
+    public IovaRanges ioasIovaRanges(int ioasId, int capacity) {
+        return op("IOAS_IOVA_RANGES", () -> ops.ioasIovaRanges(ioasId, capacity));
+    }
+
+    public void ioasAllowIovas(int ioasId, List<IovaRange> allowed) {
+        op(
+                "IOAS_ALLOW_IOVAS",
+                () -> {
+                    ops.ioasAllowIovas(ioasId, List.copyOf(allowed));
+                    return null;
+                });
+    }
+
+    public long option(Task caller, IommuOption option) {
+        return op("IOMMU_OPTION", () -> ops.option(caller, option));
+    }
+
+    public void destroy(int objectId) {
+        op(
+                "IOMMU_DESTROY",
+                () -> {
+                    ops.destroy(objectId);
+                    return null;
+                });
+    }
+
+    /**
+     * Binds a physical device of the host (its vfio cdev) to this context; returns its device id.
+     *
+     * @throws VfioException ENODEV if no IOMMU group of the host holds {@code device}
+     */
+    public int bind(String device) {
+        SimIommuGroup group =
+                vfio.host().iommuGroups().stream()
+                        .filter(g -> g.devices().contains(device))
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        VfioException.of(
+                                                Errno.ENODEV,
+                                                "no IOMMU group of the host holds %s",
+                                                device));
+        return op("VFIO_DEVICE_BIND_IOMMUFD", () -> ops.bindDevice(device, group));
+    }
+
+    public void unbind(int deviceId) {
+        op(
+                "unbind",
+                () -> {
+                    ops.unbindDevice(deviceId);
+                    return null;
+                });
+    }
+
+    public int attach(int deviceId, int ptId) {
+        return op("VFIO_DEVICE_ATTACH_IOMMUFD_PT", () -> ops.attach(deviceId, ptId));
+    }
+
+    /**
+     * {@code IOMMU_HWPT_ALLOC}: a paging HWPT on IOAS {@code ioasId} for a bound device's IOMMU
+     * ({@link io.vfio4j.api.ioas.NativeIommuOps#HWPT_NEST_PARENT}, {@link
+     * io.vfio4j.api.ioas.NativeIommuOps#HWPT_DIRTY_TRACKING}); returns its id.
+     */
+    public int hwptAlloc(int deviceId, int ioasId, int flags) {
+        return op("IOMMU_HWPT_ALLOC", () -> ops.hwptAlloc(deviceId, ioasId, flags));
+    }
+
+    public void detach(int deviceId) {
+        op(
+                "VFIO_DEVICE_DETACH_IOMMUFD_PT",
+                () -> {
+                    ops.detach(deviceId);
+                    return null;
+                });
+    }
+
+    public BackendState state() {
+        return BackendCalls.guarded(backend, "state", ops::state);
+    }
+
+    /** Closes the context: every object destroyed, everything un-charged. */
+    public void close() {
+        op(
+                "close",
+                () -> {
+                    released = true;
+                    ops.release();
+                    return null;
+                });
+    }
+
+    boolean isReleased() {
+        return released;
+    }
+
+    void audit(io.vfio4j.api.AuditSink sink) {
+        if (!released) {
+            BackendCalls.guardedRun(backend, "audit", () -> ops.audit(sink));
+        }
+    }
+
+    /** Called by {@link Vfio#close()}: like process exit, failures become warnings. */
+    void releaseQuietly() {
+        if (!released) {
+            released = true;
+            try {
+                BackendCalls.guardedRun(backend, "release", ops::release);
+            } catch (RuntimeException e) {
+                vfio.warn("iommufd context " + id + ": release failed: " + e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "iommufd context " + id;
+    }
+}
