@@ -285,7 +285,9 @@ public final class ScenarioRunner {
                             p.capIpcLock(),
                             run.peakLocked(e.getKey()),
                             run.lockedVm(e.getKey()),
-                            p.isAlive() ? "alive" : "exited"));
+                            p.isAlive() ? "alive" : "exited",
+                            run.space(e.getKey()).pinnedVm(),
+                            p.user().lockedVm()));
         }
         return out;
     }
