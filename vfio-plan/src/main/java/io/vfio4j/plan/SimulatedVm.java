@@ -87,7 +87,15 @@ final class SimulatedVm implements AutoCloseable {
                                 .memlockLimitBytes(limitBytes)
                                 .build());
         this.mm = qemu.simAddressSpace().orElseThrow();
-        this.vfio = Vfio.builder().host(host).configuration(VfioConfiguration.defaults()).build();
+        // libvirt hands QEMU an opened /dev/iommu: iommufd's native context, per-user accounting.
+        this.vfio =
+                Vfio.builder()
+                        .host(host)
+                        .configuration(
+                                VfioConfiguration.of(
+                                        java.util.Map.of(
+                                                "vfio4j.backend.iommufd.accounting", "user")))
+                        .build();
     }
 
     long pageSize() {
@@ -143,7 +151,7 @@ final class SimulatedVm implements AutoCloseable {
             plugMdev(h);
             return;
         }
-        Box box = box(topology.containerKey(h.alias()));
+        Box box = box(topology.containerKey(h));
         act(
                 box,
                 h.alias(),
@@ -318,7 +326,9 @@ final class SimulatedVm implements AutoCloseable {
         group.setContainer(qemu, box.container);
         box.devices.add(alias);
         boxOfAlias.put(alias, box);
-        if (box.devices.size() == 1) {
+        if (box.devices.size() == 1 && Topology.iommufd(box.key)) {
+            box.container.setIommu("iommufd", topology.iommuType(box.key));
+        } else if (box.devices.size() == 1) {
             box.container.setIommu(topology.iommuType(box.key));
         }
     }
@@ -405,18 +415,23 @@ final class SimulatedVm implements AutoCloseable {
         if (failure != null) {
             return;
         }
-        long before = mm.lockedVm();
+        long before = charged(box);
         try {
             r.run();
         } catch (VfioException e) {
             failure = new Failure(device, action, e.errno().name(), e.getMessage());
         } finally {
             if (box != null) {
-                box.chargedPages += mm.lockedVm() - before;
+                box.chargedPages += charged(box) - before;
             }
             peakLocked = Math.max(peakLocked, mm.lockedVm());
             peakPinned = Math.max(peakPinned, mm.pinnedVm());
         }
+    }
+
+    /** The counter a container's charges land in: the user's locked_vm for iommufd. */
+    private long charged(Box box) {
+        return box != null && Topology.iommufd(box.key) ? qemu.user().lockedVm() : mm.lockedVm();
     }
 
     /** What each container and each vhost-vdpa device holds now. */
@@ -426,7 +441,11 @@ final class SimulatedVm implements AutoCloseable {
         for (Box b : boxes.values()) {
             out.add(
                     new ContainerCharge(
-                            b.name, b.kind, "locked_vm", b.devices, b.chargedPages * p));
+                            b.name,
+                            b.kind,
+                            Topology.iommufd(b.key) ? "user locked_vm" : "locked_vm",
+                            b.devices,
+                            b.chargedPages * p));
         }
         vdpaPages.forEach(
                 (alias, pages) ->
