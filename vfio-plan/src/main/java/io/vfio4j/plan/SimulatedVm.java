@@ -76,6 +76,10 @@ final class SimulatedVm implements AutoCloseable {
         }
     }
 
+    /** libvirt hands QEMU an opened /dev/iommu: iommufd's native context, per-user accounting. */
+    private static final VfioConfiguration RUNTIME =
+            VfioConfiguration.of(java.util.Map.of("vfio4j.backend.iommufd.accounting", "user"));
+
     SimulatedVm(Topology topology, long limitBytes, long workingSetBytes) {
         this.topology = topology;
         this.workingSetBytes = workingSetBytes;
@@ -87,15 +91,7 @@ final class SimulatedVm implements AutoCloseable {
                                 .memlockLimitBytes(limitBytes)
                                 .build());
         this.mm = qemu.simAddressSpace().orElseThrow();
-        // libvirt hands QEMU an opened /dev/iommu: iommufd's native context, per-user accounting.
-        this.vfio =
-                Vfio.builder()
-                        .host(host)
-                        .configuration(
-                                VfioConfiguration.of(
-                                        java.util.Map.of(
-                                                "vfio4j.backend.iommufd.accounting", "user")))
-                        .build();
+        this.vfio = Vfio.builder().host(host).configuration(RUNTIME).build();
     }
 
     long pageSize() {
@@ -326,10 +322,8 @@ final class SimulatedVm implements AutoCloseable {
         group.setContainer(qemu, box.container);
         box.devices.add(alias);
         boxOfAlias.put(alias, box);
-        if (box.devices.size() == 1 && Topology.iommufd(box.key)) {
-            box.container.setIommu("iommufd", topology.iommuType(box.key));
-        } else if (box.devices.size() == 1) {
-            box.container.setIommu(topology.iommuType(box.key));
+        if (box.devices.size() == 1) {
+            topology.setIommu(box.key, box.container);
         }
     }
 

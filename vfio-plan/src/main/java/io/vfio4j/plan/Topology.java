@@ -91,6 +91,15 @@ record Topology(Platform platform, boolean viommu, int ddwPageShift, long ddwByt
         return "type1v2: one address space shared by every device (no vIOMMU)";
     }
 
+    /** SET_IOMMU for the container of {@code key}: iommufd's by name, else the type's backend. */
+    void setIommu(String key, io.vfio4j.core.VfioContainer c) {
+        if (iommufd(key)) {
+            c.setIommu("iommufd", iommuType(key));
+        } else {
+            c.setIommu(iommuType(key));
+        }
+    }
+
     IommuType iommuType(String key) {
         if (key.startsWith("nvme:")) {
             return IommuType.TYPE1;
