@@ -30,6 +30,14 @@ final class ConfigOptions {
      * command line's -D.
      */
     VfioConfiguration configuration(Map<String, String> scenarioKeys) {
+        return configuration(scenarioKeys, Map.of());
+    }
+
+    /**
+     * As above, with {@code forced} keys over everything (a comparison run's backend), from {@code
+     * --compare}.
+     */
+    VfioConfiguration configuration(Map<String, String> scenarioKeys, Map<String, String> forced) {
         VfioConfiguration.Builder b = VfioConfiguration.builder();
         java.util.Properties system = new java.util.Properties();
         system.putAll(System.getProperties());
@@ -39,6 +47,7 @@ final class ConfigOptions {
         b.loadStandardSources(system);
         b.putAll(scenarioKeys, "scenario");
         b.putAll(overrides, "command line");
+        b.putAll(forced, "--compare");
         return b.build();
     }
 }

@@ -49,8 +49,13 @@ import picocli.CommandLine.Parameters;
             "  vfio4j replay --json qemu.log > replay.json    the documented JSON schema",
             "  vfio4j replay --emit-scenario vm.yaml qemu.log  and a regression scenario",
             "  vfio4j replay --html replay.html qemu.log      and an HTML page with a plot",
+            "  vfio4j replay --compare type1,iommufd qemu.log the calls where they differ",
             "",
             "The trace formats and the JSON schema are described in docs/replay.md.",
+            "With --compare the trace is replayed once per named backend and the calls whose",
+            "errno, unmapped size, locked_vm, pinned_vm or user locked_vm differ are listed;",
+            "exit 0 when every replay completed (2 for a bad list, or with --backend or",
+            "--emit-scenario).",
             "",
             ReplayCommand.EXIT_CODES_0,
             ReplayCommand.EXIT_CODES_1,
@@ -113,6 +118,14 @@ final class ReplayCommand implements Callable<Integer> {
                     "The IOMMU type: TYPE1, TYPE1v2 (default), or another type a backend serves.")
     String iommu = "TYPE1v2";
 
+    @Option(
+            names = "--compare",
+            paramLabel = "BACKEND,BACKEND[,...]",
+            description =
+                    "Replay on each named backend and list the calls whose answers or counters"
+                            + " differ.")
+    String compare;
+
     @Option(names = "--backend", paramLabel = "NAME", description = "Ask only this backend.")
     String backend;
 
@@ -174,11 +187,44 @@ final class ReplayCommand implements Callable<Integer> {
         ReplayOptions options = options();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        List<String> backends = null;
+        if (compare != null) {
+            try {
+                backends = CompareExecution.backends(compare);
+            } catch (IllegalArgumentException e) {
+                err.println("vfio4j: " + e.getMessage());
+                return ExitCodes.USAGE;
+            }
+            if (backend != null || emitScenario != null) {
+                err.println(
+                        "vfio4j: --compare excludes "
+                                + (backend != null ? "--backend" : "--emit-scenario"));
+                return ExitCodes.USAGE;
+            }
+        }
         try {
             Optional<MemoryLayout> layout =
                     memory == null
                             ? Optional.empty()
                             : Optional.of(MemoryFiles.read(memory, options.hostPageSize()));
+            if (backends != null) {
+                return ReplayCompare.run(
+                        trace,
+                        layout,
+                        options,
+                        backends,
+                        (host, keys) ->
+                                Vfio.builder()
+                                        .host(host)
+                                        .configuration(config.configuration(keys))
+                                        .withStandardSources()
+                                        .build(),
+                        json,
+                        summaryOnly,
+                        html,
+                        out,
+                        err);
+            }
             Replay replay =
                     Replay.prepare(
                             trace,

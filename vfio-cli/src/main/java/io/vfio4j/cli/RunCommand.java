@@ -32,8 +32,14 @@ import picocli.CommandLine.Parameters;
             "  vfio4j run -Dvfio4j.backend.type1.dma-entry-limit=100 my-vm.yaml",
             "  vfio4j run --record explore.yaml           record the answers of errno: any",
             "  vfio4j run --html r.html my-vm.yaml       also an HTML page with a plot",
+            "  vfio4j run --compare type1,iommufd my-vm.yaml   where the backends' answers differ",
             "",
             "The file format is described in docs/scenarios.md.",
+            "With --compare each scenario runs once per named backend, made the default backend",
+            "(a container whose set_iommu names its backend keeps it); expectations are not",
+            "checked and every step runs whatever it answers. Exit 0 when every run completed",
+            "(divergences are the report, not a failure), 1 when a step ended in an error on",
+            "some backend, 2 for a bad --compare list or --compare with --record.",
             "",
             Vfio4jCommand.EXIT_CODES_0,
             Vfio4jCommand.EXIT_CODES_1,
@@ -59,11 +65,35 @@ final class RunCommand implements Callable<Integer> {
                             + " its FILE as expectations (the rest of the file is kept as it is).")
     boolean record;
 
+    @CommandLine.Option(
+            names = "--compare",
+            paramLabel = "BACKEND,BACKEND[,...]",
+            description =
+                    "Run each scenario on each named backend and report the steps where the"
+                            + " errno, unmapped size, locked_vm, pinned_vm or the user's locked_vm"
+                            + " differ (expectations are not checked).")
+    String compare;
+
     @Override
     public Integer call() {
         // A settings error (a missing --config file, an unknown key) is reported before any file
         // is read: exit 3, as from every subcommand.
         config.configuration();
+        List<String> backends = null;
+        if (compare != null) {
+            try {
+                backends = CompareExecution.backends(compare);
+            } catch (IllegalArgumentException e) {
+                spec.commandLine().getErr().println("vfio4j: " + e.getMessage());
+                return ExitCodes.USAGE;
+            }
+            if (record) {
+                spec.commandLine()
+                        .getErr()
+                        .println("vfio4j: --compare and --record exclude each other");
+                return ExitCodes.USAGE;
+            }
+        }
         ScenarioParser parser = new ScenarioParser();
         List<Scenario> scenarios = new ArrayList<>();
         for (Path f : files) {
@@ -78,6 +108,9 @@ final class RunCommand implements Callable<Integer> {
                         .println("vfio4j: cannot read " + f + ": " + e.getMessage());
                 return ExitCodes.INVALID_SCENARIO;
             }
+        }
+        if (backends != null) {
+            return CompareExecution.run(spec.commandLine(), scenarios, backends, options, config);
         }
         if (!record) {
             return ScenarioExecution.runAll(spec.commandLine(), scenarios, options, config);

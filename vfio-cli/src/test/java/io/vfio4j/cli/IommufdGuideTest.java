@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * docs/iommufd.md's worked runs are executed as written: each block after an {@code <!--
  * iommufd:run -->} marker starts with the command ({@code $ vfio4j ...}) and shows the output it
- * prints, which must appear, line for line and in order, in what the command prints now.
+ * prints, which must appear, line for line and in order, in what the command prints now. Paths in
+ * the commands are from the repository's root.
  */
 class IommufdGuideTest {
     private static final Path GUIDE = Path.of("../docs/iommufd.md");
@@ -49,11 +50,21 @@ class IommufdGuideTest {
     @Test
     void everyWorkedRunPrintsWhatTheGuideShows() throws IOException {
         List<Run> runs = runs();
-        assertThat(runs).as("worked runs in docs/iommufd.md").hasSize(3);
+        assertThat(runs).as("worked runs in docs/iommufd.md").hasSize(5);
         for (Run run : runs) {
-            CliRunner r = CliRunner.run(run.args().toArray(String[]::new));
+            // The guide's paths are from the repository's root; the test runs in vfio-cli.
+            String[] args =
+                    run.args().stream()
+                            .map(a -> a.startsWith("examples/") ? "../" + a : a)
+                            .toArray(String[]::new);
+            CliRunner r = CliRunner.run(args);
             assertThat(r.exitCode).as("%s: %s", run.args(), r.err()).isZero();
-            List<String> printed = r.out().lines().map(String::stripTrailing).toList();
+            List<String> printed =
+                    r.out()
+                            .replace("file: ../examples/", "file: examples/")
+                            .lines()
+                            .map(String::stripTrailing)
+                            .toList();
             int at = printed.indexOf(run.shown().get(0));
             assertThat(at).as("%s prints the first shown line", run.args()).isNotNegative();
             assertThat(printed.subList(at, Math.min(printed.size(), at + run.shown().size())))

@@ -66,8 +66,8 @@ class ReplayDocCommandsTest {
                 assertThat(printed.toString()).isEqualTo(blocks.get(i + 1)[1]);
             }
         }
-        assertThat(commands).isEqualTo(11);
-        assertThat(checkedOutputs).isEqualTo(4);
+        assertThat(commands).isEqualTo(12);
+        assertThat(checkedOutputs).isEqualTo(5);
         assertThat(scratch.resolve("replay.html")).content().contains("<svg");
     }
 

@@ -65,7 +65,13 @@ final class DeviceReader {
         switch (type) {
             case "pci" ->
                     hostdevs.add(
-                            new Hostdev(alias, HostdevKind.PCI, pciSource(d), false, d.line()));
+                            new Hostdev(
+                                    alias,
+                                    HostdevKind.PCI,
+                                    pciSource(d),
+                                    false,
+                                    d.line(),
+                                    iommufd(d)));
             case "mdev" -> {
                 String uuid =
                         d.child("source")
@@ -77,18 +83,28 @@ final class DeviceReader {
                                                         d,
                                                         "an mdev <hostdev> needs <source><address"
                                                                 + " uuid='...'/></source>"));
-                hostdevs.add(new Hostdev(alias, HostdevKind.MDEV, uuid, false, d.line()));
+                hostdevs.add(new Hostdev(alias, HostdevKind.MDEV, uuid, false, d.line(), false));
             }
             case "" -> throw PlanInputException.at(d, "<hostdev> has no type attribute");
-            default -> hostdevs.add(new Hostdev(alias, HostdevKind.OTHER, type, false, d.line()));
+            default ->
+                    hostdevs.add(
+                            new Hostdev(alias, HostdevKind.OTHER, type, false, d.line(), false));
         }
+    }
+
+    /**
+     * {@code <driver iommufd='yes'/>} of a PCI hostdev (libvirt 12.x,
+     * virHostdevIsPCIDeviceWithIOMMUFD); any other value, or none, is the legacy VFIO container.
+     */
+    private static boolean iommufd(XmlElement d) {
+        return d.child("driver").flatMap(x -> x.attr("iommufd")).map("yes"::equals).orElse(false);
     }
 
     private void iface(XmlElement d) {
         String type = d.attr("type").orElse("");
         String alias = alias(d, "net" + netIndex++);
         if (type.equals("hostdev")) {
-            hostdevs.add(new Hostdev(alias, HostdevKind.PCI, pciSource(d), true, d.line()));
+            hostdevs.add(new Hostdev(alias, HostdevKind.PCI, pciSource(d), true, d.line(), false));
         } else if (type.equals("vdpa")) {
             String dev = d.child("source").flatMap(s -> s.attr("dev")).orElse("");
             vdpas.add(new Vdpa(alias, dev, false));

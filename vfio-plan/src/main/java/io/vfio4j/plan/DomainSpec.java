@@ -99,9 +99,16 @@ public record DomainSpec(
      * A {@code <hostdev>} or an {@code <interface type='hostdev'>}.
      *
      * @param source the host PCI address or the mdev UUID
+     * @param iommufd libvirt attaches it through iommufd ({@code <driver iommufd='yes'/>}, libvirt
+     *     12.x): QEMU binds it to the /dev/iommu context libvirt opened, not a type1 container
      */
     public record Hostdev(
-            String alias, HostdevKind kind, String source, boolean fromInterface, int line) {}
+            String alias,
+            HostdevKind kind,
+            String source,
+            boolean fromInterface,
+            int line,
+            boolean iommufd) {}
 
     /**
      * A vhost-vdpa device: an {@code <interface type='vdpa'>}, or a vhost-vdpa disk (one per

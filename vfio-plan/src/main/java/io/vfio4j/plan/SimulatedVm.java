@@ -76,6 +76,10 @@ final class SimulatedVm implements AutoCloseable {
         }
     }
 
+    /** libvirt hands QEMU an opened /dev/iommu: iommufd's native context, per-user accounting. */
+    private static final VfioConfiguration RUNTIME =
+            VfioConfiguration.of(java.util.Map.of("vfio4j.backend.iommufd.accounting", "user"));
+
     SimulatedVm(Topology topology, long limitBytes, long workingSetBytes) {
         this.topology = topology;
         this.workingSetBytes = workingSetBytes;
@@ -87,7 +91,7 @@ final class SimulatedVm implements AutoCloseable {
                                 .memlockLimitBytes(limitBytes)
                                 .build());
         this.mm = qemu.simAddressSpace().orElseThrow();
-        this.vfio = Vfio.builder().host(host).configuration(VfioConfiguration.defaults()).build();
+        this.vfio = Vfio.builder().host(host).configuration(RUNTIME).build();
     }
 
     long pageSize() {
@@ -143,7 +147,7 @@ final class SimulatedVm implements AutoCloseable {
             plugMdev(h);
             return;
         }
-        Box box = box(topology.containerKey(h.alias()));
+        Box box = box(topology.containerKey(h));
         act(
                 box,
                 h.alias(),
@@ -319,7 +323,7 @@ final class SimulatedVm implements AutoCloseable {
         box.devices.add(alias);
         boxOfAlias.put(alias, box);
         if (box.devices.size() == 1) {
-            box.container.setIommu(topology.iommuType(box.key));
+            topology.setIommu(box.key, box.container);
         }
     }
 
@@ -405,18 +409,23 @@ final class SimulatedVm implements AutoCloseable {
         if (failure != null) {
             return;
         }
-        long before = mm.lockedVm();
+        long before = charged(box);
         try {
             r.run();
         } catch (VfioException e) {
             failure = new Failure(device, action, e.errno().name(), e.getMessage());
         } finally {
             if (box != null) {
-                box.chargedPages += mm.lockedVm() - before;
+                box.chargedPages += charged(box) - before;
             }
             peakLocked = Math.max(peakLocked, mm.lockedVm());
             peakPinned = Math.max(peakPinned, mm.pinnedVm());
         }
+    }
+
+    /** The counter a container's charges land in: the user's locked_vm for iommufd. */
+    private long charged(Box box) {
+        return box != null && Topology.iommufd(box.key) ? qemu.user().lockedVm() : mm.lockedVm();
     }
 
     /** What each container and each vhost-vdpa device holds now. */
@@ -426,7 +435,11 @@ final class SimulatedVm implements AutoCloseable {
         for (Box b : boxes.values()) {
             out.add(
                     new ContainerCharge(
-                            b.name, b.kind, "locked_vm", b.devices, b.chargedPages * p));
+                            b.name,
+                            b.kind,
+                            Topology.iommufd(b.key) ? "user locked_vm" : "locked_vm",
+                            b.devices,
+                            b.chargedPages * p));
         }
         vdpaPages.forEach(
                 (alias, pages) ->

@@ -51,6 +51,19 @@ record Topology(Platform platform, boolean viommu, int ddwPageShift, long ddwByt
         return d.arch() == GuestArch.PPC64;
     }
 
+    /** The container of a hostdev: an iommufd one shares libvirt's /dev/iommu context. */
+    String containerKey(DomainSpec.Hostdev h) {
+        if (h.iommufd() && !spapr()) {
+            return viommu ? "iommufd:" + h.alias() : "iommufd";
+        }
+        return containerKey(h.alias());
+    }
+
+    /** Whether the container of {@code key} is served by iommufd. */
+    static boolean iommufd(String key) {
+        return key.equals("iommufd") || key.startsWith("iommufd:");
+    }
+
     String containerKey(String alias) {
         if (spapr()) {
             return "phb:" + alias;
@@ -59,6 +72,13 @@ record Topology(Platform platform, boolean viommu, int ddwPageShift, long ddwByt
     }
 
     String containerKind(String key) {
+        if (iommufd(key)) {
+            return "iommufd (/dev/iommu opened by libvirt, <driver iommufd='yes'/>): "
+                    + (key.equals("iommufd")
+                            ? "one IOAS shared by its devices"
+                            : "the device's own IOAS behind the vIOMMU")
+                    + "; charged per user (the user's locked_vm, the process's pinned_vm)";
+        }
         if (key.startsWith("nvme:")) {
             return "type1 (v1): QEMU's userspace NVMe driver maps all guest RAM";
         }
@@ -69,6 +89,15 @@ record Topology(Platform platform, boolean viommu, int ddwPageShift, long ddwByt
             return "type1v2: the device's own address space behind the vIOMMU";
         }
         return "type1v2: one address space shared by every device (no vIOMMU)";
+    }
+
+    /** SET_IOMMU for the container of {@code key}: iommufd's by name, else the type's backend. */
+    void setIommu(String key, io.vfio4j.core.VfioContainer c) {
+        if (iommufd(key)) {
+            c.setIommu("iommufd", iommuType(key));
+        } else {
+            c.setIommu(iommuType(key));
+        }
     }
 
     IommuType iommuType(String key) {

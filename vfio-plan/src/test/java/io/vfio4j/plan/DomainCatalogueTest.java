@@ -65,10 +65,19 @@ class DomainCatalogueTest {
         if (expect.containsKey("containers")) {
             assertThat(
                             r.steps().get(0).containers().stream()
-                                    .filter(c -> c.counter().equals("locked_vm"))
+                                    .filter(c -> !c.counter().equals("pinned_vm"))
                                     .count())
-                    .as("containers")
+                    .as("containers (vhost-vdpa devices are not)")
                     .isEqualTo(Long.parseLong(expect.get("containers")));
+        }
+        if (expect.containsKey("user_locked_vm_charged")) {
+            assertThat(
+                            r.steps().get(0).containers().stream()
+                                    .filter(c -> c.counter().equals("user locked_vm"))
+                                    .mapToLong(ContainerCharge::chargedBytes)
+                                    .sum())
+                    .as("charged to the user's locked_vm by iommufd containers")
+                    .isEqualTo(Long.parseLong(expect.get("user_locked_vm_charged")));
         }
         if (expect.containsKey("failure")) {
             String[] f = expect.get("failure").split("/");

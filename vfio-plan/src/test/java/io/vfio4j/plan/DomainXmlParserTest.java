@@ -205,4 +205,17 @@ class DomainXmlParserTest {
                 .isInstanceOf(PlanInputException.class)
                 .hasMessageEndingWith("nope.xml:0:0: no such file");
     }
+
+    @Test
+    void onlyDriverIommufdYesAttachesAHostdevThroughIommufd() {
+        String devices =
+                Xml.hostdev(1).replace("<source>", "<driver iommufd='yes'/><source>")
+                        + Xml.hostdev(2).replace("<source>", "<driver iommufd='no'/><source>")
+                        + Xml.hostdev(3).replace("<source>", "<driver name='vfio'/><source>")
+                        + Xml.hostdev(4);
+        DomainSpec d = Xml.parse(Xml.domain("x86_64", "pc-q35-10.1", "kvm", 4, "", devices));
+        assertThat(d.hostdevs())
+                .extracting(DomainSpec.Hostdev::iommufd)
+                .containsExactly(true, false, false, false);
+    }
 }

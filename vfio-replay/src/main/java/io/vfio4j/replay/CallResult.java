@@ -15,6 +15,8 @@ import io.vfio4j.replay.TraceEvent.Source;
  * @param charged the call mapped memory that is pinned and charged (false for device memory)
  * @param vaddr the host address a MAP used (the trace's, or a synthetic one); 0 for an UNMAP
  * @param readOnly a MAP asked for READ only (ROM, or the trace said so)
+ * @param pinnedVmPages the VMM's pinned_vm after the call, in host pages
+ * @param userLockedVmPages the locked_vm of the VMM's user after the call, in host pages
  */
 public record CallResult(
         long line,
@@ -29,7 +31,9 @@ public record CallResult(
         Source source,
         boolean charged,
         long vaddr,
-        boolean readOnly) {
+        boolean readOnly,
+        long pinnedVmPages,
+        long userLockedVmPages) {
     /** The errno's name (EEXIST), or "0". */
     public String errnoName() {
         return ErrnoNames.name(errno);

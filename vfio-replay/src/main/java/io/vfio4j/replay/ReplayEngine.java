@@ -200,7 +200,9 @@ final class ReplayEngine {
                         source,
                         charged && "MAP".equals(op) && errno == 0,
                         vaddr,
-                        readOnly));
+                        readOnly,
+                        fixture.pinnedVm(),
+                        fixture.userLockedVm()));
     }
 
     /**

@@ -152,6 +152,16 @@ final class ReplayFixture implements AutoCloseable {
         return mm.lockedVm();
     }
 
+    /** The VMM's pinned_vm (VmPin), which iommufd charges next to locked_vm. */
+    long pinnedVm() {
+        return vmm.simAddressSpace().orElseThrow().pinnedVm();
+    }
+
+    /** The locked_vm of the VMM's user, which iommufd charges with per-user accounting. */
+    long userLockedVm() {
+        return vmm.user().lockedVm();
+    }
+
     @Override
     public void close() {
         vfio.close();

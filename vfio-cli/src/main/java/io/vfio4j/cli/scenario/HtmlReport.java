@@ -68,6 +68,13 @@ public final class HtmlReport {
                                             ? "unlimited"
                                             : Sizes.human(p.memlockBytes()))
                                     + (p.capIpcLock() ? ", CAP_IPC_LOCK" : "")
+                                    + (r.showsIommufdCounters()
+                                            ? ", final pinned_vm "
+                                                    + pagesAndBytes(p.finalPinnedVm(), r.pageSize())
+                                                    + ", final user locked_vm "
+                                                    + pagesAndBytes(
+                                                            p.finalUserLockedVm(), r.pageSize())
+                                            : "")
                                     + ", "
                                     + p.state()));
         }
@@ -103,7 +110,10 @@ public final class HtmlReport {
     private static io.vfio4j.report.Svg timeline(ScenarioResult r) {
         TimelinePlot.Builder plot =
                 TimelinePlot.builder()
-                        .title("locked_vm after each step")
+                        .title(
+                                r.showsIommufdCounters()
+                                        ? "locked_vm, pinned_vm and user locked_vm after each step"
+                                        : "locked_vm after each step")
                         .xLabel("step")
                         .yLabel("locked_vm")
                         .yUnit(Unit.pages(r.pageSize()));
@@ -116,6 +126,16 @@ public final class HtmlReport {
                 y[i + 1] = r.steps().get(i).lockedVm().getOrDefault(p.name(), 0L);
             }
             plot.series(p.name(), x, y);
+            if (r.showsIommufdCounters()) {
+                long[] pinned = new long[n + 1];
+                long[] user = new long[n + 1];
+                for (int i = 0; i < n; i++) {
+                    pinned[i + 1] = r.steps().get(i).pinnedVm().getOrDefault(p.name(), 0L);
+                    user[i + 1] = r.steps().get(i).userLockedVm().getOrDefault(p.name(), 0L);
+                }
+                plot.series(p.name() + " pinned_vm", x, pinned);
+                plot.series(p.name() + " user locked_vm", x, user);
+            }
             if (p.memlockBytes() != Task.UNLIMITED && !p.capIpcLock()) {
                 plot.limit(
                         "RLIMIT_MEMLOCK of " + p.name() + " at the end",
@@ -156,8 +176,8 @@ public final class HtmlReport {
                         case SKIPPED -> Tone.MUTED;
                         case PASSED -> Tone.NORMAL;
                     };
-            rows.add(
-                    new Row(
+            List<String> cells =
+                    new ArrayList<>(
                             List.of(
                                     Integer.toString(sr.step().number()),
                                     Integer.toString(sr.step().line()),
@@ -166,23 +186,31 @@ public final class HtmlReport {
                                     sr.outcome(),
                                     sr.step().expect().outcome(),
                                     sr.status().name().toLowerCase(java.util.Locale.ROOT),
-                                    lockedVm(sr.lockedVm()),
-                                    String.join("; ", sr.failures())),
-                            tone));
+                                    lockedVm(sr.lockedVm())));
+            if (r.showsIommufdCounters()) {
+                cells.add(lockedVm(sr.pinnedVm()));
+                cells.add(lockedVm(sr.userLockedVm()));
+            }
+            cells.add(String.join("; ", sr.failures()));
+            rows.add(new Row(cells, tone));
         }
-        return new Table(
-                "Steps of " + name,
-                List.of(
-                        "step",
-                        "line",
-                        "op",
-                        "what",
-                        "answer",
-                        "expected",
-                        "status",
-                        "locked_vm (pages)",
-                        "failures"),
-                rows);
+        List<String> head =
+                new ArrayList<>(
+                        List.of(
+                                "step",
+                                "line",
+                                "op",
+                                "what",
+                                "answer",
+                                "expected",
+                                "status",
+                                "locked_vm (pages)"));
+        if (r.showsIommufdCounters()) {
+            head.add("pinned_vm (pages)");
+            head.add("user locked_vm (pages)");
+        }
+        head.add("failures");
+        return new Table("Steps of " + name, head, rows);
     }
 
     private static String lockedVm(Map<String, Long> byProcess) {

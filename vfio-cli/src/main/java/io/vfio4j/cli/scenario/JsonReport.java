@@ -50,7 +50,7 @@ public final class JsonReport {
         m.put("stepsSkipped", r.count(StepResult.Status.SKIPPED));
         List<Object> steps = new ArrayList<>();
         for (StepResult sr : r.steps()) {
-            steps.add(step(sr));
+            steps.add(step(sr, r.showsIommufdCounters()));
         }
         m.put("steps", steps);
         List<Object> procs = new ArrayList<>();
@@ -67,6 +67,10 @@ public final class JsonReport {
             pm.put("peakLockedVm", p.peakLockedVm());
             pm.put("finalLockedVm", p.finalLockedVm());
             pm.put("state", p.state());
+            if (r.showsIommufdCounters()) {
+                pm.put("finalPinnedVm", p.finalPinnedVm());
+                pm.put("finalUserLockedVm", p.finalUserLockedVm());
+            }
             procs.add(pm);
         }
         m.put("processes", procs);
@@ -92,7 +96,7 @@ public final class JsonReport {
         return m;
     }
 
-    private static Map<String, Object> step(StepResult sr) {
+    private static Map<String, Object> step(StepResult sr, boolean iommufd) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("number", sr.step().number());
         m.put("line", sr.step().line());
@@ -110,6 +114,10 @@ public final class JsonReport {
         m.put("failures", sr.failures());
         m.put("results", new java.util.TreeMap<>(sr.results()));
         m.put("lockedVm", sr.lockedVm());
+        if (iommufd) {
+            m.put("pinnedVm", new java.util.TreeMap<>(sr.pinnedVm()));
+            m.put("userLockedVm", new java.util.TreeMap<>(sr.userLockedVm()));
+        }
         Map<String, Object> cs = new LinkedHashMap<>();
         sr.containers()
                 .forEach(

@@ -34,6 +34,25 @@ public record ScenarioResult(
                 && steps.stream().noneMatch(s -> s.status() == StepResult.Status.FAILED);
     }
 
+    /**
+     * Whether the counters iommufd charges next to locked_vm are shown: some step left a process's
+     * pinned_vm or its user's locked_vm non-zero, or an iommufd container exists. A type1-only run
+     * keeps its output as it was.
+     */
+    public boolean showsIommufdCounters() {
+        for (StepResult s : steps) {
+            if (s.pinnedVm().values().stream().anyMatch(v -> v != 0)
+                    || s.userLockedVm().values().stream().anyMatch(v -> v != 0)
+                    || s.containers().values().stream()
+                            .anyMatch(c -> c.backend().equals(IOMMUFD))) {
+                return true;
+            }
+        }
+        return containers.stream().anyMatch(c -> c.backend().equals(IOMMUFD));
+    }
+
+    private static final String IOMMUFD = "iommufd";
+
     public long count(StepResult.Status status) {
         return steps.stream().filter(s -> s.status() == status).count();
     }
@@ -43,6 +62,8 @@ public record ScenarioResult(
      *
      * @param memlockBytes RLIMIT_MEMLOCK at the end ({@code Long.MAX_VALUE}: unlimited)
      * @param state alive, exited
+     * @param finalPinnedVm pinned_vm (VmPin) at the end, in pages
+     * @param finalUserLockedVm the locked_vm of the process's user at the end, in pages
      */
     public record ProcessSummary(
             String name,
@@ -51,7 +72,9 @@ public record ScenarioResult(
             boolean capIpcLock,
             long peakLockedVm,
             long finalLockedVm,
-            String state) {}
+            String state,
+            long finalPinnedVm,
+            long finalUserLockedVm) {}
 
     /**
      * A container at the end.

@@ -13,6 +13,9 @@ import java.util.Map;
  * @param results the step's named results
  * @param lockedVm locked_vm per process after the step, in pages
  * @param containers each container's state after the step
+ * @param pinnedVm pinned_vm (VmPin) per process after the step, in pages
+ * @param userLockedVm the locked_vm of each process's user after the step, in pages (shared by the
+ *     processes of one uid; iommufd charges it with per-user accounting)
  */
 public record StepResult(
         Step step,
@@ -22,7 +25,9 @@ public record StepResult(
         List<String> failures,
         Map<String, Object> results,
         Map<String, Long> lockedVm,
-        Map<String, ContainerSnapshot> containers) {
+        Map<String, ContainerSnapshot> containers,
+        Map<String, Long> pinnedVm,
+        Map<String, Long> userLockedVm) {
     /** The outcome of a step refused for a configuration error (the command exits 3). */
     public static final String CONFIGURATION_ERROR = "configuration error";
 
@@ -31,6 +36,8 @@ public record StepResult(
         results = Map.copyOf(results);
         lockedVm = Map.copyOf(lockedVm);
         containers = Map.copyOf(containers);
+        pinnedVm = Map.copyOf(pinnedVm);
+        userLockedVm = Map.copyOf(userLockedVm);
     }
 
     /** How a step ended against its expectation. */

@@ -89,6 +89,17 @@ public final class TracePrinter {
             wl = Math.max(wl, row[3].length());
         }
         int wn = String.valueOf(rows.size()).length();
+        boolean iommufd = r.showsIommufdCounters();
+        int wp = "pinned_vm".length();
+        int wu = "user locked_vm".length();
+        for (String[] row : rows) {
+            wp = Math.max(wp, row[7].length());
+            wu = Math.max(wu, row[8].length());
+        }
+        String pinnedHead =
+                iommufd
+                        ? pad("pinned_vm", wp, true) + "  " + pad("user locked_vm", wu, true) + "  "
+                        : "";
         out.println(
                 ansi.string(
                         "@|faint   "
@@ -100,6 +111,7 @@ public final class TracePrinter {
                                 + "  "
                                 + pad("locked_vm after", wl, false)
                                 + "  "
+                                + pinnedHead
                                 + pad("pins", 9, true)
                                 + "  "
                                 + pad("maps", 4, true)
@@ -127,6 +139,12 @@ public final class TracePrinter {
                                     + "  "
                                     + pad(row[3], wl, false)
                                     + "  "
+                                    + (iommufd
+                                            ? pad(row[7], wp, true)
+                                                    + "  "
+                                                    + pad(row[8], wu, true)
+                                                    + "  "
+                                            : "")
                                     + pad(row[4], 9, true)
                                     + "  "
                                     + pad(row[5], 4, true)
@@ -201,10 +219,14 @@ public final class TracePrinter {
             process = r.scenario().processes().get(0).name();
         }
         String locked = "-";
+        String pinned = "-";
+        String user = "-";
         if (process != null && sr.status() != StepResult.Status.SKIPPED) {
             locked =
                     (multi ? process + ": " : "")
                             + Sizes.pages(sr.lockedVm().get(process), r.pageSize());
+            pinned = Sizes.count(sr.pinnedVm().get(process));
+            user = Sizes.count(sr.userLockedVm().get(process));
         }
         String container = step.action().container();
         if (container == null && r.scenario().containers().size() == 1) {
@@ -220,7 +242,15 @@ public final class TracePrinter {
             backend = c.backend();
         }
         return new String[] {
-            String.valueOf(step.number()), desc, result.trim(), locked, pins, maps, backend
+            String.valueOf(step.number()),
+            desc,
+            result.trim(),
+            locked,
+            pins,
+            maps,
+            backend,
+            pinned,
+            user
         };
     }
 
@@ -244,21 +274,42 @@ public final class TracePrinter {
         long page = r.pageSize();
         if (!r.processes().isEmpty()) {
             List<String[]> rows = new ArrayList<>();
+            boolean iommufd = r.showsIommufdCounters();
             rows.add(
-                    new String[] {
-                        "process", "pid", "RLIMIT_MEMLOCK", "peak locked_vm", "final locked_vm", ""
-                    });
+                    iommufd
+                            ? new String[] {
+                                "process",
+                                "pid",
+                                "RLIMIT_MEMLOCK",
+                                "peak locked_vm",
+                                "final locked_vm",
+                                "final pinned_vm",
+                                "final user locked_vm",
+                                ""
+                            }
+                            : new String[] {
+                                "process",
+                                "pid",
+                                "RLIMIT_MEMLOCK",
+                                "peak locked_vm",
+                                "final locked_vm",
+                                ""
+                            });
             for (ScenarioResult.ProcessSummary p : r.processes()) {
-                rows.add(
-                        new String[] {
-                            p.name(),
-                            String.valueOf(p.pid()),
-                            ProcessSteps.memlockText(p.memlockBytes(), page)
-                                    + (p.capIpcLock() ? " +CAP_IPC_LOCK" : ""),
-                            Sizes.pages(p.peakLockedVm(), page),
-                            Sizes.pages(p.finalLockedVm(), page),
-                            p.state().equals("alive") ? "" : p.state()
-                        });
+                List<String> row = new ArrayList<>();
+                row.add(p.name());
+                row.add(String.valueOf(p.pid()));
+                row.add(
+                        ProcessSteps.memlockText(p.memlockBytes(), page)
+                                + (p.capIpcLock() ? " +CAP_IPC_LOCK" : ""));
+                row.add(Sizes.pages(p.peakLockedVm(), page));
+                row.add(Sizes.pages(p.finalLockedVm(), page));
+                if (iommufd) {
+                    row.add(Sizes.pages(p.finalPinnedVm(), page));
+                    row.add(Sizes.pages(p.finalUserLockedVm(), page));
+                }
+                row.add(p.state().equals("alive") ? "" : p.state());
+                rows.add(row.toArray(String[]::new));
             }
             Table.print(out, rows, "   ");
         }
