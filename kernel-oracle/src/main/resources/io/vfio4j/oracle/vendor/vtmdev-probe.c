@@ -6,7 +6,8 @@
  * Operations (numbers decimal or 0x hex; DEV is 0 or 1, the mdevs in argument order):
  *   say TEXT | capdrop | memlock BYTES | memlock_plus KIB | buffer MIB
  *   container | open_group pt|DEV | attach pt|DEV | detach pt|DEV | set_iommu
- *   map LABEL IOVA SIZE BUFOFFSET | unmap LABEL IOVA SIZE [all]
+ *   map LABEL IOVA SIZE BUFOFFSET [ro|vaddr] | unmap LABEL IOVA SIZE [all|vaddr]
+ *     (ro: a read-only mapping; vaddr: VFIO_DMA_MAP_FLAG_VADDR / VFIO_DMA_UNMAP_FLAG_VADDR)
  *   open DEV | close DEV | mode DEV well-behaved|leaks-on-close|ignores-unmap
  *   pin DEV LABEL IOVA NPAGE [ro] | unpin DEV LABEL IOVA NPAGE | state DEV LABEL
  */
@@ -45,6 +46,15 @@ static long vm_locked_kib(void)
 		;
 	fclose(f);
 	return kib;
+}
+
+/* errno is read right after the call: an argument list has no evaluation order */
+static int err_now;
+#define CALL(x) call_result((long)(x))
+static long call_result(long rc)
+{
+	err_now = errno;
+	return rc;
 }
 
 static void line(const char *op, const char *label, long rc, int err, const char *extra)
@@ -106,11 +116,11 @@ static int mode_of(const char *m)
 
 static void run(char *l)
 {
-	char *w[8] = { 0 }, extra[512], lab[160];
+	char *w[16] = { 0 }, extra[512], lab[160];
 	int n = 0, d;
 	long rc;
 
-	for (char *t = strtok(l, " \t\n"); t && n < 8; t = strtok(NULL, " \t\n"))
+	for (char *t = strtok(l, " \t\n"); t && n < 16; t = strtok(NULL, " \t\n"))
 		w[n++] = t;
 	if (!n || w[0][0] == '#')
 		return;
@@ -122,14 +132,16 @@ static void run(char *l)
 			fprintf(out, " %s", w[i]);
 		fprintf(out, "\n");
 	} else if (!strcmp(op, "capdrop")) {
-		line("CAPDROP", "CAP_IPC_LOCK", cap_ipc_lock_drop(), errno, NULL);
+		rc = CALL(cap_ipc_lock_drop());
+		line("CAPDROP", "CAP_IPC_LOCK", rc, err_now, NULL);
 	} else if (!strcmp(op, "memlock") || !strcmp(op, "memlock_plus")) {
 		unsigned long long b = strtoull(w[1], NULL, 0);
 
 		if (op[7])
 			b = (vm_locked_kib() + b) * 1024;
 		snprintf(lab, sizeof lab, "%llu", b);
-		line("MEMLOCK", lab, set_memlock(b), errno, NULL);
+		rc = CALL(set_memlock(b));
+		line("MEMLOCK", lab, rc, err_now, NULL);
 	} else if (!strcmp(op, "buffer")) {
 		size_t sz = strtoull(w[1], NULL, 0) << 20;
 
@@ -152,24 +164,32 @@ static void run(char *l)
 	} else if (!strcmp(op, "attach") || !strcmp(op, "detach")) {
 		int *g = group_fd(w[1], &name);
 
-		rc = op[0] == 'a' ? ioctl(*g, VFIO_GROUP_SET_CONTAINER, &container)
-				  : ioctl(*g, VFIO_GROUP_UNSET_CONTAINER);
-		line(op[0] == 'a' ? "ATTACH" : "DETACH", w[1], rc, errno, NULL);
+		rc = CALL(op[0] == 'a' ? ioctl(*g, VFIO_GROUP_SET_CONTAINER, &container)
+				       : ioctl(*g, VFIO_GROUP_UNSET_CONTAINER));
+		line(op[0] == 'a' ? "ATTACH" : "DETACH", w[1], rc, err_now, NULL);
 	} else if (!strcmp(op, "set_iommu")) {
-		line("SET_IOMMU", "type1v2", ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), errno, NULL);
+		rc = CALL(ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+		line("SET_IOMMU", "type1v2", rc, err_now, NULL);
 	} else if (!strcmp(op, "map")) {
 		struct vfio_iommu_type1_dma_map m = {
 			.argsz = sizeof m,
-			.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+			.flags = !w[5]                  ? VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE
+				 : !strcmp(w[5], "ro")   ? VFIO_DMA_MAP_FLAG_READ
+				 : !strcmp(w[5], "vaddr") ? VFIO_DMA_MAP_FLAG_VADDR
+							  : 0,
 			.vaddr = (uintptr_t)(buf + strtoull(w[4], NULL, 0)),
 			.iova = strtoull(w[2], NULL, 0),
 			.size = strtoull(w[3], NULL, 0),
 		};
-		line("MAP", w[1], ioctl(container, VFIO_IOMMU_MAP_DMA, &m), errno, NULL);
+		rc = CALL(ioctl(container, VFIO_IOMMU_MAP_DMA, &m));
+		line("MAP", w[1], rc, err_now, NULL);
 	} else if (!strcmp(op, "unmap")) {
 		struct vfio_iommu_type1_dma_unmap u = {
 			.argsz = sizeof u,
-			.flags = w[4] && !strcmp(w[4], "all") ? VFIO_DMA_UNMAP_FLAG_ALL : 0,
+			.flags = !w[4]                   ? 0
+				 : !strcmp(w[4], "all")   ? VFIO_DMA_UNMAP_FLAG_ALL
+				 : !strcmp(w[4], "vaddr") ? VFIO_DMA_UNMAP_FLAG_VADDR
+							  : 0,
 			.iova = strtoull(w[2], NULL, 0),
 			.size = strtoull(w[3], NULL, 0),
 		};
@@ -188,9 +208,9 @@ static void run(char *l)
 		line("OPEN_DEVICE", w[1], dev[d] < 0 ? -1 : 0, errno, NULL);
 	} else if (!strcmp(op, "close")) {
 		d = atoi(w[1]) % NDEV;
-		rc = close(dev[d]);
+		rc = CALL(close(dev[d]));
 		dev[d] = -1;
-		line("CLOSE_DEVICE", w[1], rc, errno, NULL);
+		line("CLOSE_DEVICE", w[1], rc, err_now, NULL);
 	} else if (!strcmp(op, "mode") || !strcmp(op, "pin") || !strcmp(op, "unpin") ||
 		   !strcmp(op, "state")) {
 		struct vtm_req r = { 0 };
