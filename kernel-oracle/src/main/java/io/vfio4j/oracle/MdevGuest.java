@@ -48,7 +48,7 @@ final class MdevGuest {
                 boot = QemuGuest.boot(s, k, initrd);
             }
             List<String> lines = boot.results().lines().map(l -> l.replace("\r", "")).toList();
-            if (lines.stream().noneMatch("END"::equals)) {
+            if (lines.stream().noneMatch(l -> l.equals("END") || l.equals("HUNG vtmdev-probe"))) {
                 throw new OracleException(
                         k.release()
                                 + ": the mdev probe did not finish"
@@ -135,15 +135,26 @@ final class MdevGuest {
 
     /** The guest's result lines ({@code KERNEL}, one per operation, {@code END}, {@code DMESG}). */
     record MdevRun(FetchedKernel kernel, List<String> lines, Duration wall) {
-        /** The lines from the first operation to {@code END}, without the kernel line. */
+        /**
+         * The lines from the first operation to {@code END}, without the kernel line; when the
+         * probe hung in the kernel, to the last operation that answered.
+         */
         List<String> operations() {
-            int end = lines.indexOf("END");
-            return lines.subList(lines.get(0).startsWith("KERNEL") ? 1 : 0, end);
+            return lines.subList(lines.get(0).startsWith("KERNEL") ? 1 : 0, end());
         }
 
-        /** The kernel's own lines after {@code END}. */
+        /** The probe never came back (a kernel BUG in its ioctl): the init's watchdog said so. */
+        boolean hung() {
+            return lines.contains("HUNG vtmdev-probe");
+        }
+
+        /** The kernel's own lines after {@code END} (or the watchdog's line). */
         List<String> dmesg() {
-            return lines.subList(lines.indexOf("END") + 1, lines.size());
+            return lines.subList(end() + 1, lines.size());
+        }
+
+        private int end() {
+            return hung() ? lines.indexOf("HUNG vtmdev-probe") : lines.indexOf("END");
         }
     }
 }

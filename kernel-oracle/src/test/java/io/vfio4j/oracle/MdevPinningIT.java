@@ -62,4 +62,37 @@ class MdevPinningIT {
                             "DMESG vtmdev: close unpinned 6 leaked 0");
         }
     }
+
+    /**
+     * Last, in its own boot per kernel: a driver that ignores dma_unmap. type1 tells it again while
+     * the mapping still has pins, 11 times, then BUGs inside the UNMAP ioctl; the probe never comes
+     * back. Expected answers: {@code mdev/limit.expected.md}.
+     */
+    @Test
+    void aDriverThatNeverUnpinsIsToldElevenTimesThenTheKernelBugs() throws IOException {
+        KernelOracle oracle = KernelOracle.create(OracleSettings.fromSystemProperties());
+        List<String> expected = resource("mdev/limit.expected").lines().toList();
+        Path out = Path.of("target", "oracle-mdev-limit.txt");
+        Files.createDirectories(out.getParent());
+        List<String> log = new ArrayList<>();
+        for (OracleKernel kernel : OracleKernel.values()) {
+            MdevGuest.MdevRun run = oracle.runMdev(kernel, resource("mdev/limit.ops"));
+            log.add("## " + run.kernel().release() + " (" + run.wall().toMillis() + " ms)");
+            log.addAll(run.lines());
+            Files.write(out, log);
+            assertThat(run.hung()).as(run.kernel().release()).isTrue();
+            assertThat(run.operations()).as(run.kernel().release()).isEqualTo(expected);
+            assertThat(run.dmesg())
+                    .as(run.kernel().release())
+                    .filteredOn(
+                            l ->
+                                    l.equals(
+                                            "DMESG vtmdev: dma_unmap 0x10000000+0x1000000 unpinned 0"))
+                    .hasSize(11);
+            assertThat(run.dmesg())
+                    .as(run.kernel().release())
+                    .filteredOn(l -> l.contains("kernel BUG at drivers/vfio/vfio_iommu_type1.c"))
+                    .hasSize(1);
+        }
+    }
 }
