@@ -20,6 +20,10 @@ final class CpioWriter {
         return entry(name, 0100644, data);
     }
 
+    CpioWriter executable(String name, byte[] data) {
+        return entry(name, 0100755, data);
+    }
+
     byte[] finish() {
         entry("TRAILER!!!", 0, new byte[0]);
         return out.toByteArray();

@@ -21,14 +21,30 @@ final class GuestFiles {
     static final List<String> NAMES =
             List.of("probe.c", "init", "build-initramfs.sh", "fetch-kernel.sh");
 
+    /**
+     * The test vendor driver, its guest program, its /init and build script ({@link MdevGuest}).
+     */
+    static final List<String> VENDOR =
+            List.of(
+                    "vtmdev.c",
+                    "vtmdev.h",
+                    "Kbuild",
+                    "build-vendor.sh",
+                    "vtmdev-probe.c",
+                    "init-mdev");
+
     private GuestFiles() {}
 
     /** The SHA-256 of the guest files, hex, first 16 digits. */
     static String hash() {
+        return hash("guest", NAMES);
+    }
+
+    static String hash(String folder, List<String> names) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (String n : NAMES) {
-                md.update(read(n));
+            for (String n : names) {
+                md.update(read(folder, n));
             }
             return HexFormat.of().formatHex(md.digest()).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
@@ -37,9 +53,13 @@ final class GuestFiles {
     }
 
     static byte[] read(String name) {
-        try (InputStream in = GuestFiles.class.getResourceAsStream("guest/" + name)) {
+        return read("guest", name);
+    }
+
+    static byte[] read(String folder, String name) {
+        try (InputStream in = GuestFiles.class.getResourceAsStream(folder + "/" + name)) {
             if (in == null) {
-                throw new IllegalStateException("guest/" + name + " is missing from the jar");
+                throw new IllegalStateException(folder + "/" + name + " is missing from the jar");
             }
             return in.readAllBytes();
         } catch (IOException e) {
@@ -49,13 +69,18 @@ final class GuestFiles {
 
     /** Writes the files into {@code cache/guest-HASH/} (once) and returns that directory. */
     static Path extract(Path cache) {
-        Path dir = cache.resolve("guest-" + hash());
+        return extract(cache, "guest", NAMES);
+    }
+
+    /** Writes {@code folder}'s files into {@code cache/FOLDER-HASH/} and returns that directory. */
+    static Path extract(Path cache, String folder, List<String> names) {
+        Path dir = cache.resolve(folder + "-" + hash(folder, names));
         try {
             Files.createDirectories(dir);
-            for (String n : NAMES) {
+            for (String n : names) {
                 Path f = dir.resolve(n);
                 Path tmp = Files.createTempFile(dir, n, ".tmp");
-                Files.write(tmp, read(n));
+                Files.write(tmp, read(folder, n));
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
                 Files.move(
                         tmp,

@@ -11,7 +11,7 @@ public final class HostTools {
     /** What a Debian host installs for the oracle (as root). */
     public static final String INSTALL =
             "apt-get install -y --no-install-recommends qemu-system-x86 busybox-static cpio gcc"
-                    + " libc6-dev kmod xz-utils zstd";
+                    + " libc6-dev kmod xz-utils zstd make";
 
     static final List<String> PROGRAMS =
             List.of(
@@ -21,6 +21,8 @@ public final class HostTools {
                     "cpio",
                     "depmod",
                     "modprobe",
+                    "modinfo",
+                    "make",
                     "xz",
                     "zstd",
                     "gzip",

@@ -83,6 +83,22 @@ public final class KernelOracle {
         return new KernelRun(k, out, boot.wall());
     }
 
+    /**
+     * Boots {@code kernel} once with the test vendor driver and {@code operations} for
+     * vtmdev-probe.
+     *
+     * @throws OracleException when the driver cannot be built or the guest does not finish
+     */
+    MdevGuest.MdevRun runMdev(OracleKernel kernel, String operations) {
+        MdevGuest.MdevRun run = MdevGuest.run(settings, guestDir, fetch(kernel), operations);
+        LOG.info(
+                "{}: mdev probe, {} lines in {} ms",
+                run.kernel().release(),
+                run.lines().size(),
+                run.wall().toMillis());
+        return run;
+    }
+
     /** Nothing on the result channel: /init never ran. */
     static boolean diedBeforeUserspace(GuestOutput out) {
         return !out.complete()

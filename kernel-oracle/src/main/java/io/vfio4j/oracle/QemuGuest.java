@@ -23,11 +23,16 @@ final class QemuGuest {
 
     /** The initramfs for one run: the base archive, zero padding to 512 bytes, the operations. */
     static byte[] initrd(byte[] base, String operations) {
-        byte[] ops =
+        return append(
+                base,
                 new CpioWriter()
                         .directory("oracle")
                         .file("oracle/ops", operations.getBytes(StandardCharsets.US_ASCII))
-                        .finish();
+                        .finish());
+    }
+
+    /** {@code base}, zero padding to 512 bytes, then the archive {@code ops}. */
+    static byte[] append(byte[] base, byte[] ops) {
         // The kernel looks for a following archive only at a 4-byte aligned offset
         // (init/initramfs.c).
         int padded = (base.length + 511) / 512 * 512;
@@ -79,6 +84,16 @@ final class QemuGuest {
 
     /** Boots, waits for the power-off, and returns the result channel's text and the console. */
     static Boot boot(OracleSettings s, FetchedKernel k, Path base, ProbeProgram program) {
+        try {
+            return boot(s, k, initrd(Files.readAllBytes(base), program.render()));
+        } catch (IOException e) {
+            throw new OracleException(
+                    k.release() + ": cannot read " + base + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Boots with the complete initramfs {@code initrdBytes}. */
+    static Boot boot(OracleSettings s, FetchedKernel k, byte[] initrdBytes) {
         Path work;
         try {
             work = Files.createTempDirectory("vfio4j-oracle-");
@@ -90,7 +105,7 @@ final class QemuGuest {
         Path results = work.resolve("results.txt");
         long t0 = System.nanoTime();
         try {
-            Files.write(initrd, initrd(Files.readAllBytes(base), program.render()));
+            Files.write(initrd, initrdBytes);
             Process p =
                     new ProcessBuilder(command(s, k.vmlinuz(), initrd, console, results))
                             .redirectErrorStream(true)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** docs/oracle.md lists exactly the differences the code lists, and describes the shipped suite. */
@@ -53,6 +54,22 @@ class OracleDocsTest {
         assertThat(doc())
                 .contains("(" + p.scenarios().size() + " scenarios, " + ops + " operations:");
         assertThat(doc()).contains("Of the suite's " + ops + "\noperations");
+    }
+
+    @Test
+    void theMdevListsAreAsDescribedAndEachHasItsExpectedAnswers() throws Exception {
+        long total = 0;
+        for (String list : List.of("pinning", "cases")) {
+            long ops =
+                    MdevPinningIT.resource("mdev/" + list + ".ops")
+                            .lines()
+                            .filter(l -> !l.isBlank() && !l.startsWith("#"))
+                            .count();
+            long answers = MdevPinningIT.resource("mdev/" + list + ".expected").lines().count();
+            assertThat(answers).as(list).isEqualTo(ops);
+            total += ops;
+        }
+        assertThat(doc()).contains("(" + total + " operations in two lists)");
     }
 
     private static int byVersion(String a, String b) {

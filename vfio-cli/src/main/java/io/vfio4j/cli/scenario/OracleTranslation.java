@@ -302,7 +302,7 @@ public final class OracleTranslation {
     /** Attach and detach: the first hardware group the scenario attaches is the guest's. */
     private String group(ParseContext.GroupRef ref, String id, String label, String op) {
         if (ref.mdev() != null) {
-            return "mdev: no Debian kernel ships an mdev driver that pins";
+            return "mdev: scenario steps do not drive the oracle's test vendor driver yet";
         }
         if (group == null) {
             group = ref.iommuGroup();
@@ -357,7 +357,7 @@ public final class OracleTranslation {
                 || op.startsWith("unpin")
                 || op.contains("plug")
                 || op.startsWith("vendor")) {
-            return "mdev: no Debian kernel ships an mdev driver that pins";
+            return "mdev: scenario steps do not drive the oracle's test vendor driver yet";
         }
         if (op.startsWith("spapr") || op.startsWith("eeh")) {
             return "SPAPR: the guest is x86";

@@ -92,14 +92,14 @@ class OracleTranslationTest {
                                 "group 2: the guest has one passthrough group (the scenario's group 1)"),
                         org.assertj.core.groups.Tuple.tuple(
                                 "step 11 (line 31)",
-                                "mdev: no Debian kernel ships an mdev driver that pins"));
+                                "mdev: scenario steps do not drive the oracle's test vendor driver yet"));
     }
 
     @Test
     void stepKindsNoRealHostHereHasAreNamedWithTheirReason() {
         assertThat(OracleTranslation.reason("spapr_enable")).isEqualTo("SPAPR: the guest is x86");
         assertThat(OracleTranslation.reason("pin"))
-                .isEqualTo("mdev: no Debian kernel ships an mdev driver that pins");
+                .isEqualTo("mdev: scenario steps do not drive the oracle's test vendor driver yet");
         assertThat(OracleTranslation.reason("inject_fault"))
                 .isEqualTo("fault injection belongs to the model's host");
         assertThat(OracleTranslation.reason("dma_write"))

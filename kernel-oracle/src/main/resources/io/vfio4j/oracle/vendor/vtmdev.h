@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vtmdev.h - the one device ioctl of the vfio4j test vendor driver (vtmdev.ko), shared by the
+ * module and the guest's user program (vtmdev-probe). The device fd of a vtmdev mdev passes any
+ * ioctl VFIO's core does not know to the driver; VFIO's own numbers use type ';' (0x3b).
+ */
+#ifndef VTMDEV_H
+#define VTMDEV_H
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* what a request asks for */
+#define VTM_PIN   1 /* vfio_pin_pages(iova, npage, prot) */
+#define VTM_UNPIN 2 /* vfio_unpin_pages(iova, npage), passed through even for pages never pinned */
+#define VTM_STATE 3 /* only the counters */
+#define VTM_MODE  4 /* set the vendor behaviour to mode */
+
+/* vendor behaviours (as mdev-core's ScriptedVendor) */
+#define VTM_WELL_BEHAVED   0 /* unpins what dma_unmap names, and everything at close */
+#define VTM_LEAKS_ON_CLOSE 1 /* unpins what dma_unmap names, forgets its pins at close */
+#define VTM_IGNORES_UNMAP  2 /* counts dma_unmap and unpins nothing there; unpins at close */
+
+struct vtm_req {
+	__u32 what;         /* VTM_* */
+	__u32 npage;        /* pin, unpin */
+	__u64 iova;         /* pin, unpin */
+	__u32 prot;         /* pin: 1 read, 2 write */
+	__u32 mode;         /* mode */
+	__s64 ret;          /* out: vfio_pin_pages' return value, else 0 */
+	__u64 held;         /* out: page references this device holds */
+	__u64 callbacks;    /* out: dma_unmap calls since open */
+	__u64 cb_unpinned;  /* out: references the callbacks dropped */
+	__u64 cb_iova;      /* out: the last callback's iova and length */
+	__u64 cb_length;
+	__u64 pfn;          /* out: pin: the first page's frame number */
+};
+
+#define VTM_IOCTL _IOWR('v', 0xa4, struct vtm_req)
+#endif
