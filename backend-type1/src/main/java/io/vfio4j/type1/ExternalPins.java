@@ -24,8 +24,9 @@ final class ExternalPins {
 
     /*
      * Scratch reused by every call (all run under the container lock): the pin table slots
-     * reserved for the new pages of a pin call, the pages of the call that hold a reference now,
-     * and unpin's collectors.
+     * reserved for the new pages of a pin call (an unpin's run, as releaseRun's scratch), the
+     * pages of the call that hold a reference now, what an unpin's run released, and unpin's
+     * collectors.
      */
     private final int[] slots;
     private final long[] released;
@@ -303,7 +304,7 @@ final class ExternalPins {
         long page0 = st.pageOf(iova);
         if (pins != null) {
             // One pass over the table for the run; the results are taken in page order below.
-            pins.releaseRun(page0 + from, to - from, released);
+            pins.releaseRun(page0 + from, to - from, released, slots);
         }
         int unpinned = 0;
         for (int k = from; k < to; k++) {

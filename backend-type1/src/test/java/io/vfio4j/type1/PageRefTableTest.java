@@ -46,6 +46,7 @@ class PageRefTableTest {
         Map<Long, Integer> ref = new HashMap<>();
         Random rnd = new Random(11);
         long[] out = new long[64];
+        int[] slots = new int[64];
         for (int op = 0; op < 20_000; op++) {
             int n = 1 + rnd.nextInt(64);
             // A narrow key space (frames stay positive): runs overlap, pages hold several
@@ -58,7 +59,7 @@ class PageRefTableTest {
                 }
                 continue;
             }
-            t.releaseRun(first, n, out);
+            t.releaseRun(first, n, out, slots);
             for (int i = 0; i < n; i++) {
                 long page = first + i;
                 Integer had = ref.get(page);
