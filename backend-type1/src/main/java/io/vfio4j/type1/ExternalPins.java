@@ -24,10 +24,12 @@ final class ExternalPins {
 
     /*
      * Scratch reused by every call (all run under the container lock): the pin table slots
-     * reserved for the new pages of a pin call, the pages of the call that hold a reference now,
-     * and unpin's collectors.
+     * reserved for the new pages of a pin call (an unpin's run, as releaseRun's scratch), the
+     * pages of the call that hold a reference now, what an unpin's run released, and unpin's
+     * collectors.
      */
     private final int[] slots;
+    private final long[] released;
     private int taken;
     private final FrameReleaser frames;
     private final Uncharger uncharger;
@@ -35,6 +37,7 @@ final class ExternalPins {
     ExternalPins(Type1State st) {
         this.st = st;
         this.slots = new int[st.maxPinPages];
+        this.released = new long[st.maxPinPages];
         this.frames = new FrameReleaser(st);
         this.uncharger = new Uncharger(st, false);
     }
@@ -299,10 +302,14 @@ final class ExternalPins {
         PageRefTable pins = d.hasPins() ? d.pins() : null;
         boolean dirty = d.writable();
         long page0 = st.pageOf(iova);
+        if (pins != null) {
+            // One pass over the table for the run; the results are taken in page order below.
+            pins.releaseRun(page0 + from, to - from, released, slots);
+        }
         int unpinned = 0;
         for (int k = from; k < to; k++) {
             long page = page0 + k;
-            long freed = pins == null ? PageRefTable.ABSENT : pins.releaseFrame(page);
+            long freed = pins == null ? PageRefTable.ABSENT : released[k - from];
             if (freed == PageRefTable.ABSENT) {
                 if (LOG.isDebugEnabled()) {
                     LOG.debug(
