@@ -93,9 +93,9 @@ class ReplayCompareTest {
         assertThat(r.out()).doesNotContain("line 17");
         String page = Files.readString(html);
         assertThat(page)
-                .contains("5 of 5 calls diverge: pinned_vm 5")
+                .contains("5 of 5 calls diverge: errno 3, pinned_vm 5")
                 .contains("<th>type1</th><th>iommufd</th>")
-                .contains("8193 pages")
+                .contains("4095 pages")
                 .doesNotContain("<script");
     }
 

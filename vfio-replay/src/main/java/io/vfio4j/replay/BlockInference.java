@@ -2,9 +2,11 @@ package io.vfio4j.replay;
 
 import io.vfio4j.replay.TraceEvent.MapCall;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -15,6 +17,9 @@ import java.util.TreeMap;
 final class BlockInference {
     // start -> end (exclusive), unsigned, merged when they overlap or touch.
     private final TreeMap<Long, Long> ranges = new TreeMap<>(Long::compareUnsigned);
+    // Host ranges mapped with the size of a BAR mmap announced before: device memory.
+    private final TreeMap<Long, Long> barRanges = new TreeMap<>(Long::compareUnsigned);
+    private final Set<Long> barSizes = new HashSet<>();
     private final Optional<MemoryLayout> described;
     private long withoutVaddr;
 
@@ -23,6 +28,10 @@ final class BlockInference {
     }
 
     void accept(TraceEvent e) {
+        if (e instanceof TraceEvent.BarMmap b) {
+            barSizes.add(b.size());
+            return;
+        }
         if (!(e instanceof MapCall m) || m.size() == 0) {
             return;
         }
@@ -38,10 +47,23 @@ final class BlockInference {
         if (described.isPresent() && described.get().blockOf(start, m.size()).isPresent()) {
             return;
         }
-        add(start, end);
+        if (described.isEmpty() && barSizes.contains(m.size()) && !overlaps(ranges, start, end)) {
+            add(barRanges, start, end);
+            return;
+        }
+        add(ranges, start, end);
     }
 
-    private void add(long start, long end) {
+    private static boolean overlaps(TreeMap<Long, Long> map, long start, long end) {
+        Map.Entry<Long, Long> before = map.floorEntry(start);
+        if (before != null && Long.compareUnsigned(before.getValue(), start) > 0) {
+            return true;
+        }
+        Map.Entry<Long, Long> next = map.ceilingEntry(start);
+        return next != null && Long.compareUnsigned(next.getKey(), end) < 0;
+    }
+
+    private static void add(TreeMap<Long, Long> ranges, long start, long end) {
         Map.Entry<Long, Long> before = ranges.floorEntry(start);
         if (before != null && Long.compareUnsigned(before.getValue(), start) >= 0) {
             start = before.getKey();
@@ -74,6 +96,37 @@ final class BlockInference {
     MemoryLayout layout(long pageSize, List<String> warnings) {
         List<MemoryBlock> blocks =
                 new ArrayList<>(described.map(MemoryLayout::blocks).orElse(List.of()));
+        List<MemoryBlock> bars = new ArrayList<>();
+        for (Map.Entry<Long, Long> r : barRanges.entrySet()) {
+            long start = r.getKey() & -pageSize;
+            long end = (r.getValue() + pageSize - 1) & -pageSize;
+            for (long[] gap : gaps(start, end, blocks)) {
+                bars.add(
+                        new MemoryBlock(
+                                "guessed-bar-" + Long.toHexString(gap[0]),
+                                gap[0],
+                                gap[1] - gap[0],
+                                pageSize,
+                                MemoryBlock.Kind.DEVICE));
+            }
+        }
+        if (!bars.isEmpty()) {
+            StringBuilder w =
+                    new StringBuilder("no --memory given: ")
+                            .append(bars.size())
+                            .append(
+                                    " mapped host range(s) have the size of a BAR mmap the trace"
+                                            + " announced (vfio_region_mmap): treated as device"
+                                            + " memory (mapped, never charged): ");
+            for (int i = 0; i < bars.size(); i++) {
+                w.append(i == 0 ? "" : ", ")
+                        .append(Hex.of(bars.get(i).hva()))
+                        .append(" +")
+                        .append(Hex.of(bars.get(i).size()));
+            }
+            warnings.add(w.toString());
+            blocks.addAll(bars);
+        }
         List<MemoryBlock> extra = new ArrayList<>();
         MemoryBlock.Kind kind =
                 described.isPresent() ? MemoryBlock.Kind.DEVICE : MemoryBlock.Kind.RAM;

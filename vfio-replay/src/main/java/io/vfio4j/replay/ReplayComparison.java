@@ -66,7 +66,11 @@ public record ReplayComparison(
     public record CallDivergence(
             long line, String op, long iova, long size, Map<Kind, List<Long>> values) {
         public CallDivergence {
-            values = Map.copyOf(values);
+            // In Kind order, so that reports print the same lines in the same order every run
+            // (Map.copyOf iterates in an order that changes from one JVM to the next).
+            EnumMap<Kind, List<Long>> ordered = new EnumMap<>(Kind.class);
+            ordered.putAll(values);
+            values = java.util.Collections.unmodifiableMap(ordered);
         }
     }
 

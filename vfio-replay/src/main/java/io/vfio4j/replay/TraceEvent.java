@@ -67,6 +67,13 @@ public sealed interface TraceEvent {
     /** {@code vfio_realize} / {@code vfio_attach_device}: a group joins the container. */
     record GroupAttach(long line, int group, String device) implements TraceEvent {}
 
+    /**
+     * {@code vfio_region_mmap}: a device region (a BAR, or one piece of it around the MSI-X table)
+     * was mmap'ed. It issues no ioctl; a later {@code region_add [ram]} of the same size maps that
+     * device memory (ram_device) for peer-to-peer.
+     */
+    record BarMmap(long line, String region, long size) implements TraceEvent {}
+
     /** A known event that issues no container ioctl (skip events, device events). */
     record Informational(long line, String event) implements TraceEvent {}
 
