@@ -1,8 +1,5 @@
 package io.vfio4j.cli.scenario;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,13 +21,7 @@ public final class JsonReport {
             list.add(scenario(r));
         }
         root.put("scenarios", list);
-        try {
-            return new ObjectMapper()
-                    .enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write JSON", e);
-        }
+        return PrettyJson.write(root);
     }
 
     private static Map<String, Object> scenario(ScenarioResult r) {
