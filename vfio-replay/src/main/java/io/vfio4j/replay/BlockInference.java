@@ -23,6 +23,11 @@ final class BlockInference {
     // Guessed maps by (vaddr - iova): the IOVA ranges of each, merged when they touch. A BAR
     // mapped in pieces around its MSI-X table keeps one offset across its pieces.
     private final TreeMap<Long, TreeMap<Long, Long>> piecesByOffset = new TreeMap<>();
+    // IOVA ranges the listener skipped (region_add_skip): MMIO such as an MSI-X table.
+    private final TreeMap<Long, Long> skipped = newRanges();
+    // PCI memory BARs never sit in the first MiB (legacy VGA, option ROMs, BIOS shadow: RAM or
+    // ROM that QEMU maps like any block); a map there is never taken for a BAR.
+    private static final long LOW_MEMORY_END = 0x100000;
     private final Optional<MemoryLayout> described;
     private long withoutVaddr;
 
@@ -33,6 +38,12 @@ final class BlockInference {
     void accept(TraceEvent e) {
         if (e instanceof TraceEvent.BarMmap b) {
             barSizes.add(b.size());
+            return;
+        }
+        if (e instanceof TraceEvent.SkippedSection k) {
+            if (Long.compareUnsigned(k.iova() + k.size(), k.iova()) > 0) {
+                add(skipped, k.iova(), k.iova() + k.size());
+            }
             return;
         }
         if (!(e instanceof MapCall m) || m.size() == 0) {
@@ -50,7 +61,10 @@ final class BlockInference {
         if (described.isPresent() && described.get().blockOf(start, m.size()).isPresent()) {
             return;
         }
-        if (described.isEmpty() && barSizes.contains(m.size()) && !overlaps(ranges, start, end)) {
+        if (described.isEmpty()
+                && barSizes.contains(m.size())
+                && Long.compareUnsigned(m.iova(), LOW_MEMORY_END) >= 0
+                && !overlaps(ranges, start, end)) {
             add(barRanges, start, end);
             return;
         }
@@ -68,22 +82,17 @@ final class BlockInference {
     }
 
     /**
-     * A BAR mapped in pieces: two or more guessed maps with one vaddr - iova offset whose IOVA span
-     * has the size of an announced BAR mmap and starts aligned to it (BARs are naturally aligned),
-     * not at IOVA 0 (where RAM split around the legacy VGA hole would otherwise match). Their host
-     * ranges move from the RAM guesses to the device ones.
+     * A BAR mapped in pieces: guessed maps with one vaddr - iova offset that fill a window of an
+     * announced BAR mmap's size, aligned to it (BARs are naturally aligned) and above the first MiB
+     * (where RAM split around the legacy VGA hole would otherwise match), either (a) two or more
+     * pieces spanning the window exactly, or (b) pieces that leave only sections the trace shows
+     * skipped (the MSI-X table) and sub-page remainders (the listener maps whole host pages only).
+     * Their host ranges move from the RAM guesses to the device ones.
      */
-    private void claimSplitBars() {
+    private void claimSplitBars(long pageSize) {
         for (Map.Entry<Long, TreeMap<Long, Long>> g : piecesByOffset.entrySet()) {
             TreeMap<Long, Long> pieces = g.getValue();
-            if (pieces.size() < 2) {
-                continue;
-            }
-            long start = pieces.firstKey();
-            long span = pieces.lastEntry().getValue() - start;
-            if (start == 0
-                    || !barSizes.contains(span)
-                    || Long.remainderUnsigned(start, span) != 0) {
+            if (!isSplitBar(pieces, pageSize)) {
                 continue;
             }
             for (Map.Entry<Long, Long> p : pieces.entrySet()) {
@@ -93,6 +102,59 @@ final class BlockInference {
                 add(barRanges, hostStart, hostEnd);
             }
         }
+    }
+
+    private boolean isSplitBar(TreeMap<Long, Long> pieces, long pageSize) {
+        long first = pieces.firstKey();
+        long last = pieces.lastEntry().getValue();
+        if (Long.compareUnsigned(first, LOW_MEMORY_END) < 0) {
+            return false;
+        }
+        if (pieces.size() >= 2 && barSizes.contains(last - first)) {
+            long span = last - first;
+            if (Long.remainderUnsigned(first, span) == 0) {
+                return true;
+            }
+        }
+        for (long size : barSizes) {
+            long window = first - Long.remainderUnsigned(first, size);
+            long windowEnd = window + size;
+            if (Long.compareUnsigned(window, LOW_MEMORY_END) < 0
+                    || Long.compareUnsigned(windowEnd, window) <= 0
+                    || Long.compareUnsigned(last, windowEnd) > 0
+                    || !overlaps(skipped, window, windowEnd)
+                    || !onlySmallGaps(window, windowEnd, pieces, pageSize)) {
+                continue;
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether [start, end) less the pieces and the skipped sections leaves only sub-page gaps. */
+    private boolean onlySmallGaps(long start, long end, TreeMap<Long, Long> pieces, long page) {
+        TreeMap<Long, Long> covered = newRanges();
+        for (TreeMap<Long, Long> m : List.of(pieces, skipped)) {
+            Long from = m.floorKey(start);
+            for (Map.Entry<Long, Long> r :
+                    m.subMap(from == null ? start : from, true, end, false).entrySet()) {
+                add(covered, r.getKey(), r.getValue());
+            }
+        }
+        long at = start;
+        for (Map.Entry<Long, Long> r : covered.entrySet()) {
+            if (Long.compareUnsigned(r.getValue(), at) <= 0) {
+                continue;
+            }
+            if (Long.compareUnsigned(r.getKey(), at) > 0 && r.getKey() - at >= page) {
+                return false;
+            }
+            at = max(at, r.getValue());
+            if (Long.compareUnsigned(at, end) >= 0) {
+                return true;
+            }
+        }
+        return end - at < page;
     }
 
     /** Takes [start, end) out of the merged ranges, splitting the ranges it cuts. */
@@ -150,7 +212,7 @@ final class BlockInference {
      * @param pageSize blocks are widened to whole host pages
      */
     MemoryLayout layout(long pageSize, List<String> warnings) {
-        claimSplitBars();
+        claimSplitBars(pageSize);
         List<MemoryBlock> blocks =
                 new ArrayList<>(described.map(MemoryLayout::blocks).orElse(List.of()));
         List<MemoryBlock> bars = new ArrayList<>();

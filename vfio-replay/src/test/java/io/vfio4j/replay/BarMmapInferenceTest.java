@@ -134,4 +134,51 @@ class BarMmapInferenceTest {
                                 + " 0xfffff [0x7f00000c0000]\n");
         assertThat(s.finalLockedVmPages()).isEqualTo(224);
     }
+
+    @Test
+    void aBarWhoseFirstPieceIsTheSkippedMsixTableIsDeviceMemory() throws Exception {
+        // As QEMU 7.2 maps an e1000e's BAR 3 (16 KiB, MSI-X table at offset 0, 5 entries): the
+        // table 0xfebe0000-0xfebe004f is skipped, the rest of its page is a sub-page remainder the
+        // listener does not map, and 0xfebe1000-0xfebe3fff is mapped. The window 0xfebe0000 +16 KiB
+        // (aligned) is covered but for 0xfb0 bytes: device memory. Only the RAM's 160 pages.
+        String bar3 =
+                "vfio_region_mmap Region 0000:00:02.0 BAR 3 mmaps[0] [0x0 - 0x3fff]\n"
+                        + "vfio_listener_region_add_skip SKIPPING region_add 0xfebe0000 - 0xfebe004f\n"
+                        + "vfio_listener_region_add_ram region_add [ram] 0xfebe1000 - 0xfebe3fff"
+                        + " [0x7f0e96c5a000]\n";
+        ReplaySummary s = replay(RAM_160 + bar3);
+        assertThat(s.finalLockedVmPages()).isEqualTo(160);
+        // Without the skip line nothing explains the missing first page: RAM, 160 + 3.
+        ReplaySummary noSkip =
+                replay(RAM_160 + bar3.replace("vfio_listener_region_add_skip", "x_unrelated"));
+        assertThat(noSkip.finalLockedVmPages()).isEqualTo(163);
+    }
+
+    @Test
+    void aSkippedSectionDoesNotTurnRamWithALargeGapIntoABar() throws Exception {
+        // 2 GiB of RAM at 4 GiB, a 4 GiB BAR mmap announced and a skipped section at 6 GiB: the
+        // window 4..8 GiB has a 2 GiB gap the pieces do not cover, so it stays RAM (524,288 pages).
+        ReplaySummary s =
+                replay(
+                        "vfio_region_mmap Region 0000:01:00.0 BAR 1 mmaps[0] [0x0 - 0xffffffff]\n"
+                                + "vfio_listener_region_add_skip SKIPPING region_add 0x180000000 -"
+                                + " 0x180000fff\n"
+                                + "vfio_listener_region_add_ram region_add [ram] 0x100000000 -"
+                                + " 0x17fffffff [0x7f0000000000]\n");
+        assertThat(s.finalLockedVmPages()).isEqualTo(524_288);
+    }
+
+    @Test
+    void aBarSizedMapInTheFirstMibIsRamNotABar() throws Exception {
+        // As in QEMU 7.2's q35 boot: pc.rom (0xc0000-0xdffff, 128 KiB) is mapped after an
+        // e1000e's 128 KiB BAR mmaps were announced, from its own host block. The first MiB holds
+        // no PCI memory BAR: it is RAM, 160 + 32 pages.
+        ReplaySummary s =
+                replay(
+                        "vfio_region_mmap Region 0000:00:02.0 BAR 0 mmaps[0] [0x0 - 0x1ffff]\n"
+                                + RAM_160
+                                + "vfio_listener_region_add_ram region_add [ram] 0xc0000 -"
+                                + " 0xdffff [0x7f0e96a00000]\n");
+        assertThat(s.finalLockedVmPages()).isEqualTo(192);
+    }
 }
