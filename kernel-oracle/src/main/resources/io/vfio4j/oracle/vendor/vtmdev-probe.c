@@ -296,6 +296,7 @@ static void run(char *l)
 		if (container >= 0)
 			close(container);
 		container = open("/dev/vfio/vfio", O_RDWR);
+		nmaps = 0; /* rw looks up the new container's mappings only */
 		line("CONTAINER", "new", container < 0 ? -1 : 0, errno, NULL);
 	} else if (!strcmp(op, "open_group")) {
 		int *g = group_fd(w[1], &name);
