@@ -40,6 +40,9 @@ final class ParseContext {
     /** Processes that exited, with the step that ended them. */
     final Map<String, Integer> exited = new LinkedHashMap<>();
 
+    /** The {@code /dev/iommu} contexts opened by earlier steps and their objects' names. */
+    final NativeNames natives = new NativeNames();
+
     /** The step being read (1-based). */
     int step;
 
@@ -118,6 +121,10 @@ final class ParseContext {
 
     /** The only container, or null if there are several (for steps that have none of their own). */
     String defaultContainer() {
+        if (containers.isEmpty()) {
+            // A scenario of /dev/iommu only: its one context is what container counters read.
+            return natives.onlyContext().orElse(null);
+        }
         return containers.size() == 1 ? containers.keySet().iterator().next() : null;
     }
 
@@ -127,7 +134,7 @@ final class ParseContext {
 
     String requireContainer(YNode n) {
         String name = n.text();
-        if (!containers.containsKey(name)) {
+        if (!containers.containsKey(name) && !natives.isContext(name)) {
             throw n.error(
                     "%s: no container named '%s'; declared: %s",
                     n.what(), name, String.join(", ", containers.keySet()));
