@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The reference and the scenarios stay in step: every conformance case of docs/reference/*.md (the
- * type1 and SPAPR tables, iommufd's native table) has a scenario file under
+ * type1 and SPAPR tables, iommufd's compat and native tables) has a scenario file under
  * examples/scenarios/conformance/, named after the case and citing it, and every file there passes.
  */
 class ConformanceScenariosTest {
@@ -43,6 +43,12 @@ class ConformanceScenariosTest {
                     new Source("spapr-tce.md", "## 8. Conformance cases", "8", "spapr-case-", null),
                     new Source(
                             "iommufd.md",
+                            "## 10. Conformance cases",
+                            "10",
+                            "iommufd-compat-case-",
+                            null),
+                    new Source(
+                            "iommufd.md",
                             "### Native cases",
                             "10",
                             "iommufd-native-case-",
@@ -57,7 +63,7 @@ class ConformanceScenariosTest {
     /** A file of a case: the case's own, or a variant of it in another kernel era. */
     private static final Pattern CASE_FILE =
             Pattern.compile(
-                    "((?:type1|spapr|iommufd-native)-(?:case|row)-\\d+)(-kernel-\\d+\\.\\d+)?\\.yaml");
+                    "((?:type1|spapr|iommufd-native|iommufd-compat)-(?:case|row)-\\d+)(-kernel-\\d+\\.\\d+)?\\.yaml");
 
     /** Files that show an era difference rather than a numbered case. */
     private static final Pattern ERA_FILE = Pattern.compile("type1-era-[0-9.]+-[a-z0-9-]+\\.yaml");
@@ -140,7 +146,7 @@ class ConformanceScenariosTest {
 
     @Test
     void theIommufdNativeTableIsReadCaseByCase() throws IOException {
-        List<String> files = cases(SOURCES.get(2)).stream().map(Case::file).toList();
+        List<String> files = cases(SOURCES.get(3)).stream().map(Case::file).toList();
         // "| 9, 11, 13 |" is three cases; "| row 13 |" a row of §9's table.
         assertThat(files)
                 .contains(
@@ -174,7 +180,7 @@ class ConformanceScenariosTest {
     void everyConformanceScenarioPasses() throws IOException {
         ScenarioRunner runner = ScenarioRunner.standalone(true);
         List<Path> all = files();
-        assertThat(all).hasSizeGreaterThanOrEqualTo(76 + 38);
+        assertThat(all).hasSizeGreaterThanOrEqualTo(76 + 12 + 38);
         for (Path p : all) {
             ScenarioResult r = runner.run(new ScenarioParser().parse(p));
             for (StepResult s : r.steps()) {
@@ -198,6 +204,7 @@ class ConformanceScenariosTest {
                 .contains(
                         "PASSED type1-case-65 (9 steps)",
                         "PASSED spapr-case-45 (7 steps)",
+                        "PASSED iommufd-compat-case-145 (4 steps)",
                         "PASSED iommufd-native-case-97 (9 steps)",
                         "PASSED iommufd-native-row-13 (10 steps)");
     }

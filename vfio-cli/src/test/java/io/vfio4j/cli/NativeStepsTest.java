@@ -196,6 +196,40 @@ class NativeStepsTest {
                 .isEqualTo(
                         "bad.yaml:12:31: step 4 (iommufd_destroy).object: 0x1_0000_0000 is out of"
                                 + " range [0, 4,294,967,295]");
+        // A context is not a container, and may not take a container's name.
+        assertThat(
+                        refused(
+                                "  - iommufd_open: {}\n  - set_iommu: {container: iommufd, type:"
+                                        + " TYPE1v2}\n"))
+                .startsWith(
+                        "bad.yaml:10:28: step 2 (set_iommu).container: no container named"
+                                + " 'iommufd'");
+        assertThat(
+                        new ScenarioParser()
+                                .parse(
+                                        "ok.yaml",
+                                        HEAD.replace(
+                                                        "steps:\n",
+                                                        "containers: [{name: vm}]\nsteps:\n")
+                                                + "  - iommufd_open: {as: fd}\n"
+                                                + "  - check: {}\n"
+                                                + "    expect: {mappings: {fd: 0, vm: 0}}\n")
+                                .steps())
+                .hasSize(2);
+        Throwable clash =
+                catchThrowable(
+                        () ->
+                                new ScenarioParser()
+                                        .parse(
+                                                "bad.yaml",
+                                                HEAD.replace(
+                                                                "steps:\n",
+                                                                "containers: [{name: vm}]\nsteps:\n")
+                                                        + "  - iommufd_open: {as: vm}\n"));
+        assertThat(clash)
+                .hasMessage(
+                        "bad.yaml:10:24: step 1 (iommufd_open).as: 'vm' is a container's name;"
+                                + " give the context another with 'as:'");
         assertThat(refused(open + "  - iommufd_option: {option: dirty, op: get}\n"))
                 .isEqualTo(
                         "bad.yaml:12:30: step 4 (iommufd_option).option: 'dirty' is not a number or"

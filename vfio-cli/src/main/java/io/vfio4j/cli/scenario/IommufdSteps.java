@@ -132,6 +132,11 @@ final class IommufdSteps {
         String process = ctx.liveProcess(f);
         YNode as = f.raw("as");
         String name = f.has("as") ? as.name() : DEFAULT_NAME;
+        if (ctx.containers.containsKey(name)) {
+            throw as.error(
+                    "%s: '%s' is a container's name; give the context another with 'as:'",
+                    as.what(), name);
+        }
         ctx.natives.openContext(as, name, process);
         return new Open(name, process);
     }

@@ -134,12 +134,24 @@ final class ParseContext {
 
     String requireContainer(YNode n) {
         String name = n.text();
-        if (!containers.containsKey(name) && !natives.isContext(name)) {
+        if (!containers.containsKey(name)) {
             throw n.error(
                     "%s: no container named '%s'; declared: %s",
                     n.what(), name, String.join(", ", containers.keySet()));
         }
         return name;
+    }
+
+    /**
+     * What a per-container expectation ({@code mappings: {vm: 2}}) names: a container, or a {@code
+     * /dev/iommu} context opened by an earlier step, whose IOASes it then counts.
+     */
+    String requireCounted(YNode n) {
+        String name = n.text();
+        if (natives.isContext(name) && !containers.containsKey(name)) {
+            return name;
+        }
+        return requireContainer(n);
     }
 
     /** An address: a number, or a region or window name with an optional {@code +offset}. */

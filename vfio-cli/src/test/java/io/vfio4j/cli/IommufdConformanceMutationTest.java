@@ -16,11 +16,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The iommufd native conformance scenarios check what they say: each file fails when one of its
- * expected answers is changed (a count plus one, or another errno). By default the last expected
- * answer of each file (its case's conclusion); with {@code -Dvfio4j.long=true} every one.
+ * The iommufd conformance scenarios (compat and native) check what they say: each file fails when
+ * one of its expected answers is changed (a count plus one, or another errno). By default the last
+ * expected answer of each file (its case's conclusion); with {@code -Dvfio4j.long=true} every one.
  */
-class NativeConformanceMutationTest {
+class IommufdConformanceMutationTest {
     private static final Path DIR = Path.of("../examples/scenarios/conformance");
     private static final boolean LONG = Boolean.getBoolean("vfio4j.long");
 
@@ -61,15 +61,15 @@ class NativeConformanceMutationTest {
     }
 
     @Test
-    void everyNativeCaseFailsWhenAnExpectedAnswerChanges() throws IOException {
+    void everyIommufdCaseFailsWhenAnExpectedAnswerChanges() throws IOException {
         List<Path> files;
         try (Stream<Path> f = Files.list(DIR)) {
             files =
-                    f.filter(p -> p.getFileName().toString().startsWith("iommufd-native-"))
+                    f.filter(p -> p.getFileName().toString().startsWith("iommufd-"))
                             .sorted()
                             .toList();
         }
-        assertThat(files).hasSize(38);
+        assertThat(files).hasSize(12 + 38);
         ScenarioRunner runner = ScenarioRunner.standalone(true);
         int mutants = 0;
         for (Path p : files) {
@@ -94,7 +94,7 @@ class NativeConformanceMutationTest {
                 mutants++;
             }
         }
-        assertThat(mutants).isGreaterThanOrEqualTo(38);
+        assertThat(mutants).isGreaterThanOrEqualTo(12 + 38);
     }
 
     @Test
