@@ -20,6 +20,9 @@ final class BlockInference {
     // Host ranges mapped with the size of a BAR mmap announced before: device memory.
     private final TreeMap<Long, Long> barRanges = new TreeMap<>(Long::compareUnsigned);
     private final Set<Long> barSizes = new HashSet<>();
+    // Guessed maps by (vaddr - iova): the IOVA ranges of each, merged when they touch. A BAR
+    // mapped in pieces around its MSI-X table keeps one offset across its pieces.
+    private final TreeMap<Long, TreeMap<Long, Long>> piecesByOffset = new TreeMap<>();
     private final Optional<MemoryLayout> described;
     private long withoutVaddr;
 
@@ -52,6 +55,59 @@ final class BlockInference {
             return;
         }
         add(ranges, start, end);
+        if (described.isEmpty() && Long.compareUnsigned(m.iova() + m.size(), m.iova()) > 0) {
+            add(
+                    piecesByOffset.computeIfAbsent(m.vaddr() - m.iova(), k -> newRanges()),
+                    m.iova(),
+                    m.iova() + m.size());
+        }
+    }
+
+    private static TreeMap<Long, Long> newRanges() {
+        return new TreeMap<>(Long::compareUnsigned);
+    }
+
+    /**
+     * A BAR mapped in pieces: two or more guessed maps with one vaddr - iova offset whose IOVA span
+     * has the size of an announced BAR mmap and starts aligned to it (BARs are naturally aligned),
+     * not at IOVA 0 (where RAM split around the legacy VGA hole would otherwise match). Their host
+     * ranges move from the RAM guesses to the device ones.
+     */
+    private void claimSplitBars() {
+        for (Map.Entry<Long, TreeMap<Long, Long>> g : piecesByOffset.entrySet()) {
+            TreeMap<Long, Long> pieces = g.getValue();
+            if (pieces.size() < 2) {
+                continue;
+            }
+            long start = pieces.firstKey();
+            long span = pieces.lastEntry().getValue() - start;
+            if (start == 0
+                    || !barSizes.contains(span)
+                    || Long.remainderUnsigned(start, span) != 0) {
+                continue;
+            }
+            for (Map.Entry<Long, Long> p : pieces.entrySet()) {
+                long hostStart = p.getKey() + g.getKey();
+                long hostEnd = p.getValue() + g.getKey();
+                remove(ranges, hostStart, hostEnd);
+                add(barRanges, hostStart, hostEnd);
+            }
+        }
+    }
+
+    /** Takes [start, end) out of the merged ranges, splitting the ranges it cuts. */
+    private static void remove(TreeMap<Long, Long> ranges, long start, long end) {
+        Map.Entry<Long, Long> e = ranges.lowerEntry(end);
+        while (e != null && Long.compareUnsigned(e.getValue(), start) > 0) {
+            ranges.remove(e.getKey());
+            if (Long.compareUnsigned(e.getKey(), start) < 0) {
+                ranges.put(e.getKey(), start);
+            }
+            if (Long.compareUnsigned(e.getValue(), end) > 0) {
+                ranges.put(end, e.getValue());
+            }
+            e = ranges.lowerEntry(e.getKey());
+        }
     }
 
     private static boolean overlaps(TreeMap<Long, Long> map, long start, long end) {
@@ -94,6 +150,7 @@ final class BlockInference {
      * @param pageSize blocks are widened to whole host pages
      */
     MemoryLayout layout(long pageSize, List<String> warnings) {
+        claimSplitBars();
         List<MemoryBlock> blocks =
                 new ArrayList<>(described.map(MemoryLayout::blocks).orElse(List.of()));
         List<MemoryBlock> bars = new ArrayList<>();
@@ -116,8 +173,9 @@ final class BlockInference {
                             .append(bars.size())
                             .append(
                                     " mapped host range(s) have the size of a BAR mmap the trace"
-                                            + " announced (vfio_region_mmap): treated as device"
-                                            + " memory (mapped, never charged): ");
+                                            + " announced (vfio_region_mmap), whole or in pieces"
+                                            + " around a hole: treated as device memory (mapped,"
+                                            + " never charged): ");
             for (int i = 0; i < bars.size(); i++) {
                 w.append(i == 0 ? "" : ", ")
                         .append(Hex.of(bars.get(i).hva()))
