@@ -11,6 +11,8 @@ import io.vfio4j.api.host.IommuDomain;
 import io.vfio4j.api.host.IommuGroup;
 import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.api.host.Task;
+import io.vfio4j.api.ioas.DirtyBitmap;
+import io.vfio4j.api.ioas.HwptDirtyBitmap;
 import io.vfio4j.api.ioas.IoasCopy;
 import io.vfio4j.api.ioas.IoasMap;
 import io.vfio4j.api.ioas.IommuOption;
@@ -334,7 +336,7 @@ final class IommufdNative implements NativeIommuOps {
             throw VfioException.of(
                     Errno.EOPNOTSUPP, "%s: its IOMMU cannot track dirty pages", dev.name);
         }
-        IommuDomain d = io.ioas().addUserDomain(dev.group);
+        IommuDomain d = io.ioas().addUserDomain(dev.group, (flags & HWPT_DIRTY_TRACKING) != 0);
         return objects.add(new HwptObj(ioasId, d, false, flags));
     }
 
@@ -342,6 +344,18 @@ final class IommufdNative implements NativeIommuOps {
     @Override
     public synchronized void detach(int deviceId) {
         new NativeAttach(objects).detach(deviceId);
+    }
+
+    /** §8 T2. */
+    @Override
+    public synchronized void hwptSetDirtyTracking(int hwptId, int flags) {
+        NativeDirty.setTracking(objects, hwptId, flags);
+    }
+
+    /** §8 T3. */
+    @Override
+    public synchronized DirtyBitmap hwptGetDirtyBitmap(HwptDirtyBitmap request) {
+        return NativeDirty.read(objects, request);
     }
 
     @Override

@@ -22,11 +22,17 @@ package io.vfio4j.api;
  * VfioIommuDriverOps#maxPinPages(long)} (the most pages one pin call may name). 1.5 adds the
  * device-centric API of {@link io.vfio4j.api.ioas}: a provider may also implement {@link
  * io.vfio4j.api.ioas.NativeIommuProvider} to open {@code /dev/iommu} contexts; a 1.4 provider
- * simply does not.
+ * simply does not. 1.6 grows that API with default methods only: HWPT dirty tracking ({@link
+ * io.vfio4j.api.ioas.NativeIommuOps#hwptSetDirtyTracking}, {@link
+ * io.vfio4j.api.ioas.NativeIommuOps#hwptGetDirtyBitmap}, answering ENOTTY unless implemented) and
+ * the host's side of it ({@link io.vfio4j.api.host.IommuGroup#allocateDomain(boolean)}, {@link
+ * io.vfio4j.api.host.IommuDomain#setDirtyTracking}, {@link
+ * io.vfio4j.api.host.IommuDomain#readDirty}, EOPNOTSUPP unless implemented), so a 1.5 provider
+ * loads unchanged.
  */
 public final class VfioSpi {
     public static final int MAJOR = 1;
-    public static final int MINOR = 5;
+    public static final int MINOR = 6;
 
     private VfioSpi() {}
 

@@ -9,6 +9,8 @@ import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.HostView;
 import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.api.host.Task;
+import io.vfio4j.api.ioas.DirtyBitmap;
+import io.vfio4j.api.ioas.HwptDirtyBitmap;
 import io.vfio4j.api.ioas.IoasCopy;
 import io.vfio4j.api.ioas.IoasMap;
 import io.vfio4j.api.ioas.IommuOption;
@@ -158,6 +160,25 @@ public final class IommuContext {
                     ops.detach(deviceId);
                     return null;
                 });
+    }
+
+    /**
+     * {@code IOMMU_HWPT_SET_DIRTY_TRACKING}: {@link NativeIommuOps#DIRTY_TRACKING_ENABLE} starts
+     * the dirty tracking of a HWPT allocated with {@link NativeIommuOps#HWPT_DIRTY_TRACKING}, 0
+     * stops it (docs/reference/iommufd.md §8 T2).
+     */
+    public void hwptSetDirtyTracking(int hwptId, int flags) {
+        op(
+                "IOMMU_HWPT_SET_DIRTY_TRACKING",
+                () -> {
+                    ops.hwptSetDirtyTracking(hwptId, flags);
+                    return null;
+                });
+    }
+
+    /** {@code IOMMU_HWPT_GET_DIRTY_BITMAP} (docs/reference/iommufd.md §8 T3). */
+    public DirtyBitmap hwptGetDirtyBitmap(HwptDirtyBitmap request) {
+        return op("IOMMU_HWPT_GET_DIRTY_BITMAP", () -> ops.hwptGetDirtyBitmap(request));
     }
 
     public BackendState state() {

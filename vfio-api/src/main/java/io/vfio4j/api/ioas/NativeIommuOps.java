@@ -2,6 +2,8 @@ package io.vfio4j.api.ioas;
 
 import io.vfio4j.api.AuditSink;
 import io.vfio4j.api.BackendState;
+import io.vfio4j.api.Errno;
+import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.IommuGroup;
 import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.api.host.Task;
@@ -10,7 +12,10 @@ import java.util.List;
 /**
  * One device-centric IOMMU context (one open of {@code /dev/iommu}): its objects (IOASes, HWPTs,
  * devices) have ids from 1 upward. Every method throws {@link io.vfio4j.api.VfioException} with the
- * kernel's errno; the rules are in docs/reference/iommufd.md §2 to §5.
+ * kernel's errno; the rules are in docs/reference/iommufd.md §2 to §5 and §8.
+ *
+ * <p>SPI 1.6 added the dirty-tracking calls as default methods answering ENOTTY (the kernel's
+ * answer to an ioctl it does not know), so a 1.5 implementation still loads.
  */
 public interface NativeIommuOps {
     /** {@code IOMMU_HWPT_ALLOC} flag: the HWPT may be the parent of nested ones. */
@@ -18,6 +23,9 @@ public interface NativeIommuOps {
 
     /** {@code IOMMU_HWPT_ALLOC} flag: the HWPT tracks DMA-dirty pages. */
     int HWPT_DIRTY_TRACKING = 1 << 1;
+
+    /** {@code IOMMU_HWPT_SET_DIRTY_TRACKING} flag: start tracking (0 stops it). */
+    int DIRTY_TRACKING_ENABLE = 1;
 
     /** {@code IOMMU_IOAS_ALLOC}: a new empty IOAS; returns its id. */
     int ioasAlloc(int flags);
@@ -75,6 +83,26 @@ public interface NativeIommuOps {
 
     /** {@code VFIO_DEVICE_DETACH_IOMMUFD_PT}. */
     void detach(int deviceId);
+
+    /**
+     * {@code IOMMU_HWPT_SET_DIRTY_TRACKING} (SPI 1.6): {@link #DIRTY_TRACKING_ENABLE} starts the
+     * IOMMU's dirty tracking of a paging HWPT (clearing stale marks first), 0 stops it.
+     *
+     * @throws io.vfio4j.api.VfioException EOPNOTSUPP for another flag or a HWPT allocated without
+     *     {@link #HWPT_DIRTY_TRACKING}; ENOENT if {@code hwptId} is no paging HWPT
+     */
+    default void hwptSetDirtyTracking(int hwptId, int flags) {
+        throw VfioException.of(Errno.ENOTTY, "IOMMU_HWPT_SET_DIRTY_TRACKING is not offered");
+    }
+
+    /**
+     * {@code IOMMU_HWPT_GET_DIRTY_BITMAP} (SPI 1.6): the pages of a range the IOMMU saw written by
+     * device DMA since the last clearing read; clears what it reports unless {@link
+     * HwptDirtyBitmap#NO_CLEAR}. Rules: docs/reference/iommufd.md §8 T3.
+     */
+    default DirtyBitmap hwptGetDirtyBitmap(HwptDirtyBitmap request) {
+        throw VfioException.of(Errno.ENOTTY, "IOMMU_HWPT_GET_DIRTY_BITMAP is not offered");
+    }
 
     /** The context's state for snapshots. */
     BackendState state();
