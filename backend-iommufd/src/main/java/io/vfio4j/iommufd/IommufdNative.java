@@ -15,6 +15,7 @@ import io.vfio4j.api.ioas.DirtyBitmap;
 import io.vfio4j.api.ioas.HwptDirtyBitmap;
 import io.vfio4j.api.ioas.IoasCopy;
 import io.vfio4j.api.ioas.IoasMap;
+import io.vfio4j.api.ioas.IoasMapFile;
 import io.vfio4j.api.ioas.IommuOption;
 import io.vfio4j.api.ioas.IovaRanges;
 import io.vfio4j.api.ioas.NativeIommuOps;
@@ -81,14 +82,14 @@ final class IommufdNative implements NativeIommuOps {
                 mode(caller));
     }
 
-    private static void checkMapFlags(int flags, int reserved) {
+    static void checkMapFlags(int flags, int reserved) {
         if ((flags & ~MAP_FLAGS) != 0 || reserved != 0) {
             throw VfioException.of(
                     Errno.EOPNOTSUPP, "flags 0x%x / __reserved %d not supported", flags, reserved);
         }
     }
 
-    private static int prot(int flags) {
+    static int prot(int flags) {
         int prot = 0;
         if ((flags & IoasMap.READABLE) != 0) {
             prot |= DmaProt.READ;
@@ -100,6 +101,18 @@ final class IommufdNative implements NativeIommuOps {
             throw VfioException.of(Errno.EINVAL, "neither READABLE nor WRITEABLE");
         }
         return prot;
+    }
+
+    /** §4.3. */
+    @Override
+    public synchronized long ioasMapFile(Task caller, IoasMapFile cmd) {
+        return NativeFiles.mapFile(objects, settings, caller, cmd, mode(caller));
+    }
+
+    /** §3 A12. */
+    @Override
+    public synchronized void ioasChangeProcess(Task caller, int reserved) {
+        NativeFiles.changeProcess(objects, caller, reserved);
     }
 
     /** A2: CAP_IPC_LOCK at map time → NONE; else the context's mode (USER unless RLIMIT_MODE 1). */

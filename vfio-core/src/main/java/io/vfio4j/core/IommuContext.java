@@ -13,6 +13,7 @@ import io.vfio4j.api.ioas.DirtyBitmap;
 import io.vfio4j.api.ioas.HwptDirtyBitmap;
 import io.vfio4j.api.ioas.IoasCopy;
 import io.vfio4j.api.ioas.IoasMap;
+import io.vfio4j.api.ioas.IoasMapFile;
 import io.vfio4j.api.ioas.IommuOption;
 import io.vfio4j.api.ioas.IovaRanges;
 import io.vfio4j.api.ioas.NativeContext;
@@ -76,6 +77,27 @@ public final class IommuContext {
 
     public long ioasMap(Task caller, IoasMap map) {
         return op("IOAS_MAP", () -> ops.ioasMap(caller, map));
+    }
+
+    /**
+     * {@code IOMMU_IOAS_MAP_FILE}: pages of a memory file ({@link
+     * io.vfio4j.host.SimHost#memfdCreate}) by offset (docs/reference/iommufd.md §4.3).
+     */
+    public long ioasMapFile(Task caller, IoasMapFile map) {
+        return op("IOAS_MAP_FILE", () -> ops.ioasMapFile(caller, map));
+    }
+
+    /**
+     * {@code IOMMU_IOAS_CHANGE_PROCESS}: the charge of every MAP_FILE mapping moves to {@code
+     * caller} (docs/reference/iommufd.md §3 A12).
+     */
+    public void ioasChangeProcess(Task caller) {
+        op(
+                "IOAS_CHANGE_PROCESS",
+                () -> {
+                    ops.ioasChangeProcess(caller, 0);
+                    return null;
+                });
     }
 
     public long ioasCopy(Task caller, IoasCopy copy) {

@@ -14,8 +14,9 @@ import java.util.List;
  * devices) have ids from 1 upward. Every method throws {@link io.vfio4j.api.VfioException} with the
  * kernel's errno; the rules are in docs/reference/iommufd.md §2 to §5 and §8.
  *
- * <p>SPI 1.6 added the dirty-tracking calls as default methods answering ENOTTY (the kernel's
- * answer to an ioctl it does not know), so a 1.5 implementation still loads.
+ * <p>SPI 1.6 added the dirty-tracking calls, MAP_FILE and CHANGE_PROCESS as default methods
+ * answering ENOTTY (the kernel's answer to an ioctl it does not know), so a 1.5 implementation
+ * still loads.
  */
 public interface NativeIommuOps {
     /** {@code IOMMU_HWPT_ALLOC} flag: the HWPT may be the parent of nested ones. */
@@ -32,6 +33,26 @@ public interface NativeIommuOps {
 
     /** {@code IOMMU_IOAS_MAP}; returns the IOVA used. */
     long ioasMap(Task caller, IoasMap map);
+
+    /**
+     * {@code IOMMU_IOAS_MAP_FILE} (SPI 1.6): maps pages of a memory file, charged to {@code
+     * caller}; returns the IOVA used. Rules: docs/reference/iommufd.md §4.3.
+     */
+    default long ioasMapFile(Task caller, IoasMapFile map) {
+        throw VfioException.of(Errno.ENOTTY, "IOMMU_IOAS_MAP_FILE is not offered");
+    }
+
+    /**
+     * {@code IOMMU_IOAS_CHANGE_PROCESS} (SPI 1.6): every mapping of the context must come from
+     * MAP_FILE; the pinned pages' charge moves to {@code caller} (its user's or its own {@code
+     * locked_vm} with its RLIMIT, and its {@code pinned_vm}). Rules: docs/reference/iommufd.md §3
+     * A12.
+     *
+     * @param reserved the uAPI's {@code __reserved} field; non-zero is EOPNOTSUPP
+     */
+    default void ioasChangeProcess(Task caller, int reserved) {
+        throw VfioException.of(Errno.ENOTTY, "IOMMU_IOAS_CHANGE_PROCESS is not offered");
+    }
 
     /** {@code IOMMU_IOAS_COPY}; returns the destination IOVA used. */
     long ioasCopy(Task caller, IoasCopy copy);
