@@ -3,7 +3,9 @@ package io.vfio4j.iommufd;
 import io.vfio4j.api.AuditSink;
 import io.vfio4j.api.BackendState;
 import io.vfio4j.api.DmaProt;
+import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.VfioDeviceHandle;
 import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.HostView;
@@ -19,10 +21,10 @@ import io.vfio4j.api.ioas.IoasMapFile;
 import io.vfio4j.api.ioas.IommuOption;
 import io.vfio4j.api.ioas.IovaRanges;
 import io.vfio4j.api.ioas.NativeIommuOps;
+import io.vfio4j.iommufd.NativeObjects.AccessObj;
 import io.vfio4j.iommufd.NativeObjects.DeviceObj;
 import io.vfio4j.iommufd.NativeObjects.HwptObj;
 import io.vfio4j.iommufd.NativeObjects.IoasObj;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +45,7 @@ final class IommufdNative implements NativeIommuOps {
     private final IommufdSettings settings;
     private final VfioEventSink events;
     private final NativeObjects objects = new NativeObjects();
+    private final NativeAccesses accesses = new NativeAccesses(objects);
     private IommufdSettings.Accounting accounting = IommufdSettings.Accounting.USER;
 
     IommufdNative(HostView host, IommufdSettings settings, VfioEventSink events) {
@@ -140,54 +143,11 @@ final class IommufdNative implements NativeIommuOps {
                 dst, pieces, cmd.srcIova(), cmd.dstIova(), cmd.length(), cmd.flags(), prot);
     }
 
-    /** §4.5 U1-U7: native unmap; no accesses exist in a native context here. */
+    /** §4.5 U1-U7 with the access notifications of §6 X7, X8 ({@link NativeUnmap}). */
     @Override
     public synchronized long ioasUnmap(int ioasId, long iova, long length) {
-        Ioas ioas = objects.ioas(ioasId);
-        if (iova == 0 && length == -1L) {
-            return unmapAll(ioas);
-        }
-        if (iova == -1L || length == -1L) {
-            throw VfioException.of(Errno.EOVERFLOW, "IOAS_UNMAP iova or length is 2^64 - 1");
-        }
-        if (length == 0) {
-            throw VfioException.of(Errno.EINVAL, "IOAS_UNMAP length 0");
-        }
-        long last = iova + length - 1;
-        if (Long.compareUnsigned(last, iova) < 0) {
-            throw VfioException.of(Errno.EOVERFLOW, "iova 0x%x + 0x%x wraps", iova, length);
-        }
-        long removed = 0;
-        while (true) {
-            Area a = ioas.firstIntersecting(iova, last);
-            if (a == null) {
-                if (removed == 0) {
-                    throw VfioException.of(Errno.ENOENT, "no mapping in [0x%x, 0x%x]", iova, last);
-                }
-                return removed;
-            }
-            if (Long.compareUnsigned(a.iova, iova) < 0
-                    || Long.compareUnsigned(a.last(), last) > 0) {
-                throw VfioException.of(
-                        Errno.ENOENT,
-                        "%s is not inside [0x%x, 0x%x] (%d bytes removed before)",
-                        a,
-                        iova,
-                        last,
-                        removed);
-            }
-            ioas.remove(a);
-            removed += a.length;
-        }
-    }
-
-    private static long unmapAll(Ioas ioas) {
-        long removed = 0;
-        for (Area a : new ArrayList<>(ioas.areas.values())) {
-            ioas.remove(a);
-            removed += a.length;
-        }
-        return removed;
+        return NativeUnmap.unmap(
+                objects.get(ioasId, IoasObj.class, "an IOAS"), iova, length, events);
     }
 
     /** R3: the holes between reserved ranges; EMSGSIZE (with the total) if they do not fit. */
@@ -282,14 +242,14 @@ final class IommufdNative implements NativeIommuOps {
             if (used || io.ioas().accesses > 0) {
                 throw VfioException.of(Errno.EBUSY, "IOAS %d is used by a HWPT or an access", id);
             }
-            unmapAll(io.ioas());
+            NativeUnmap.unmapAll(io.ioas(), events);
         } else if (o instanceof HwptObj h) {
             if (!h.devices.isEmpty()) {
                 throw VfioException.of(Errno.EBUSY, "HWPT %d has attached devices", id);
             }
             // A7: the domain leaves its IOAS; the last one un-pins, the areas stay.
             objects.ioas(h.ioasId).removeDomain(h.domain);
-        } else if (o instanceof DeviceObj) {
+        } else if (o instanceof DeviceObj || o instanceof AccessObj) {
             throw VfioException.of(Errno.EBUSY, "device %d is held by its binding", id);
         }
         objects.table.remove(id);
@@ -309,8 +269,19 @@ final class IommufdNative implements NativeIommuOps {
         return objects.add(new DeviceObj(device, group));
     }
 
+    /** §6 X1: an emulated device's bind makes its access. */
+    @Override
+    public synchronized int bindEmulated(VfioDeviceHandle device, DmaUnmapListener listener) {
+        return accesses.bind(device, listener);
+    }
+
     @Override
     public synchronized void unbindDevice(int deviceId) {
+        if (objects.table.get(deviceId) instanceof AccessObj) {
+            accesses.detach(deviceId);
+            objects.table.remove(deviceId);
+            return;
+        }
         DeviceObj d = objects.get(deviceId, DeviceObj.class, "a device");
         detach(deviceId);
         objects.table.remove(deviceId);
@@ -320,6 +291,9 @@ final class IommufdNative implements NativeIommuOps {
     /** D2, D3, D4, D5, D8. */
     @Override
     public synchronized int attach(int deviceId, int ptId) {
+        if (objects.table.get(deviceId) instanceof AccessObj) {
+            return accesses.attach(deviceId, ptId);
+        }
         return new NativeAttach(objects).attach(deviceId, ptId);
     }
 
@@ -356,7 +330,36 @@ final class IommufdNative implements NativeIommuOps {
     /** D9. */
     @Override
     public synchronized void detach(int deviceId) {
+        if (objects.table.get(deviceId) instanceof AccessObj) {
+            accesses.detach(deviceId);
+            return;
+        }
         new NativeAttach(objects).detach(deviceId);
+    }
+
+    /** §6 X2, X3: no bound on npage. */
+    @Override
+    public synchronized int accessPin(int accessId, long iova, int npage, int prot, long[] pfns) {
+        return accesses.pinsOf(accessId, "pin")
+                .pin(accesses.device(accessId), iova, npage, prot, pfns);
+    }
+
+    /** §6 X5: an unattached access is a WARN and nothing happens. */
+    @Override
+    public synchronized void accessUnpin(int accessId, long iova, int npage) {
+        if (!accesses.attached(accessId)) {
+            events.kernelWarn("iommufd_access_unpin_pages: access " + accessId + " not attached");
+            return;
+        }
+        accesses.pinsOf(accessId, "unpin").unpin(accesses.device(accessId), iova, npage);
+    }
+
+    /** §6 X11. */
+    @Override
+    public synchronized void accessRw(
+            int accessId, long iova, byte[] buf, int offset, int length, boolean write) {
+        accesses.pinsOf(accessId, "dma_rw")
+                .rw(accesses.device(accessId), iova, buf, offset, length, write);
     }
 
     /** §8 T2. */
@@ -380,6 +383,7 @@ final class IommufdNative implements NativeIommuOps {
         long ioases = 0;
         long hwpts = 0;
         long devices = 0;
+        long accessCount = 0;
         for (NativeObjects.Obj o : objects.table.values()) {
             if (o instanceof IoasObj io) {
                 ioases++;
@@ -390,6 +394,8 @@ final class IommufdNative implements NativeIommuOps {
                 }
             } else if (o instanceof HwptObj) {
                 hwpts++;
+            } else if (o instanceof AccessObj a) {
+                accessCount += a.ioasId != 0 ? 1 : 0; // attached accesses
             } else {
                 devices++;
             }
@@ -397,6 +403,7 @@ final class IommufdNative implements NativeIommuOps {
         details.put("ioases", ioases);
         details.put("hwpts", hwpts);
         details.put("devices", devices);
+        details.put("accesses", accessCount);
         details.put("pinned", pages.stream().mapToLong(IoptPages::pinned).sum());
         return new BackendState(areas, bytes, -1, 0, 0, details);
     }
@@ -419,7 +426,7 @@ final class IommufdNative implements NativeIommuOps {
     @Override
     public synchronized void release() {
         for (Map.Entry<Integer, NativeObjects.Obj> e : List.copyOf(objects.table.entrySet())) {
-            if (e.getValue() instanceof DeviceObj) {
+            if (e.getValue() instanceof DeviceObj || e.getValue() instanceof AccessObj) {
                 detach(e.getKey());
             }
         }
@@ -430,7 +437,7 @@ final class IommufdNative implements NativeIommuOps {
         }
         for (NativeObjects.Obj o : objects.table.values()) {
             if (o instanceof IoasObj io) {
-                unmapAll(io.ioas());
+                NativeUnmap.unmapAll(io.ioas(), events);
             }
         }
         objects.table.clear();

@@ -1,6 +1,8 @@
 package io.vfio4j.iommufd;
 
+import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.VfioDeviceHandle;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.IommuDomain;
 import io.vfio4j.api.host.IommuGroup;
@@ -15,10 +17,29 @@ import java.util.TreeMap;
  */
 final class NativeObjects {
     /** An object of the table. */
-    sealed interface Obj permits IoasObj, HwptObj, DeviceObj {}
+    sealed interface Obj permits IoasObj, HwptObj, DeviceObj, AccessObj {}
 
-    /** An IOAS (O3). */
-    record IoasObj(Ioas ioas) implements Obj {}
+    /** An IOAS (O3) and the access path of the emulated devices attached to it (§6). */
+    record IoasObj(Ioas ioas, AccessPins access) implements Obj {
+        IoasObj(Ioas ioas) {
+            this(ioas, new AccessPins(ioas));
+        }
+    }
+
+    /**
+     * A bound emulated device (O8: vfio makes one access per emulated device at bind) and the IOAS
+     * it is attached to (0: none).
+     */
+    static final class AccessObj implements Obj {
+        final VfioDeviceHandle device;
+        final DmaUnmapListener listener;
+        int ioasId;
+
+        AccessObj(VfioDeviceHandle device, DmaUnmapListener listener) {
+            this.device = device;
+            this.listener = listener;
+        }
+    }
 
     /** A paging HWPT (O6): its domain in one IOAS; {@code auto} for one made by an attach. */
     static final class HwptObj implements Obj {

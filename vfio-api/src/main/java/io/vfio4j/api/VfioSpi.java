@@ -26,10 +26,12 @@ package io.vfio4j.api;
  * io.vfio4j.api.ioas.NativeIommuOps#hwptSetDirtyTracking}, {@link
  * io.vfio4j.api.ioas.NativeIommuOps#hwptGetDirtyBitmap}), IOMMU_IOAS_MAP_FILE and
  * IOMMU_IOAS_CHANGE_PROCESS ({@link io.vfio4j.api.ioas.NativeIommuOps#ioasMapFile}, {@link
- * io.vfio4j.api.ioas.NativeIommuOps#ioasChangeProcess}), all answering ENOTTY unless implemented,
- * the memory file they map ({@link io.vfio4j.api.host.MemFile}, implemented by the host) and the
- * host's side of dirty tracking ({@link io.vfio4j.api.host.IommuGroup#allocateDomain(boolean)},
- * {@link io.vfio4j.api.host.IommuDomain#setDirtyTracking}, {@link
+ * io.vfio4j.api.ioas.NativeIommuOps#ioasChangeProcess}), emulated devices' accesses ({@link
+ * io.vfio4j.api.ioas.NativeIommuOps#bindEmulated} and the access pin, unpin and read/write), all
+ * answering ENOTTY unless implemented, the memory file they map ({@link
+ * io.vfio4j.api.host.MemFile}, implemented by the host) and the host's side of dirty tracking
+ * ({@link io.vfio4j.api.host.IommuGroup#allocateDomain(boolean)}, {@link
+ * io.vfio4j.api.host.IommuDomain#setDirtyTracking}, {@link
  * io.vfio4j.api.host.IommuDomain#readDirty}, EOPNOTSUPP unless implemented), so a 1.5 provider
  * loads unchanged.
  */

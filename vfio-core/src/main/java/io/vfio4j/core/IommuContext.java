@@ -2,6 +2,7 @@ package io.vfio4j.core;
 
 import io.vfio4j.api.BackendSettings;
 import io.vfio4j.api.BackendState;
+import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.Errno;
 import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VfioEventSink;
@@ -21,6 +22,7 @@ import io.vfio4j.api.ioas.NativeIommuOps;
 import io.vfio4j.api.ioas.NativeIommuProvider;
 import io.vfio4j.host.SimIommuGroup;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -34,6 +36,9 @@ public final class IommuContext {
     private final NativeIommuOps ops;
     private final int id;
     private boolean released;
+
+    /** Emulated devices bound here: a device fd holds the context, so they close first (O9). */
+    private final List<VfioDevice> emulated = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private record Context(
             HostView host, BackendSettings settings, VfioEventSink events, KernelVersion kernel)
@@ -153,6 +158,49 @@ public final class IommuContext {
         return op("VFIO_DEVICE_BIND_IOMMUFD", () -> ops.bindDevice(device, group));
     }
 
+    /**
+     * Opens an emulated device (an mdev) through its cdev and binds it to this context ({@code
+     * VFIO_DEVICE_BIND_IOMMUFD}): the context makes its access and the driver's {@code open} runs.
+     * Attach it to an IOAS with {@link #attach} (a HWPT id is ENOENT); its vendor driver then pins,
+     * unpins and reads/writes guest memory through {@link VfioDevice} as on a container, with the
+     * iommufd access rules (docs/reference/iommufd.md §6). {@link VfioDevice#close()} unbinds it.
+     * Returns the device id.
+     *
+     * @throws VfioException EBUSY if the device is open already
+     */
+    public int bindEmulated(VfioDevice device) {
+        int id = device.bindIommufd(this);
+        emulated.add(device);
+        return id;
+    }
+
+    int bindEmulatedAccess(VfioDevice device, Optional<DmaUnmapListener> listener) {
+        DmaUnmapListener l = listener.orElse((iova, length) -> {});
+        return op("VFIO_DEVICE_BIND_IOMMUFD", () -> ops.bindEmulated(device, l));
+    }
+
+    int accessPin(int id, long iova, int npage, int prot, long[] pfns) {
+        return op("vfio_pin_pages", () -> ops.accessPin(id, iova, npage, prot, pfns));
+    }
+
+    void accessUnpin(int id, long iova, int npage) {
+        op(
+                "vfio_unpin_pages",
+                () -> {
+                    ops.accessUnpin(id, iova, npage);
+                    return null;
+                });
+    }
+
+    void accessRw(int id, long iova, byte[] buf, int offset, int length, boolean write) {
+        op(
+                "vfio_dma_rw",
+                () -> {
+                    ops.accessRw(id, iova, buf, offset, length, write);
+                    return null;
+                });
+    }
+
     public void unbind(int deviceId) {
         op(
                 "unbind",
@@ -230,6 +278,16 @@ public final class IommuContext {
 
     /** Called by {@link Vfio#close()}: like process exit, failures become warnings. */
     void releaseQuietly() {
+        for (VfioDevice d : emulated) {
+            if (d.isBoundTo(this)) {
+                try {
+                    d.close();
+                } catch (RuntimeException e) {
+                    vfio.warn("closing " + d + " bound to " + this + " failed: " + e.getMessage());
+                }
+            }
+        }
+        emulated.clear();
         if (!released) {
             released = true;
             try {

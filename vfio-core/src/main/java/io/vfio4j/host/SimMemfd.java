@@ -68,6 +68,29 @@ public final class SimMemfd implements MemFile {
     }
 
     @Override
+    public void read(long offset, byte[] dst, int dstOffset, int length) {
+        requireInside(offset, length);
+        pages.read(BASE + offset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void write(long offset, byte[] src, int srcOffset, int length) {
+        requireInside(offset, length);
+        pages.write(BASE + offset, src, srcOffset, length);
+    }
+
+    private void requireInside(long offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > size) {
+            throw VfioException.of(
+                    Errno.EFAULT,
+                    "memfd bytes [0x%x, +%d) lie past its end (0x%x)",
+                    offset,
+                    length,
+                    size);
+        }
+    }
+
+    @Override
     public String toString() {
         return "memfd of " + size + " bytes";
     }

@@ -19,4 +19,10 @@ public interface MemFile {
      * @throws VfioException EINVAL if {@code offset} is at or past the end of the file
      */
     PinnedRun pinRun(long offset, long maxPages, boolean write);
+
+    /** Copies file bytes out from {@code offset}. @throws VfioException EFAULT past the end */
+    void read(long offset, byte[] dst, int dstOffset, int length);
+
+    /** Copies bytes into the file at {@code offset}. @throws VfioException EFAULT past the end */
+    void write(long offset, byte[] src, int srcOffset, int length);
 }

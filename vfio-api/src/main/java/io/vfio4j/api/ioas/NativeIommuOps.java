@@ -2,7 +2,9 @@ package io.vfio4j.api.ioas;
 
 import io.vfio4j.api.AuditSink;
 import io.vfio4j.api.BackendState;
+import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.VfioDeviceHandle;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.IommuGroup;
 import io.vfio4j.api.host.IovaRange;
@@ -85,6 +87,36 @@ public interface NativeIommuOps {
      * id.
      */
     int bindDevice(String device, IommuGroup group);
+
+    /**
+     * {@code VFIO_DEVICE_BIND_IOMMUFD} of an emulated device (an mdev; SPI 1.6): vfio makes one
+     * access for it, attached with {@link #attach} to an IOAS id (a HWPT id is ENOENT), detached
+     * with {@link #detach}, gone with {@link #unbindDevice}. {@code listener} is the driver's
+     * {@code dma_unmap}, told of every unmap of an area it may hold pins in
+     * (docs/reference/iommufd.md §6 X7); returns the device id.
+     */
+    default int bindEmulated(VfioDeviceHandle device, DmaUnmapListener listener) {
+        throw VfioException.of(Errno.ENOTTY, "emulated devices are not offered");
+    }
+
+    /**
+     * {@code vfio_pin_pages} of an emulated device bound with {@link #bindEmulated} (SPI 1.6):
+     * {@code iommufd_access_pin_pages}, no bound on {@code npage}; returns {@code npage}.
+     */
+    default int accessPin(int deviceId, long iova, int npage, int prot, long[] pfns) {
+        throw VfioException.of(Errno.ENOTTY, "emulated devices are not offered");
+    }
+
+    /** {@code vfio_unpin_pages} of an emulated device (SPI 1.6): exact-range records (§6 X5). */
+    default void accessUnpin(int deviceId, long iova, int npage) {
+        throw VfioException.of(Errno.ENOTTY, "emulated devices are not offered");
+    }
+
+    /** {@code vfio_dma_rw} of an emulated device (SPI 1.6): {@code iommufd_access_rw}. */
+    default void accessRw(
+            int deviceId, long iova, byte[] buf, int offset, int length, boolean write) {
+        throw VfioException.of(Errno.ENOTTY, "emulated devices are not offered");
+    }
 
     /** Unbinds a device (its cdev is closed): detaches it first. */
     void unbindDevice(int deviceId);
