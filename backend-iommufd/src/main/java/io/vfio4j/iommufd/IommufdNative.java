@@ -26,7 +26,6 @@ import io.vfio4j.iommufd.NativeObjects.DeviceObj;
 import io.vfio4j.iommufd.NativeObjects.HwptObj;
 import io.vfio4j.iommufd.NativeObjects.IoasObj;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -145,9 +144,26 @@ final class IommufdNative implements NativeIommuOps {
 
     /** §4.5 U1-U7 with the access notifications of §6 X7, X8 ({@link NativeUnmap}). */
     @Override
-    public synchronized long ioasUnmap(int ioasId, long iova, long length) {
-        return NativeUnmap.unmap(
-                objects.get(ioasId, IoasObj.class, "an IOAS"), iova, length, events);
+    public long ioasUnmap(int ioasId, long iova, long length) {
+        NativeUnmap u;
+        synchronized (this) {
+            u =
+                    NativeUnmap.start(
+                            objects.get(ioasId, IoasObj.class, "an IOAS"), iova, length, events);
+        }
+        while (true) {
+            List<DmaUnmapListener> tell;
+            synchronized (this) {
+                tell = u.step();
+            }
+            if (tell == null) {
+                return u.removed();
+            }
+            Area a = u.notified();
+            for (DmaUnmapListener l : tell) {
+                l.dmaUnmap(a.iova, a.length);
+            }
+        }
     }
 
     /** R3: the holes between reserved ranges; EMSGSIZE (with the total) if they do not fit. */
@@ -376,36 +392,7 @@ final class IommufdNative implements NativeIommuOps {
 
     @Override
     public synchronized BackendState state() {
-        long areas = 0;
-        long bytes = 0;
-        Set<IoptPages> pages = new HashSet<>();
-        Map<String, Long> details = new LinkedHashMap<>();
-        long ioases = 0;
-        long hwpts = 0;
-        long devices = 0;
-        long accessCount = 0;
-        for (NativeObjects.Obj o : objects.table.values()) {
-            if (o instanceof IoasObj io) {
-                ioases++;
-                for (Area a : io.ioas().areas.values()) {
-                    areas++;
-                    bytes += a.length;
-                    pages.add(a.pages);
-                }
-            } else if (o instanceof HwptObj) {
-                hwpts++;
-            } else if (o instanceof AccessObj a) {
-                accessCount += a.ioasId != 0 ? 1 : 0; // attached accesses
-            } else {
-                devices++;
-            }
-        }
-        details.put("ioases", ioases);
-        details.put("hwpts", hwpts);
-        details.put("devices", devices);
-        details.put("accesses", accessCount);
-        details.put("pinned", pages.stream().mapToLong(IoptPages::pinned).sum());
-        return new BackendState(areas, bytes, -1, 0, 0, details);
+        return objects.state();
     }
 
     @Override

@@ -1,12 +1,16 @@
 package io.vfio4j.iommufd;
 
+import io.vfio4j.api.BackendState;
 import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.Errno;
 import io.vfio4j.api.VfioDeviceHandle;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.IommuDomain;
 import io.vfio4j.api.host.IommuGroup;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -98,5 +102,39 @@ final class NativeObjects {
 
     Ioas ioas(int id) {
         return get(id, IoasObj.class, "an IOAS").ioas();
+    }
+
+    /** The context's state for snapshots: areas, bytes, objects by kind, pinned pages. */
+    BackendState state() {
+        long areas = 0;
+        long bytes = 0;
+        Set<IoptPages> pages = new HashSet<>();
+        Map<String, Long> details = new LinkedHashMap<>();
+        long ioases = 0;
+        long hwpts = 0;
+        long devices = 0;
+        long accessCount = 0;
+        for (NativeObjects.Obj o : table.values()) {
+            if (o instanceof IoasObj io) {
+                ioases++;
+                for (Area a : io.ioas().areas.values()) {
+                    areas++;
+                    bytes += a.length;
+                    pages.add(a.pages);
+                }
+            } else if (o instanceof HwptObj) {
+                hwpts++;
+            } else if (o instanceof AccessObj a) {
+                accessCount += a.ioasId != 0 ? 1 : 0; // attached accesses
+            } else {
+                devices++;
+            }
+        }
+        details.put("ioases", ioases);
+        details.put("hwpts", hwpts);
+        details.put("devices", devices);
+        details.put("accesses", accessCount);
+        details.put("pinned", pages.stream().mapToLong(IoptPages::pinned).sum());
+        return new BackendState(areas, bytes, -1, 0, 0, details);
     }
 }

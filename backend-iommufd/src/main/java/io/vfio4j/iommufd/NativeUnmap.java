@@ -11,39 +11,71 @@ import java.util.List;
 /**
  * Native IOAS_UNMAP (ioas.c {@code iommufd_ioas_unmap}; io_pagetable.c {@code iopt_unmap_iova},
  * {@code iopt_unmap_all}, {@code iopt_unmap_iova_range}): docs/reference/iommufd.md §4.5 U1-U7 with
- * the access notifications of §6 X7 and X8. The caller holds the context's monitor; the emulated
- * devices' callbacks run on this thread and may unpin (the monitor is reentrant).
+ * the access notifications of §6 X7 and X8. Each {@link #step()} runs under the context's lock; the
+ * emulated devices' callbacks run between steps, on this thread, without it (as the kernel drops
+ * the IOVA lock): a vendor that holds its own lock across pins and takes it in the callback cannot
+ * deadlock against the unmap.
  */
 final class NativeUnmap {
-    private NativeUnmap() {}
+    private final IoasObj io;
+    private final long iova;
+    private final long last;
+    private final boolean all;
+    private final VfioEventSink events;
+    private long removed;
+    private Area notified;
+    private int notifications;
 
-    /** Unmaps [iova, iova + length - 1], or everything for (0, 2^64 - 1); returns the bytes. */
-    static long unmap(IoasObj io, long iova, long length, VfioEventSink events) {
+    private NativeUnmap(IoasObj io, long iova, long last, boolean all, VfioEventSink events) {
+        this.io = io;
+        this.iova = iova;
+        this.last = last;
+        this.all = all;
+        this.events = events;
+    }
+
+    /** U2, U3: the argument checks; unmaps [iova, iova + length - 1] or all for (0, 2^64 - 1). */
+    static NativeUnmap start(IoasObj io, long iova, long length, VfioEventSink events) {
         boolean all = iova == 0 && length == -1L;
-        long last = -1L;
-        if (!all) {
-            if (iova == -1L || length == -1L) {
-                throw VfioException.of(Errno.EOVERFLOW, "IOAS_UNMAP iova or length is 2^64 - 1");
-            }
-            if (length == 0) {
-                throw VfioException.of(Errno.EINVAL, "IOAS_UNMAP length 0");
-            }
-            last = iova + length - 1;
-            if (Long.compareUnsigned(last, iova) < 0) {
-                throw VfioException.of(Errno.EOVERFLOW, "iova 0x%x + 0x%x wraps", iova, length);
-            }
+        if (all) {
+            return new NativeUnmap(io, 0, -1L, true, events);
         }
+        if (iova == -1L || length == -1L) {
+            throw VfioException.of(Errno.EOVERFLOW, "IOAS_UNMAP iova or length is 2^64 - 1");
+        }
+        if (length == 0) {
+            throw VfioException.of(Errno.EINVAL, "IOAS_UNMAP length 0");
+        }
+        long last = iova + length - 1;
+        if (Long.compareUnsigned(last, iova) < 0) {
+            throw VfioException.of(Errno.EOVERFLOW, "iova 0x%x + 0x%x wraps", iova, length);
+        }
+        return new NativeUnmap(io, iova, last, false, events);
+    }
+
+    long removed() {
+        return removed;
+    }
+
+    /** The area the accesses are to be told about after {@link #step()} asked for it. */
+    Area notified() {
+        return notified;
+    }
+
+    /**
+     * U4-U6 under the context's lock: removes the areas it can; returns null when the walk is done
+     * ({@link #removed()}), or the unmap callbacks to call, without the lock, for {@link
+     * #notified()} (X7), after which the caller steps again.
+     */
+    List<DmaUnmapListener> step() {
         Ioas ioas = io.ioas();
-        long removed = 0;
-        Area notified = null;
-        int notifications = 0;
         while (true) {
             Area a = ioas.firstIntersecting(iova, last);
             if (a == null) {
                 if (removed == 0 && !all) {
                     throw VfioException.of(Errno.ENOENT, "no mapping in [0x%x, 0x%x]", iova, last);
                 }
-                return removed;
+                return null;
             }
             if (Long.compareUnsigned(a.iova, iova) < 0
                     || Long.compareUnsigned(a.last(), last) > 0) {
@@ -82,11 +114,8 @@ final class NativeUnmap {
             }
             // X7: new pins in the area fail from now on; every access of the IOAS is told.
             a.preventAccess = true;
-            List<DmaUnmapListener> tell = new ArrayList<>(io.access().accesses.values());
             notifications++;
-            for (DmaUnmapListener l : tell) {
-                l.dmaUnmap(a.iova, a.length);
-            }
+            return new ArrayList<>(io.access().accesses.values());
         }
     }
 
