@@ -192,7 +192,14 @@ final class AccessPins {
             Area a = piece.area();
             int n = (int) (piece.last() - piece.iova() + 1);
             long va = a.va + (piece.iova() - a.iova);
-            if (write) {
+            if (a.pages.file != null) {
+                // A MAP_FILE area: va is the offset in the file (§4.3).
+                if (write) {
+                    a.pages.file.write(va, buf, offset + done, n);
+                } else {
+                    a.pages.file.read(va, buf, offset + done, n);
+                }
+            } else if (write) {
                 a.pages.space.write(va, buf, offset + done, n);
             } else {
                 a.pages.space.read(va, buf, offset + done, n);

@@ -299,9 +299,9 @@ final class Ioas {
      * attached; as the first domain it pins and charges every area at once, and it stays (pins
      * included) until {@link #removeDomain} however many groups come and go.
      */
-    IommuDomain addUserDomain(IommuGroup hw) {
+    IommuDomain addUserDomain(IommuGroup hw, boolean dirtyTracking) {
         host.allocation("iommufd_hwpt_paging");
-        IommuDomain d = hw.allocateDomain();
+        IommuDomain d = hw.allocateDomain(dirtyTracking);
         try {
             checkNewDomain(d);
             fillNewDomain(d);

@@ -3,7 +3,9 @@ package io.vfio4j.iommufd;
 import io.vfio4j.api.AuditSink;
 import io.vfio4j.api.BackendState;
 import io.vfio4j.api.DmaProt;
+import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.VfioDeviceHandle;
 import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.HostView;
@@ -11,17 +13,19 @@ import io.vfio4j.api.host.IommuDomain;
 import io.vfio4j.api.host.IommuGroup;
 import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.api.host.Task;
+import io.vfio4j.api.ioas.DirtyBitmap;
+import io.vfio4j.api.ioas.HwptDirtyBitmap;
 import io.vfio4j.api.ioas.IoasCopy;
 import io.vfio4j.api.ioas.IoasMap;
+import io.vfio4j.api.ioas.IoasMapFile;
 import io.vfio4j.api.ioas.IommuOption;
 import io.vfio4j.api.ioas.IovaRanges;
 import io.vfio4j.api.ioas.NativeIommuOps;
+import io.vfio4j.iommufd.NativeObjects.AccessObj;
 import io.vfio4j.iommufd.NativeObjects.DeviceObj;
 import io.vfio4j.iommufd.NativeObjects.HwptObj;
 import io.vfio4j.iommufd.NativeObjects.IoasObj;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,6 +44,7 @@ final class IommufdNative implements NativeIommuOps {
     private final IommufdSettings settings;
     private final VfioEventSink events;
     private final NativeObjects objects = new NativeObjects();
+    private final NativeAccesses accesses = new NativeAccesses(objects);
     private IommufdSettings.Accounting accounting = IommufdSettings.Accounting.USER;
 
     IommufdNative(HostView host, IommufdSettings settings, VfioEventSink events) {
@@ -79,14 +84,14 @@ final class IommufdNative implements NativeIommuOps {
                 mode(caller));
     }
 
-    private static void checkMapFlags(int flags, int reserved) {
+    static void checkMapFlags(int flags, int reserved) {
         if ((flags & ~MAP_FLAGS) != 0 || reserved != 0) {
             throw VfioException.of(
                     Errno.EOPNOTSUPP, "flags 0x%x / __reserved %d not supported", flags, reserved);
         }
     }
 
-    private static int prot(int flags) {
+    static int prot(int flags) {
         int prot = 0;
         if ((flags & IoasMap.READABLE) != 0) {
             prot |= DmaProt.READ;
@@ -98,6 +103,18 @@ final class IommufdNative implements NativeIommuOps {
             throw VfioException.of(Errno.EINVAL, "neither READABLE nor WRITEABLE");
         }
         return prot;
+    }
+
+    /** §4.3. */
+    @Override
+    public synchronized long ioasMapFile(Task caller, IoasMapFile cmd) {
+        return NativeFiles.mapFile(objects, settings, caller, cmd, mode(caller));
+    }
+
+    /** §3 A12. */
+    @Override
+    public synchronized void ioasChangeProcess(Task caller, int reserved) {
+        NativeFiles.changeProcess(objects, caller, reserved);
     }
 
     /** A2: CAP_IPC_LOCK at map time → NONE; else the context's mode (USER unless RLIMIT_MODE 1). */
@@ -125,54 +142,28 @@ final class IommufdNative implements NativeIommuOps {
                 dst, pieces, cmd.srcIova(), cmd.dstIova(), cmd.length(), cmd.flags(), prot);
     }
 
-    /** §4.5 U1-U7: native unmap; no accesses exist in a native context here. */
+    /** §4.5 U1-U7 with the access notifications of §6 X7, X8 ({@link NativeUnmap}). */
     @Override
-    public synchronized long ioasUnmap(int ioasId, long iova, long length) {
-        Ioas ioas = objects.ioas(ioasId);
-        if (iova == 0 && length == -1L) {
-            return unmapAll(ioas);
+    public long ioasUnmap(int ioasId, long iova, long length) {
+        NativeUnmap u;
+        synchronized (this) {
+            u =
+                    NativeUnmap.start(
+                            objects.get(ioasId, IoasObj.class, "an IOAS"), iova, length, events);
         }
-        if (iova == -1L || length == -1L) {
-            throw VfioException.of(Errno.EOVERFLOW, "IOAS_UNMAP iova or length is 2^64 - 1");
-        }
-        if (length == 0) {
-            throw VfioException.of(Errno.EINVAL, "IOAS_UNMAP length 0");
-        }
-        long last = iova + length - 1;
-        if (Long.compareUnsigned(last, iova) < 0) {
-            throw VfioException.of(Errno.EOVERFLOW, "iova 0x%x + 0x%x wraps", iova, length);
-        }
-        long removed = 0;
         while (true) {
-            Area a = ioas.firstIntersecting(iova, last);
-            if (a == null) {
-                if (removed == 0) {
-                    throw VfioException.of(Errno.ENOENT, "no mapping in [0x%x, 0x%x]", iova, last);
-                }
-                return removed;
+            List<DmaUnmapListener> tell;
+            synchronized (this) {
+                tell = u.step();
             }
-            if (Long.compareUnsigned(a.iova, iova) < 0
-                    || Long.compareUnsigned(a.last(), last) > 0) {
-                throw VfioException.of(
-                        Errno.ENOENT,
-                        "%s is not inside [0x%x, 0x%x] (%d bytes removed before)",
-                        a,
-                        iova,
-                        last,
-                        removed);
+            if (tell == null) {
+                return u.removed();
             }
-            ioas.remove(a);
-            removed += a.length;
+            Area a = u.notified();
+            for (DmaUnmapListener l : tell) {
+                l.dmaUnmap(a.iova, a.length);
+            }
         }
-    }
-
-    private static long unmapAll(Ioas ioas) {
-        long removed = 0;
-        for (Area a : new ArrayList<>(ioas.areas.values())) {
-            ioas.remove(a);
-            removed += a.length;
-        }
-        return removed;
     }
 
     /** R3: the holes between reserved ranges; EMSGSIZE (with the total) if they do not fit. */
@@ -267,14 +258,14 @@ final class IommufdNative implements NativeIommuOps {
             if (used || io.ioas().accesses > 0) {
                 throw VfioException.of(Errno.EBUSY, "IOAS %d is used by a HWPT or an access", id);
             }
-            unmapAll(io.ioas());
+            NativeUnmap.unmapAll(io.ioas(), events);
         } else if (o instanceof HwptObj h) {
             if (!h.devices.isEmpty()) {
                 throw VfioException.of(Errno.EBUSY, "HWPT %d has attached devices", id);
             }
             // A7: the domain leaves its IOAS; the last one un-pins, the areas stay.
             objects.ioas(h.ioasId).removeDomain(h.domain);
-        } else if (o instanceof DeviceObj) {
+        } else if (o instanceof DeviceObj || o instanceof AccessObj) {
             throw VfioException.of(Errno.EBUSY, "device %d is held by its binding", id);
         }
         objects.table.remove(id);
@@ -294,8 +285,19 @@ final class IommufdNative implements NativeIommuOps {
         return objects.add(new DeviceObj(device, group));
     }
 
+    /** §6 X1: an emulated device's bind makes its access. */
+    @Override
+    public synchronized int bindEmulated(VfioDeviceHandle device, DmaUnmapListener listener) {
+        return accesses.bind(device, listener);
+    }
+
     @Override
     public synchronized void unbindDevice(int deviceId) {
+        if (objects.table.get(deviceId) instanceof AccessObj) {
+            accesses.detach(deviceId);
+            objects.table.remove(deviceId);
+            return;
+        }
         DeviceObj d = objects.get(deviceId, DeviceObj.class, "a device");
         detach(deviceId);
         objects.table.remove(deviceId);
@@ -305,6 +307,9 @@ final class IommufdNative implements NativeIommuOps {
     /** D2, D3, D4, D5, D8. */
     @Override
     public synchronized int attach(int deviceId, int ptId) {
+        if (objects.table.get(deviceId) instanceof AccessObj) {
+            return accesses.attach(deviceId, ptId);
+        }
         return new NativeAttach(objects).attach(deviceId, ptId);
     }
 
@@ -334,44 +339,60 @@ final class IommufdNative implements NativeIommuOps {
             throw VfioException.of(
                     Errno.EOPNOTSUPP, "%s: its IOMMU cannot track dirty pages", dev.name);
         }
-        IommuDomain d = io.ioas().addUserDomain(dev.group);
+        IommuDomain d = io.ioas().addUserDomain(dev.group, (flags & HWPT_DIRTY_TRACKING) != 0);
         return objects.add(new HwptObj(ioasId, d, false, flags));
     }
 
     /** D9. */
     @Override
     public synchronized void detach(int deviceId) {
+        if (objects.table.get(deviceId) instanceof AccessObj) {
+            accesses.detach(deviceId);
+            return;
+        }
         new NativeAttach(objects).detach(deviceId);
+    }
+
+    /** §6 X2, X3: no bound on npage. */
+    @Override
+    public synchronized int accessPin(int accessId, long iova, int npage, int prot, long[] pfns) {
+        return accesses.pinsOf(accessId, "pin")
+                .pin(accesses.device(accessId), iova, npage, prot, pfns);
+    }
+
+    /** §6 X5: an unattached access is a WARN and nothing happens. */
+    @Override
+    public synchronized void accessUnpin(int accessId, long iova, int npage) {
+        if (!accesses.attached(accessId)) {
+            events.kernelWarn("iommufd_access_unpin_pages: access " + accessId + " not attached");
+            return;
+        }
+        accesses.pinsOf(accessId, "unpin").unpin(accesses.device(accessId), iova, npage);
+    }
+
+    /** §6 X11. */
+    @Override
+    public synchronized void accessRw(
+            int accessId, long iova, byte[] buf, int offset, int length, boolean write) {
+        accesses.pinsOf(accessId, "dma_rw")
+                .rw(accesses.device(accessId), iova, buf, offset, length, write);
+    }
+
+    /** §8 T2. */
+    @Override
+    public synchronized void hwptSetDirtyTracking(int hwptId, int flags) {
+        NativeDirty.setTracking(objects, hwptId, flags);
+    }
+
+    /** §8 T3. */
+    @Override
+    public synchronized DirtyBitmap hwptGetDirtyBitmap(HwptDirtyBitmap request) {
+        return NativeDirty.read(objects, request);
     }
 
     @Override
     public synchronized BackendState state() {
-        long areas = 0;
-        long bytes = 0;
-        Set<IoptPages> pages = new HashSet<>();
-        Map<String, Long> details = new LinkedHashMap<>();
-        long ioases = 0;
-        long hwpts = 0;
-        long devices = 0;
-        for (NativeObjects.Obj o : objects.table.values()) {
-            if (o instanceof IoasObj io) {
-                ioases++;
-                for (Area a : io.ioas().areas.values()) {
-                    areas++;
-                    bytes += a.length;
-                    pages.add(a.pages);
-                }
-            } else if (o instanceof HwptObj) {
-                hwpts++;
-            } else {
-                devices++;
-            }
-        }
-        details.put("ioases", ioases);
-        details.put("hwpts", hwpts);
-        details.put("devices", devices);
-        details.put("pinned", pages.stream().mapToLong(IoptPages::pinned).sum());
-        return new BackendState(areas, bytes, -1, 0, 0, details);
+        return objects.state();
     }
 
     @Override
@@ -392,7 +413,7 @@ final class IommufdNative implements NativeIommuOps {
     @Override
     public synchronized void release() {
         for (Map.Entry<Integer, NativeObjects.Obj> e : List.copyOf(objects.table.entrySet())) {
-            if (e.getValue() instanceof DeviceObj) {
+            if (e.getValue() instanceof DeviceObj || e.getValue() instanceof AccessObj) {
                 detach(e.getKey());
             }
         }
@@ -403,7 +424,7 @@ final class IommufdNative implements NativeIommuOps {
         }
         for (NativeObjects.Obj o : objects.table.values()) {
             if (o instanceof IoasObj io) {
-                unmapAll(io.ioas());
+                NativeUnmap.unmapAll(io.ioas(), events);
             }
         }
         objects.table.clear();

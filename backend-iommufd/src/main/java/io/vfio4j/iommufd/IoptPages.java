@@ -6,6 +6,7 @@ import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.AddressSpace;
 import io.vfio4j.api.host.HostUser;
 import io.vfio4j.api.host.HostView;
+import io.vfio4j.api.host.MemFile;
 import io.vfio4j.api.host.PinnedRun;
 import java.util.BitSet;
 
@@ -32,10 +33,19 @@ final class IoptPages {
     final long baseVa;
     final int npages;
     final boolean writable;
-    final AddressSpace space;
-    final HostUser user;
-    final long limitPages;
+
+    /**
+     * The memory file the pages come from (MAP_FILE; {@code baseVa} is then an offset), or null.
+     */
+    final MemFile file;
+
     final Mode mode;
+
+    /** The owner charged ({@code source_mm}, {@code source_user}); CHANGE_PROCESS moves it. */
+    AddressSpace space;
+
+    HostUser user;
+    long limitPages;
     private final HostView host;
     private final IommufdSettings.DeviceMemory deviceMemory;
     private final long pageSize;
@@ -59,8 +69,10 @@ final class IoptPages {
             HostUser user,
             long limitPages,
             Mode mode,
-            IommufdSettings.DeviceMemory deviceMemory) {
+            IommufdSettings.DeviceMemory deviceMemory,
+            MemFile file) {
         this.host = host;
+        this.file = file;
         this.pageSize = host.pageSize();
         this.baseVa = vaddr - Long.remainderUnsigned(vaddr, pageSize);
         long last = vaddr + length - 1;
@@ -199,7 +211,11 @@ final class IoptPages {
     private int pinRun(int first, int last) {
         PinnedRun run;
         try {
-            run = space.pinRun(baseVa + (long) first * pageSize, last - first + 1L, writable);
+            long at = baseVa + (long) first * pageSize;
+            run =
+                    file != null
+                            ? file.pinRun(at, last - first + 1L, writable)
+                            : space.pinRun(at, last - first + 1L, writable);
         } catch (VfioException e) {
             if (e.errno() == Errno.ENODEV) {
                 throw VfioException.of(Errno.EFAULT, "the mapping process's address space is gone");
@@ -247,6 +263,55 @@ final class IoptPages {
         }
         space.unchargePinned(n);
         charged -= n;
+    }
+
+    /**
+     * IOAS_CHANGE_PROCESS (A12): the pages' owner becomes {@code to}. The caller has charged {@code
+     * to} and un-charged the old owner already when the charge moved.
+     */
+    void changeOwner(AddressSpace to, HostUser toUser, long toLimitPages) {
+        to.retain();
+        space.release();
+        space = to;
+        user = toUser;
+        limitPages = toLimitPages;
+    }
+
+    /** Moves the charge of every pinned page to the new owner's counters (A12), or throws. */
+    static void chargeTo(Mode mode, AddressSpace to, HostUser toUser, long limit, long n) {
+        if (n == 0) {
+            return;
+        }
+        switch (mode) {
+            case USER -> toUser.charge(n, limit);
+            case MM -> to.charge(n, limit, false);
+            case NONE -> {}
+        }
+        to.chargePinned(n, Long.MAX_VALUE);
+    }
+
+    /** Undoes {@link #chargeTo} when a later mode's charge failed. */
+    static void unchargeFrom(Mode mode, AddressSpace from, HostUser fromUser, long n) {
+        if (n == 0) {
+            return;
+        }
+        switch (mode) {
+            case USER -> fromUser.uncharge(n);
+            case MM -> from.uncharge(n);
+            case NONE -> {}
+        }
+        from.unchargePinned(n);
+    }
+
+    long pageSize() {
+        return pageSize;
+    }
+
+    /** Takes this object's charge off its current owner (A12, second half). */
+    void unchargeOwner() {
+        long n = charged;
+        uncharge(n);
+        charged = n;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.vfio4j.api.Errno;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.AddressSpace;
 import io.vfio4j.api.host.IovaRange;
+import io.vfio4j.api.host.MemFile;
 import io.vfio4j.api.host.Task;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,24 @@ final class MapCore {
             boolean fixed,
             int prot,
             IoptPages.Mode mode) {
+        return map(ioas, settings, caller, vaddr, size, iova, fixed, prot, mode, null);
+    }
+
+    /**
+     * As {@link #map(Ioas, IommufdSettings, Task, long, long, long, boolean, int, IoptPages.Mode)};
+     * with a {@code file} (MAP_FILE, §4.3) {@code vaddr} is the byte offset in it.
+     */
+    static long map(
+            Ioas ioas,
+            IommufdSettings settings,
+            Task caller,
+            long vaddr,
+            long size,
+            long iova,
+            boolean fixed,
+            int prot,
+            IoptPages.Mode mode,
+            MemFile file) {
         long p = ioas.pageSize;
         if (size != 0 && Long.compareUnsigned(vaddr + size - 1, vaddr) < 0) {
             throw VfioException.of(Errno.EOVERFLOW, "vaddr 0x%x + size 0x%x wraps", vaddr, size);
@@ -76,7 +95,8 @@ final class MapCore {
                         caller.user(),
                         caller.memlockLimitPages(p),
                         mode,
-                        settings.deviceMemory());
+                        settings.deviceMemory(),
+                        file);
         Area area = new Area(iova, size, vaddr, prot, pages);
         try {
             ioas.insert(area);

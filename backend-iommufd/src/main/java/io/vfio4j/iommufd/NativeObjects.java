@@ -1,10 +1,16 @@
 package io.vfio4j.iommufd;
 
+import io.vfio4j.api.BackendState;
+import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.Errno;
+import io.vfio4j.api.VfioDeviceHandle;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.IommuDomain;
 import io.vfio4j.api.host.IommuGroup;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -15,10 +21,29 @@ import java.util.TreeMap;
  */
 final class NativeObjects {
     /** An object of the table. */
-    sealed interface Obj permits IoasObj, HwptObj, DeviceObj {}
+    sealed interface Obj permits IoasObj, HwptObj, DeviceObj, AccessObj {}
 
-    /** An IOAS (O3). */
-    record IoasObj(Ioas ioas) implements Obj {}
+    /** An IOAS (O3) and the access path of the emulated devices attached to it (§6). */
+    record IoasObj(Ioas ioas, AccessPins access) implements Obj {
+        IoasObj(Ioas ioas) {
+            this(ioas, new AccessPins(ioas));
+        }
+    }
+
+    /**
+     * A bound emulated device (O8: vfio makes one access per emulated device at bind) and the IOAS
+     * it is attached to (0: none).
+     */
+    static final class AccessObj implements Obj {
+        final VfioDeviceHandle device;
+        final DmaUnmapListener listener;
+        int ioasId;
+
+        AccessObj(VfioDeviceHandle device, DmaUnmapListener listener) {
+            this.device = device;
+            this.listener = listener;
+        }
+    }
 
     /** A paging HWPT (O6): its domain in one IOAS; {@code auto} for one made by an attach. */
     static final class HwptObj implements Obj {
@@ -77,5 +102,39 @@ final class NativeObjects {
 
     Ioas ioas(int id) {
         return get(id, IoasObj.class, "an IOAS").ioas();
+    }
+
+    /** The context's state for snapshots: areas, bytes, objects by kind, pinned pages. */
+    BackendState state() {
+        long areas = 0;
+        long bytes = 0;
+        Set<IoptPages> pages = new HashSet<>();
+        Map<String, Long> details = new LinkedHashMap<>();
+        long ioases = 0;
+        long hwpts = 0;
+        long devices = 0;
+        long accessCount = 0;
+        for (NativeObjects.Obj o : table.values()) {
+            if (o instanceof IoasObj io) {
+                ioases++;
+                for (Area a : io.ioas().areas.values()) {
+                    areas++;
+                    bytes += a.length;
+                    pages.add(a.pages);
+                }
+            } else if (o instanceof HwptObj) {
+                hwpts++;
+            } else if (o instanceof AccessObj a) {
+                accessCount += a.ioasId != 0 ? 1 : 0; // attached accesses
+            } else {
+                devices++;
+            }
+        }
+        details.put("ioases", ioases);
+        details.put("hwpts", hwpts);
+        details.put("devices", devices);
+        details.put("accesses", accessCount);
+        details.put("pinned", pages.stream().mapToLong(IoptPages::pinned).sum());
+        return new BackendState(areas, bytes, -1, 0, 0, details);
     }
 }

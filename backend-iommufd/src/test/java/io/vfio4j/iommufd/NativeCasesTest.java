@@ -14,7 +14,6 @@ import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.AddressSpace;
 import io.vfio4j.api.host.HostUser;
 import io.vfio4j.api.host.HostView;
-import io.vfio4j.api.host.IommuGroup;
 import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.api.host.Task;
 import io.vfio4j.api.ioas.IoasCopy;
@@ -524,17 +523,9 @@ class NativeCasesTest {
 
     @Test
     void attachOfADeviceWithoutDirtyTrackingToADirtyHwptIsEinval() {
-        SimIommuGroup g = host.addIommuGroup(IommuGroupSpec.of(1));
-        IommuGroup dirtyCapable =
-                (IommuGroup)
-                        java.lang.reflect.Proxy.newProxyInstance(
-                                IommuGroup.class.getClassLoader(),
-                                new Class<?>[] {IommuGroup.class},
-                                (proxy, m, args) ->
-                                        m.getName().equals("dirtyTracking")
-                                                ? Boolean.TRUE
-                                                : m.invoke(g, args));
-        int capable = ctx.bindDevice(g.devices().get(0), dirtyCapable);
+        SimIommuGroup g =
+                host.addIommuGroup(IommuGroupSpec.builder().id(1).dirtyTracking(true).build());
+        int capable = ctx.bindDevice(g.devices().get(0), g);
         int h = ctx.hwptAlloc(capable, ioas, NativeIommuOps.HWPT_DIRTY_TRACKING);
         int d2 = bind(ctx, 2);
         assertErrno(() -> ctx.attach(d2, h), Errno.EINVAL);

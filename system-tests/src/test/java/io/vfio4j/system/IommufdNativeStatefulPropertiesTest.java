@@ -14,8 +14,9 @@ import net.jqwik.api.state.Transformer;
 
 /**
  * Stateful property over a native iommufd context ({@link IommufdNativeWorld}): random maps,
- * unmaps, copies between two IOASes, attaches, detaches and user HWPTs; the user's locked_vm and
- * pinned_vm follow the pinned-page model and the invariant checker agrees, after every action.
+ * unmaps, copies between two IOASes, attaches, detaches, user HWPTs, memfd maps by two processes of
+ * one uid and CHANGE_PROCESS between them; the user's locked_vm and each process's pinned_vm follow
+ * the pinned-page model and the invariant checker agrees, after every action.
  *
  * <p>Default: 30 tries of 40 actions. {@code -Dvfio4j.long=true}: 1,000 tries of 200 actions.
  */
@@ -57,6 +58,8 @@ class IommufdNativeStatefulPropertiesTest {
                 .withAction(2, detach())
                 .withAction(2, hwptAlloc())
                 .withAction(1, hwptDestroy())
+                .withAction(3, mapFile())
+                .withAction(1, changeProcess())
                 .withMaxTransformations(actions);
     }
 
@@ -73,6 +76,32 @@ class IommufdNativeStatefulPropertiesTest {
                                                         + " of I"
                                                         + a,
                                                 w -> w.map(a, s, n + 1)));
+    }
+
+    private static Action.Independent<IommufdNativeWorld> mapFile() {
+        return () ->
+                Combinators.combine(i(1), i(1), i(IommufdNativeWorld.SLOTS - 1), i(15))
+                        .as(
+                                (p, a, s, n) ->
+                                        Transformer.mutate(
+                                                "P"
+                                                        + p
+                                                        + " maps a memfd of "
+                                                        + (n + 1)
+                                                        + " pages at slot "
+                                                        + s
+                                                        + " of I"
+                                                        + a,
+                                                w -> w.mapFile(p, a, s, n + 1)));
+    }
+
+    private static Action.Independent<IommufdNativeWorld> changeProcess() {
+        return () ->
+                i(1).map(
+                                p ->
+                                        Transformer.mutate(
+                                                "CHANGE_PROCESS by P" + p,
+                                                w -> w.changeProcess(p)));
     }
 
     private static Action.Independent<IommufdNativeWorld> unmap() {

@@ -6,6 +6,7 @@ import io.vfio4j.api.Errno;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.ioas.IoasCopy;
 import io.vfio4j.api.ioas.IoasMap;
+import io.vfio4j.api.ioas.IoasMapFile;
 import io.vfio4j.core.IommuContext;
 import io.vfio4j.core.Vfio;
 import io.vfio4j.core.VfioConfiguration;
@@ -13,6 +14,7 @@ import io.vfio4j.host.IommuGroupSpec;
 import io.vfio4j.host.ProcessSpec;
 import io.vfio4j.host.RegionSpec;
 import io.vfio4j.host.SimHost;
+import io.vfio4j.host.SimMemfd;
 import io.vfio4j.host.SimProcess;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,13 +22,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One {@code /dev/iommu} context of a QEMU-like process with two IOASes, two devices (two groups)
- * and user-made HWPTs, driven through the public runtime with the invariant checker on. A model
- * follows it: which mapping (and which shared pages object) sits in which slot of which IOAS, and
- * which IOAS has a domain. After every action the uid's {@code locked_vm} and the process's {@code
- * pinned_vm} must equal the number of distinct pages covered by mappings of IOASes with a domain
- * (docs/reference/iommufd.md §3 A4, A5, A7, A8), and the checker must find nothing; a refused map,
- * unmap or copy leaves the whole {@link SystemSnapshot} unchanged.
+ * One {@code /dev/iommu} context of a QEMU-like process with two IOASes, two devices (two groups),
+ * user-made HWPTs, memfd mappings and CHANGE_PROCESS to a successor process of the same uid, driven
+ * through the public runtime with the invariant checker on. A model follows it: which mapping (and
+ * which shared pages object) sits in which slot of which IOAS, and which IOAS has a domain. After
+ * every action the uid's {@code locked_vm} and the process's {@code pinned_vm} must equal the
+ * number of distinct pages covered by mappings of IOASes with a domain, each on the process that
+ * owns its pages (docs/reference/iommufd.md §3 A4, A5, A7, A8, A12), and the checker must find
+ * nothing; a refused map, unmap or copy leaves the whole {@link SystemSnapshot} unchanged.
  */
 final class IommufdNativeWorld {
     static final long P = 4096;
@@ -34,11 +37,21 @@ final class IommufdNativeWorld {
     static final int SLOTS = 8;
     static final long VA = 0x7f00_0000_0000L;
 
-    /** A mapping in the model: its pages object, first page index in it and page count. */
-    record Mapping(int pagesId, int firstPage, int pages) {}
+    /**
+     * A mapping in the model: its pages object, first page index in it, page count, and whether it
+     * came from IOAS_MAP_FILE.
+     */
+    record Mapping(int pagesId, int firstPage, int pages, boolean file) {}
 
     final SimHost host = SimHost.builder().build();
     final SimProcess qemu;
+
+    /** A second process of the same uid (a VMM's successor) that CHANGE_PROCESS may move to. */
+    final SimProcess successor;
+
+    /** Pages object id → the process charged for it (0: qemu, 1: successor). */
+    final Map<Integer, Integer> ownerOf = new HashMap<>();
+
     final Vfio vfio;
     final IommuContext ctx;
     final int[] ioas = new int[2];
@@ -63,6 +76,9 @@ final class IommufdNativeWorld {
                         ProcessSpec.builder().name("qemu").memlockLimitBytes(1L << 30).build());
         // Every map takes its own 64 KiB of this region, so each has its own pages object.
         qemu.mmap(RegionSpec.anonymous(VA, 1L << 30));
+        successor =
+                host.spawnProcess(
+                        ProcessSpec.builder().name("qemu-new").memlockLimitBytes(1L << 30).build());
         vfio =
                 Vfio.builder()
                         .host(host)
@@ -97,9 +113,47 @@ final class IommufdNativeWorld {
             assertThat(e).isEqualTo(Errno.EEXIST);
         } else {
             assertThat(e).isNull();
-            slots[i].put(slot, new Mapping(nextPagesId, 0, pages));
+            slots[i].put(slot, new Mapping(nextPagesId, 0, pages, false));
+            ownerOf.put(nextPagesId, 0);
         }
         nextPagesId++;
+    }
+
+    /** IOAS_MAP_FILE of a fresh memfd by process {@code p} (docs/reference/iommufd.md §4.3). */
+    void mapFile(int p, int i, int slot, int pages) {
+        SimMemfd f = host.memfdCreate(pages * P, false);
+        SimProcess mapper = p == 0 ? qemu : successor;
+        Errno e =
+                errno(
+                        () ->
+                                ctx.ioasMapFile(
+                                        mapper,
+                                        IoasMapFile.fixed(ioas[i], f, 0, slot * SLOT, pages * P)));
+        if (slots[i].containsKey(slot)) {
+            assertThat(e).isEqualTo(Errno.EEXIST);
+        } else {
+            assertThat(e).isNull();
+            slots[i].put(slot, new Mapping(nextPagesId, 0, pages, true));
+            ownerOf.put(nextPagesId, p);
+        }
+        nextPagesId++;
+    }
+
+    /** IOAS_CHANGE_PROCESS by process {@code p} (A12): EINVAL while a VA mapping exists. */
+    void changeProcess(int p) {
+        SimProcess caller = p == 0 ? qemu : successor;
+        Errno e = errno(() -> ctx.ioasChangeProcess(caller));
+        boolean allFiles =
+                slots[0].values().stream().allMatch(Mapping::file)
+                        && slots[1].values().stream().allMatch(Mapping::file);
+        if (!allFiles) {
+            assertThat(e).isEqualTo(Errno.EINVAL);
+            return;
+        }
+        assertThat(e).isNull();
+        for (int i = 0; i < 2; i++) {
+            slots[i].values().forEach(m -> ownerOf.put(m.pagesId(), p));
+        }
     }
 
     void unmap(int i, int slot) {
@@ -166,6 +220,7 @@ final class IommufdNativeWorld {
 
     void check() {
         Set<Long> pinned = new HashSet<>();
+        long[] pinnedBy = new long[2];
         long mappings = 0;
         for (int i = 0; i < 2; i++) {
             mappings += slots[i].size();
@@ -174,15 +229,22 @@ final class IommufdNativeWorld {
             }
             for (Mapping m : slots[i].values()) {
                 for (int k = 0; k < m.pages(); k++) {
-                    pinned.add(((long) m.pagesId() << 20) | (m.firstPage() + k));
+                    if (pinned.add(((long) m.pagesId() << 20) | (m.firstPage() + k))) {
+                        pinnedBy[ownerOf.get(m.pagesId())]++;
+                    }
                 }
             }
         }
+        // Both processes are of one uid: one user locked_vm; pinned_vm per owning process.
         assertThat(qemu.user().lockedVm()).as("the uid's locked_vm").isEqualTo(pinned.size());
         assertThat(qemu.simAddressSpace().orElseThrow().pinnedVm())
-                .as("pinned_vm")
-                .isEqualTo(pinned.size());
+                .as("pinned_vm of qemu")
+                .isEqualTo(pinnedBy[0]);
+        assertThat(successor.simAddressSpace().orElseThrow().pinnedVm())
+                .as("pinned_vm of its successor")
+                .isEqualTo(pinnedBy[1]);
         assertThat(qemu.simAddressSpace().orElseThrow().lockedVm()).isZero();
+        assertThat(successor.simAddressSpace().orElseThrow().lockedVm()).isZero();
         assertThat(ctx.state().mappings()).isEqualTo(mappings);
         assertThat(vfio.invariants().check()).isEmpty();
     }

@@ -22,11 +22,22 @@ package io.vfio4j.api;
  * VfioIommuDriverOps#maxPinPages(long)} (the most pages one pin call may name). 1.5 adds the
  * device-centric API of {@link io.vfio4j.api.ioas}: a provider may also implement {@link
  * io.vfio4j.api.ioas.NativeIommuProvider} to open {@code /dev/iommu} contexts; a 1.4 provider
- * simply does not.
+ * simply does not. 1.6 grows that API with default methods only: HWPT dirty tracking ({@link
+ * io.vfio4j.api.ioas.NativeIommuOps#hwptSetDirtyTracking}, {@link
+ * io.vfio4j.api.ioas.NativeIommuOps#hwptGetDirtyBitmap}), IOMMU_IOAS_MAP_FILE and
+ * IOMMU_IOAS_CHANGE_PROCESS ({@link io.vfio4j.api.ioas.NativeIommuOps#ioasMapFile}, {@link
+ * io.vfio4j.api.ioas.NativeIommuOps#ioasChangeProcess}), emulated devices' accesses ({@link
+ * io.vfio4j.api.ioas.NativeIommuOps#bindEmulated} and the access pin, unpin and read/write), all
+ * answering ENOTTY unless implemented, the memory file they map ({@link
+ * io.vfio4j.api.host.MemFile}, implemented by the host) and the host's side of dirty tracking
+ * ({@link io.vfio4j.api.host.IommuGroup#allocateDomain(boolean)}, {@link
+ * io.vfio4j.api.host.IommuDomain#setDirtyTracking}, {@link
+ * io.vfio4j.api.host.IommuDomain#readDirty}, EOPNOTSUPP unless implemented), so a 1.5 provider
+ * loads unchanged.
  */
 public final class VfioSpi {
     public static final int MAJOR = 1;
-    public static final int MINOR = 5;
+    public static final int MINOR = 6;
 
     private VfioSpi() {}
 

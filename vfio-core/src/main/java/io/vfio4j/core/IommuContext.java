@@ -2,6 +2,7 @@ package io.vfio4j.core;
 
 import io.vfio4j.api.BackendSettings;
 import io.vfio4j.api.BackendState;
+import io.vfio4j.api.DmaUnmapListener;
 import io.vfio4j.api.Errno;
 import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VfioEventSink;
@@ -9,8 +10,11 @@ import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.HostView;
 import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.api.host.Task;
+import io.vfio4j.api.ioas.DirtyBitmap;
+import io.vfio4j.api.ioas.HwptDirtyBitmap;
 import io.vfio4j.api.ioas.IoasCopy;
 import io.vfio4j.api.ioas.IoasMap;
+import io.vfio4j.api.ioas.IoasMapFile;
 import io.vfio4j.api.ioas.IommuOption;
 import io.vfio4j.api.ioas.IovaRanges;
 import io.vfio4j.api.ioas.NativeContext;
@@ -18,6 +22,7 @@ import io.vfio4j.api.ioas.NativeIommuOps;
 import io.vfio4j.api.ioas.NativeIommuProvider;
 import io.vfio4j.host.SimIommuGroup;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -31,6 +36,9 @@ public final class IommuContext {
     private final NativeIommuOps ops;
     private final int id;
     private boolean released;
+
+    /** Emulated devices bound here: a device fd holds the context, so they close first (O9). */
+    private final List<VfioDevice> emulated = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private record Context(
             HostView host, BackendSettings settings, VfioEventSink events, KernelVersion kernel)
@@ -74,6 +82,27 @@ public final class IommuContext {
 
     public long ioasMap(Task caller, IoasMap map) {
         return op("IOAS_MAP", () -> ops.ioasMap(caller, map));
+    }
+
+    /**
+     * {@code IOMMU_IOAS_MAP_FILE}: pages of a memory file ({@link
+     * io.vfio4j.host.SimHost#memfdCreate}) by offset (docs/reference/iommufd.md §4.3).
+     */
+    public long ioasMapFile(Task caller, IoasMapFile map) {
+        return op("IOAS_MAP_FILE", () -> ops.ioasMapFile(caller, map));
+    }
+
+    /**
+     * {@code IOMMU_IOAS_CHANGE_PROCESS}: the charge of every MAP_FILE mapping moves to {@code
+     * caller} (docs/reference/iommufd.md §3 A12).
+     */
+    public void ioasChangeProcess(Task caller) {
+        op(
+                "IOAS_CHANGE_PROCESS",
+                () -> {
+                    ops.ioasChangeProcess(caller, 0);
+                    return null;
+                });
     }
 
     public long ioasCopy(Task caller, IoasCopy copy) {
@@ -129,6 +158,49 @@ public final class IommuContext {
         return op("VFIO_DEVICE_BIND_IOMMUFD", () -> ops.bindDevice(device, group));
     }
 
+    /**
+     * Opens an emulated device (an mdev) through its cdev and binds it to this context ({@code
+     * VFIO_DEVICE_BIND_IOMMUFD}): the context makes its access and the driver's {@code open} runs.
+     * Attach it to an IOAS with {@link #attach} (a HWPT id is ENOENT); its vendor driver then pins,
+     * unpins and reads/writes guest memory through {@link VfioDevice} as on a container, with the
+     * iommufd access rules (docs/reference/iommufd.md §6). {@link VfioDevice#close()} unbinds it.
+     * Returns the device id.
+     *
+     * @throws VfioException EBUSY if the device is open already
+     */
+    public int bindEmulated(VfioDevice device) {
+        int id = device.bindIommufd(this);
+        emulated.add(device);
+        return id;
+    }
+
+    int bindEmulatedAccess(VfioDevice device, Optional<DmaUnmapListener> listener) {
+        DmaUnmapListener l = listener.orElse((iova, length) -> {});
+        return op("VFIO_DEVICE_BIND_IOMMUFD", () -> ops.bindEmulated(device, l));
+    }
+
+    int accessPin(int id, long iova, int npage, int prot, long[] pfns) {
+        return op("vfio_pin_pages", () -> ops.accessPin(id, iova, npage, prot, pfns));
+    }
+
+    void accessUnpin(int id, long iova, int npage) {
+        op(
+                "vfio_unpin_pages",
+                () -> {
+                    ops.accessUnpin(id, iova, npage);
+                    return null;
+                });
+    }
+
+    void accessRw(int id, long iova, byte[] buf, int offset, int length, boolean write) {
+        op(
+                "vfio_dma_rw",
+                () -> {
+                    ops.accessRw(id, iova, buf, offset, length, write);
+                    return null;
+                });
+    }
+
     public void unbind(int deviceId) {
         op(
                 "unbind",
@@ -160,6 +232,25 @@ public final class IommuContext {
                 });
     }
 
+    /**
+     * {@code IOMMU_HWPT_SET_DIRTY_TRACKING}: {@link NativeIommuOps#DIRTY_TRACKING_ENABLE} starts
+     * the dirty tracking of a HWPT allocated with {@link NativeIommuOps#HWPT_DIRTY_TRACKING}, 0
+     * stops it (docs/reference/iommufd.md §8 T2).
+     */
+    public void hwptSetDirtyTracking(int hwptId, int flags) {
+        op(
+                "IOMMU_HWPT_SET_DIRTY_TRACKING",
+                () -> {
+                    ops.hwptSetDirtyTracking(hwptId, flags);
+                    return null;
+                });
+    }
+
+    /** {@code IOMMU_HWPT_GET_DIRTY_BITMAP} (docs/reference/iommufd.md §8 T3). */
+    public DirtyBitmap hwptGetDirtyBitmap(HwptDirtyBitmap request) {
+        return op("IOMMU_HWPT_GET_DIRTY_BITMAP", () -> ops.hwptGetDirtyBitmap(request));
+    }
+
     public BackendState state() {
         return BackendCalls.guarded(backend, "state", ops::state);
     }
@@ -187,6 +278,16 @@ public final class IommuContext {
 
     /** Called by {@link Vfio#close()}: like process exit, failures become warnings. */
     void releaseQuietly() {
+        for (VfioDevice d : emulated) {
+            if (d.isBoundTo(this)) {
+                try {
+                    d.close();
+                } catch (RuntimeException e) {
+                    vfio.warn("closing " + d + " bound to " + this + " failed: " + e.getMessage());
+                }
+            }
+        }
+        emulated.clear();
         if (!released) {
             released = true;
             try {

@@ -37,6 +37,12 @@ public final class VfioDevice implements VfioDeviceHandle {
     private volatile int openCount;
     private VfioContainer registeredWith;
 
+    /** Set while the device is open through its cdev and bound to an iommufd context. */
+    private volatile NativeRoute nativeRoute;
+
+    /** An emulated device bound to a native context: its access's id there. */
+    private record NativeRoute(IommuContext context, int id) {}
+
     VfioDevice(Vfio vfio, VfioGroup group, String name, VfioDeviceDriver driver) {
         this.vfio = vfio;
         this.group = group;
@@ -73,6 +79,10 @@ public final class VfioDevice implements VfioDeviceHandle {
      * PAGE_SIZE / sizeof(pointer)}.
      */
     public long maxPinPages() {
+        if (nativeRoute != null) {
+            // An iommufd access has no bound on one pin call (docs/reference/iommufd.md §6 X2).
+            return Integer.MAX_VALUE;
+        }
         long pageSize = vfio.host().pageSize();
         return group.container().flatMap(c -> c.maxPinPages(pageSize)).orElse(pageSize / 8);
     }
@@ -131,6 +141,45 @@ public final class VfioDevice implements VfioDeviceHandle {
     }
 
     /**
+     * Opens the device through its cdev and binds it to a native context ({@code
+     * VFIO_DEVICE_BIND_IOMMUFD}, vfio {@code vfio_df_ioctl_bind_iommufd}): the context makes the
+     * device's access, then the driver's {@code open} runs; if it fails the binding is undone. The
+     * device's pins then go to that access once it is attached to an IOAS ({@link
+     * IommuContext#attach}); returns the device id in the context.
+     *
+     * @throws VfioException EBUSY if the device is open already (through its group or a cdev)
+     */
+    int bindIommufd(IommuContext context) {
+        synchronized (lifecycle) {
+            return vfio.operation(
+                    () -> "bind device " + name + " to " + context,
+                    () -> {
+                        if (openCount > 0) {
+                            throw VfioException.of(Errno.EBUSY, "device %s is open already", name);
+                        }
+                        int id = context.bindEmulatedAccess(this, driver.dmaUnmapListener());
+                        openCount++;
+                        nativeRoute = new NativeRoute(context, id);
+                        try {
+                            driver.open(this);
+                        } catch (RuntimeException e) {
+                            nativeRoute = null;
+                            openCount--;
+                            context.unbind(id);
+                            throw e;
+                        }
+                        return id;
+                    });
+        }
+    }
+
+    /** True while the device is open through its cdev and bound to {@code context}. */
+    boolean isBoundTo(IommuContext context) {
+        NativeRoute r = nativeRoute;
+        return r != null && r.context() == context;
+    }
+
+    /**
      * Closes the device. The last close calls the driver's {@code close} while the device still
      * counts as open (so the driver can unpin what it pinned), then unregisters it from the
      * backend.
@@ -163,6 +212,19 @@ public final class VfioDevice implements VfioDeviceHandle {
     }
 
     private void unregister() {
+        NativeRoute route = nativeRoute;
+        if (route != null) {
+            // X10: the driver's close ran first; the access goes with the binding.
+            nativeRoute = null;
+            if (!route.context().isReleased()) {
+                route.context().unbind(route.id());
+            }
+            return;
+        }
+        unregisterContainer();
+    }
+
+    private void unregisterContainer() {
         VfioContainer c = registeredWith;
         registeredWith = null;
         if (c != null && driver.dmaUnmapListener().isPresent()) {
@@ -219,6 +281,10 @@ public final class VfioDevice implements VfioDeviceHandle {
                                 pfns.length,
                                 npage);
                     }
+                    NativeRoute route = nativeRoute;
+                    if (route != null) {
+                        return route.context().accessPin(route.id(), iova, npage, prot, pfns);
+                    }
                     VfioContainer c =
                             group.container()
                                     .orElseThrow(
@@ -251,6 +317,11 @@ public final class VfioDevice implements VfioDeviceHandle {
                                         isOpen(),
                                         driver.dmaUnmapListener().isPresent(),
                                         npage));
+                        return null;
+                    }
+                    NativeRoute route = nativeRoute;
+                    if (route != null) {
+                        route.context().accessUnpin(route.id(), iova, npage);
                         return null;
                     }
                     VfioContainer c = group.container().orElse(null);
@@ -294,6 +365,11 @@ public final class VfioDevice implements VfioDeviceHandle {
                     if (!isOpen()) {
                         throw VfioException.of(
                                 Errno.EINVAL, "dma_rw by %s: the device is not open", name);
+                    }
+                    NativeRoute route = nativeRoute;
+                    if (route != null) {
+                        route.context().accessRw(route.id(), iova, buf, offset, length, write);
+                        return null;
                     }
                     VfioContainer c =
                             group.container()

@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param driver the IOMMU driver name; domains only hold groups of their own driver
  * @param enforceCacheCoherency whether the IOMMU can enforce cache coherency
  * @param tceTableGroup POWER TCE platform data, if any
+ * @param dirtyTracking whether the IOMMU can track DMA-dirty pages ({@code
+ *     IOMMU_CAP_DIRTY_TRACKING})
  */
 public record IommuGroupSpec(
         int id,
@@ -29,7 +31,8 @@ public record IommuGroupSpec(
         boolean interruptRemapping,
         String driver,
         boolean enforceCacheCoherency,
-        Optional<TceTableGroup> tceTableGroup) {
+        Optional<TceTableGroup> tceTableGroup,
+        boolean dirtyTracking) {
     /** 4 KiB | 2 MiB | 1 GiB. */
     public static final long DEFAULT_PAGE_SIZE_BITMAP = (1L << 12) | (1L << 21) | (1L << 30);
 
@@ -66,7 +69,7 @@ public record IommuGroupSpec(
     /**
      * Builds an {@link IommuGroupSpec}. Defaults: one device {@code 0000:<id>:00.0}, 4K|2M|1G
      * pages, aperture [0, 2^48-1], the x86 MSI window reserved, interrupt remapping, driver
-     * "intel-iommu", cache coherency enforced, no TCE table group.
+     * "intel-iommu", cache coherency enforced, no TCE table group, no dirty tracking.
      */
     public static final class Builder {
         private Integer id;
@@ -78,6 +81,7 @@ public record IommuGroupSpec(
         private String driver = "intel-iommu";
         private boolean enforceCacheCoherency = true;
         private TceTableGroup tceTableGroup;
+        private boolean dirtyTracking;
 
         private Builder() {}
 
@@ -130,6 +134,12 @@ public record IommuGroupSpec(
             return this;
         }
 
+        /** The IOMMU can track DMA-dirty pages (Intel SSADS, AMD HAD, SMMUv3 HTTU). */
+        public Builder dirtyTracking(boolean tracking) {
+            this.dirtyTracking = tracking;
+            return this;
+        }
+
         public IommuGroupSpec build() {
             if (id == null) {
                 throw new IllegalArgumentException("an IOMMU group needs an id");
@@ -147,7 +157,8 @@ public record IommuGroupSpec(
                     interruptRemapping,
                     driver,
                     enforceCacheCoherency,
-                    Optional.ofNullable(tceTableGroup));
+                    Optional.ofNullable(tceTableGroup),
+                    dirtyTracking);
         }
     }
 }

@@ -239,6 +239,17 @@ public final class SimHost implements HostView {
         return iommuLock;
     }
 
+    /**
+     * {@code memfd_create} plus {@code ftruncate(size)}: a memory file of small pages, or of 2 MiB
+     * pages with {@code huge} (a THP-backed shmem file), for IOMMU_IOAS_MAP_FILE.
+     */
+    public SimMemfd memfdCreate(long size, boolean huge) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("memfd size must be positive: " + size);
+        }
+        return new SimMemfd(this, huge ? RegionSpec.Kind.THP : RegionSpec.Kind.ANONYMOUS, size);
+    }
+
     SimAddressSpace newAddressSpace(int pid) {
         SimAddressSpace s = new SimAddressSpace(this, nextSpaceId.getAndIncrement(), pid);
         synchronized (spaces) {

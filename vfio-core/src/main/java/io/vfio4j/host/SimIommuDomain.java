@@ -26,6 +26,9 @@ public final class SimIommuDomain implements IommuDomain {
     private final boolean enforceCacheCoherency;
     private final int pageShift;
 
+    /** Dirty marks; null for a domain allocated without dirty tracking. Guarded by {@code this}. */
+    private final DirtyLog dirty;
+
     /** Guarded by {@code this}. */
     private final IommuPageTable table = new IommuPageTable();
 
@@ -41,13 +44,15 @@ public final class SimIommuDomain implements IommuDomain {
             String driver,
             long pageSizeBitmap,
             IovaRange aperture,
-            boolean enforceCacheCoherency) {
+            boolean enforceCacheCoherency,
+            boolean dirtyTracking) {
         this.host = host;
         this.driver = driver;
         this.pageSizeBitmap = pageSizeBitmap;
         this.aperture = aperture;
         this.enforceCacheCoherency = enforceCacheCoherency;
         this.pageShift = host.pageShift();
+        this.dirty = dirtyTracking ? new DirtyLog(pageShift) : null;
     }
 
     @Override
@@ -214,6 +219,10 @@ public final class SimIommuDomain implements IommuDomain {
                 }
             }
             mappedPages -= unmapped;
+            if (dirty != null) {
+                // An unmapped IOPTE takes its dirty bit with it.
+                dirty.clear(iova, last);
+            }
             return unmapped;
         }
     }
@@ -275,6 +284,40 @@ public final class SimIommuDomain implements IommuDomain {
             }
             table.clear();
             mappedPages = 0;
+            if (dirty != null) {
+                dirty.clear(0, -1L);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void setDirtyTracking(boolean enable) {
+        requireDirtyOps();
+        dirty.setTracking(enable);
+    }
+
+    @Override
+    public synchronized List<IovaRange> readDirty(long iova, long last, boolean noClear) {
+        requireDirtyOps();
+        return dirty.read(iova, last, noClear);
+    }
+
+    /**
+     * A device DMA write of {@code length} bytes at {@code iova} went through this domain: while
+     * dirty tracking runs, the IOMMU marks the written pages dirty (the hardware sets the dirty bit
+     * of each IOPTE it writes through). The caller has checked the translation and WRITE
+     * permission.
+     */
+    public synchronized void recordDmaWrite(long iova, long length) {
+        if (dirty != null && length > 0) {
+            dirty.mark(iova, iova + length - 1);
+        }
+    }
+
+    private void requireDirtyOps() {
+        if (dirty == null) {
+            throw VfioException.of(
+                    Errno.EOPNOTSUPP, "the domain was allocated without dirty tracking");
         }
     }
 

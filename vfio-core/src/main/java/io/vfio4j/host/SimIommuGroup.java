@@ -60,8 +60,26 @@ public final class SimIommuGroup implements IommuGroup {
         return allocateSimDomain();
     }
 
+    @Override
+    public boolean dirtyTracking() {
+        return spec.dirtyTracking();
+    }
+
+    @Override
+    public IommuDomain allocateDomain(boolean dirtyTracking) {
+        if (dirtyTracking && !spec.dirtyTracking()) {
+            throw VfioException.of(
+                    Errno.EOPNOTSUPP, "group %d: its IOMMU cannot track dirty pages", id());
+        }
+        return allocateSimDomain(dirtyTracking);
+    }
+
     /** {@link #allocateDomain()} with the simulation-side type. */
     public SimIommuDomain allocateSimDomain() {
+        return allocateSimDomain(false);
+    }
+
+    private SimIommuDomain allocateSimDomain(boolean dirtyTracking) {
         if (host.faults().hit(FaultInjector.FaultSite.ALLOCATION).isPresent()) {
             throw VfioException.of(
                     Errno.ENOMEM, "injected failure allocating a domain for group %d", id());
@@ -71,7 +89,8 @@ public final class SimIommuGroup implements IommuGroup {
                 spec.driver(),
                 spec.pageSizeBitmap(),
                 spec.aperture(),
-                spec.enforceCacheCoherency());
+                spec.enforceCacheCoherency(),
+                dirtyTracking);
     }
 
     @Override

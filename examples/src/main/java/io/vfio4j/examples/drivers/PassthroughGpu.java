@@ -59,6 +59,8 @@ public final class PassthroughGpu {
     public void dmaWrite(long iova, byte[] data) {
         long[] phys = translate(iova, data.length, true);
         copy(iova, phys, data, true);
+        // The IOMMU marks what it let the device write (dirty tracking, if running).
+        group.simDomain().ifPresent(d -> d.recordDmaWrite(iova, data.length));
     }
 
     /** The faults this device raised, oldest first. */

@@ -1,5 +1,6 @@
 package io.vfio4j.api.host;
 
+import io.vfio4j.api.Errno;
 import io.vfio4j.api.VfioException;
 import java.util.List;
 
@@ -59,4 +60,27 @@ public interface IommuDomain {
 
     /** Frees the domain; it must have no groups left. */
     void free();
+
+    /**
+     * Starts or stops the hardware's dirty tracking ({@code iommu_dirty_ops.set_dirty_tracking};
+     * SPI 1.6). While it runs, a device DMA write through a writable mapping marks its IOMMU pages
+     * dirty; starting it clears every stale mark first (docs/reference/iommufd.md §8 T2).
+     *
+     * @throws VfioException EOPNOTSUPP if the domain was not allocated with dirty tracking (the
+     *     default: a domain that does not say has none)
+     */
+    default void setDirtyTracking(boolean enable) {
+        throw VfioException.of(Errno.EOPNOTSUPP, "the IOMMU domain has no dirty tracking");
+    }
+
+    /**
+     * Reads the dirty marks of the IOMMU pages in [{@code iova}, {@code last}] as runs of whole
+     * pages, in IOVA order, and clears them unless {@code noClear} ({@code read_and_clear_dirty};
+     * SPI 1.6). While tracking is stopped nothing is reported.
+     *
+     * @throws VfioException EOPNOTSUPP if the domain was not allocated with dirty tracking
+     */
+    default List<IovaRange> readDirty(long iova, long last, boolean noClear) {
+        throw VfioException.of(Errno.EOPNOTSUPP, "the IOMMU domain has no dirty tracking");
+    }
 }

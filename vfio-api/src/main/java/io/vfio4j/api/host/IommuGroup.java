@@ -1,5 +1,6 @@
 package io.vfio4j.api.host;
 
+import io.vfio4j.api.Errno;
 import io.vfio4j.api.VfioException;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,22 @@ public interface IommuGroup {
      * @throws VfioException ENOMEM if the allocation fails (also by fault injection)
      */
     IommuDomain allocateDomain();
+
+    /**
+     * Allocates a paging domain that can track DMA-dirty pages when {@code dirtyTracking} is set
+     * (the kernel's {@code IOMMU_HWPT_ALLOC_DIRTY_TRACKING} domain flag; SPI 1.6); without it the
+     * same as {@link #allocateDomain()}.
+     *
+     * @throws VfioException EOPNOTSUPP if dirty tracking is asked of an IOMMU without it ({@link
+     *     #dirtyTracking()}); ENOMEM as {@link #allocateDomain()}
+     */
+    default IommuDomain allocateDomain(boolean dirtyTracking) {
+        if (dirtyTracking) {
+            throw VfioException.of(
+                    Errno.EOPNOTSUPP, "group %d: its IOMMU cannot track dirty pages", id());
+        }
+        return allocateDomain();
+    }
 
     /** The domain the group is attached to now, if any. */
     Optional<IommuDomain> domain();

@@ -48,6 +48,8 @@ final class DeviceDma {
             }
             if (write) {
                 host.memory().write(phys, buf, done, n);
+                // The IOMMU marks what it let a device write (dirty tracking, if running).
+                domain.ifPresent(d -> d.recordDmaWrite(addr, n));
             } else {
                 host.memory().read(phys, buf, done, n);
             }
