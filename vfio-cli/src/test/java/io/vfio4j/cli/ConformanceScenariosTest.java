@@ -155,7 +155,7 @@ class ConformanceScenariosTest {
                         "iommufd-native-case-13",
                         "iommufd-native-row-13",
                         "iommufd-native-row-23")
-                .hasSize(38)
+                .hasSize(49)
                 .doesNotHaveDuplicates();
     }
 

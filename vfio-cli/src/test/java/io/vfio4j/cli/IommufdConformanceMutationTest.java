@@ -69,7 +69,7 @@ class IommufdConformanceMutationTest {
                             .sorted()
                             .toList();
         }
-        assertThat(files).hasSize(12 + 38);
+        assertThat(files).hasSize(12 + 49);
         ScenarioRunner runner = ScenarioRunner.standalone(true);
         int mutants = 0;
         for (Path p : files) {

@@ -68,11 +68,11 @@ class NativeStepsTest {
                         Path.of("../examples/scenarios/conformance"), "iommufd-native-*.yaml")) {
             files.forEach(p -> args.add(p.toString()));
         }
-        assertThat(args).hasSize(2 + 38);
+        assertThat(args).hasSize(2 + 49);
         CliRunner r = CliRunner.run(args.toArray(String[]::new));
         assertThat(r.exitCode).as(r.out() + r.err()).isZero();
         assertThat(r.out().lines())
-                .hasSize(38)
+                .hasSize(49)
                 .allMatch(l -> l.startsWith("PASSED iommufd-native-"));
     }
 
@@ -171,7 +171,8 @@ class NativeStepsTest {
         assertThat(refused("  - iommufd_open: {}\n  - device_bind: {device: vgpu}\n"))
                 .isEqualTo(
                         "bad.yaml:10:27: step 2 (device_bind).device: 'vgpu' is not a PCI device of"
-                                + " the host's IOMMU groups (only those have a cdev to bind)");
+                                + " the host's IOMMU groups or an mdev made by an earlier"
+                                + " mdev_create step (only those have a cdev to bind)");
         assertThat(refused(open + "  - ioas_unmap: {ioas: gpa, iova: 0, size: 4KiB, all: true}\n"))
                 .isEqualTo(
                         "bad.yaml:12:17: step 4 (ioas_unmap): give 'iova' and 'size', or 'all: true' (iova 0,"

@@ -41,8 +41,22 @@ final class GroupParser {
         return rangeOf(n.fields(ScenarioParser.RANGE), n);
     }
 
+    /** The keys of an {@code iommu_groups} entry. */
+    static final List<String> GROUP =
+            List.of(
+                    "id",
+                    "devices",
+                    "page_sizes",
+                    "aperture",
+                    "reserved",
+                    "interrupt_remapping",
+                    "iommu_driver",
+                    "cache_coherency",
+                    "dirty_tracking",
+                    "tce");
+
     static Model.GroupDef group(YNode n, Platform platform, long pageSize) {
-        Fields f = n.fields(ScenarioParser.GROUP);
+        Fields f = n.fields(GROUP);
         int id = f.req("id").intValue(0, 1 << 20);
         List<String> devices =
                 f.opt("devices")
@@ -92,6 +106,7 @@ final class GroupParser {
                 f.bool("interrupt_remapping", true),
                 f.str("iommu_driver", platform == Platform.POWER ? "powernv" : "intel-iommu"),
                 f.bool("cache_coherency", true),
+                f.bool("dirty_tracking", false),
                 tce);
     }
 

@@ -89,8 +89,8 @@ final class IommufdSteps {
                         "device_bind",
                         List.of("iommufd", "device", "as"),
                         Map.of("id", Check.Unit.COUNT),
-                        "VFIO_DEVICE_BIND_IOMMUFD of a PCI device's cdev (result id; named by 'as',"
-                                + " default the device)",
+                        "VFIO_DEVICE_BIND_IOMMUFD of a PCI device's or an mdev's cdev (result id;"
+                                + " named by 'as', default the device)",
                         IommufdSteps::parseBind));
         ContainerSteps.add(
                 kinds,
@@ -165,10 +165,12 @@ final class IommufdSteps {
         String c = ctx.natives.context(f);
         YNode d = f.req("device");
         String device = d.text();
-        if (ctx.groupOfDevice(device).isEmpty()) {
+        // An mdev's cdev binds an emulated device: its access (docs/reference/iommufd.md §6.1).
+        boolean emulated = ctx.groupOfDevice(device).isEmpty();
+        if (emulated && !ctx.mdevs.contains(ScenarioMdevs.canonicalName(device))) {
             throw d.error(
-                    "%s: '%s' is not a PCI device of the host's IOMMU groups (only those have a"
-                            + " cdev to bind)",
+                    "%s: '%s' is not a PCI device of the host's IOMMU groups or an mdev made by an"
+                            + " earlier mdev_create step (only those have a cdev to bind)",
                     d.what(), device);
         }
         String name = name(f, ctx, Kind.DEVICE, c);
@@ -179,7 +181,7 @@ final class IommufdSteps {
                 ctx.natives.define(d, name, Kind.DEVICE, c);
             }
         }
-        return new Bind(c, ctx.natives.owner(c), device, name);
+        return new Bind(c, ctx.natives.owner(c), device, name, emulated);
     }
 
     private static Action parseAttach(Fields f, ParseContext ctx) {
@@ -301,7 +303,8 @@ final class IommufdSteps {
         }
     }
 
-    record Bind(String iommufd, String process, String device, String name) implements Action {
+    record Bind(String iommufd, String process, String device, String name, boolean emulated)
+            implements Action {
         @Override
         public String describe() {
             return "BIND " + device + (name.equals(device) ? "" : " as " + name) + " to " + iommufd;
@@ -314,7 +317,8 @@ final class IommufdSteps {
 
         @Override
         public Map<String, Object> run(ScenarioRun run) {
-            int id = run.natives().context(iommufd).bind(device);
+            IommuContext c = run.natives().context(iommufd);
+            int id = emulated ? c.bindEmulated(run.device(device)) : c.bind(device);
             run.natives().bind(name, id);
             return Map.of("id", (long) id);
         }

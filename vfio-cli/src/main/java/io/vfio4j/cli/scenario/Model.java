@@ -34,6 +34,7 @@ public final class Model {
             boolean interruptRemapping,
             String iommuDriver,
             boolean cacheCoherency,
+            boolean dirtyTracking,
             Optional<TceDef> tce) {
         public GroupDef {
             devices = List.copyOf(devices);

@@ -42,6 +42,9 @@ final class NativeNames {
 
     private final Map<String, Obj> objects = new LinkedHashMap<>();
 
+    /** Memory files ({@code memfd_create}): they belong to no context. */
+    private final Map<String, Long> memfds = new LinkedHashMap<>();
+
     boolean isContext(String name) {
         return contexts.containsKey(name);
     }
@@ -76,8 +79,30 @@ final class NativeNames {
         objects.put(name, new Obj(kind, context));
     }
 
+    /** Declares a memory file made by a {@code memfd_create} step. */
+    void defineMemfd(YNode n, String name, long size) {
+        unused(n, name);
+        memfds.put(name, size);
+    }
+
+    /** The size a memory file was made with (it may shrink, never grow). */
+    long memfdSize(String name) {
+        return memfds.get(name);
+    }
+
+    /** A memory file named by an earlier {@code memfd_create} step. */
+    String memfd(YNode n) {
+        String t = n.text().trim();
+        if (!memfds.containsKey(t)) {
+            throw n.error(
+                    "%s: '%s' is not a memory file made by an earlier memfd_create step; known: %s",
+                    n.what(), t, known(memfds.keySet()));
+        }
+        return t;
+    }
+
     private void unused(YNode n, String name) {
-        if (contexts.containsKey(name) || objects.containsKey(name)) {
+        if (contexts.containsKey(name) || objects.containsKey(name) || memfds.containsKey(name)) {
             throw n.error("%s: the name '%s' is already used by an earlier step", n.what(), name);
         }
     }

@@ -4,6 +4,7 @@ import io.vfio4j.api.BackendState;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.core.IommuContext;
 import io.vfio4j.core.Vfio;
+import io.vfio4j.host.SimMemfd;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +18,7 @@ final class NativeRun {
     private final Vfio vfio;
     private final Map<String, IommuContext> contexts = new LinkedHashMap<>();
     private final Map<String, Integer> ids = new LinkedHashMap<>();
+    private final Map<String, SimMemfd> memfds = new LinkedHashMap<>();
 
     NativeRun(Vfio vfio) {
         this.vfio = vfio;
@@ -43,6 +45,19 @@ final class NativeRun {
                             + "' was not opened (its iommufd_open step failed?)");
         }
         return c;
+    }
+
+    void memfd(String name, SimMemfd file) {
+        memfds.put(name, file);
+    }
+
+    SimMemfd memfd(String name) {
+        SimMemfd f = memfds.get(name);
+        if (f == null) {
+            throw new IllegalStateException(
+                    "memory file '" + name + "' was not made (its memfd_create step failed?)");
+        }
+        return f;
     }
 
     void bind(String name, int id) {

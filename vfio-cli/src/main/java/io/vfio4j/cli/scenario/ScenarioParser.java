@@ -43,17 +43,6 @@ public final class ScenarioParser {
                     "steps");
     static final List<String> HOST =
             List.of("platform", "page_size", "eeh", "iommu_groups", "mdev_parents");
-    static final List<String> GROUP =
-            List.of(
-                    "id",
-                    "devices",
-                    "page_sizes",
-                    "aperture",
-                    "reserved",
-                    "interrupt_remapping",
-                    "iommu_driver",
-                    "cache_coherency",
-                    "tce");
     static final List<String> TCE =
             List.of(
                     "dma32_start",

@@ -101,7 +101,8 @@ public final class ScenarioRun implements AutoCloseable {
                         .pageSizeBitmap(g.pageSizeBitmap())
                         .interruptRemapping(g.interruptRemapping())
                         .driver(g.iommuDriver())
-                        .enforceCacheCoherency(g.cacheCoherency());
+                        .enforceCacheCoherency(g.cacheCoherency())
+                        .dirtyTracking(g.dirtyTracking());
         g.aperture().ifPresent(b::aperture);
         if (g.reserved().isPresent()) {
             b.reservedRegions(g.reserved().get());

@@ -17,6 +17,8 @@ public final class StepKinds {
         MdevSteps.register(m);
         IommufdSteps.register(m);
         IoasSteps.register(m);
+        FileSteps.register(m);
+        DirtySteps.register(m);
         SpaprSteps.register(m);
         ProcessSteps.register(m);
         ALL = Collections.unmodifiableMap(m);
