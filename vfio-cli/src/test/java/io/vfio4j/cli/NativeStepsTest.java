@@ -52,7 +52,7 @@ class NativeStepsTest {
     void theWorkedRunOfDocsScenariosPrintsWhatItShows() throws Exception {
         List<IommufdGuideTest.Run> runs =
                 IommufdGuideTest.runs(Path.of("../docs/scenarios.md"), "<!-- scenarios:run -->");
-        assertThat(runs).hasSize(1);
+        assertThat(runs).hasSize(2);
         IommufdGuideTest.check(runs);
     }
 
