@@ -178,37 +178,28 @@ final class IovaBlocks<V> {
 
     /** The last block whose first key is at or below flipped key {@code k}, or -1. */
     private int blockAtOrBelow(long k) {
-        int lo = 0;
-        int hi = blockCount - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (mins[mid] <= k) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return found;
+        return blockCount == 0 || mins[0] > k ? -1 : lastAtOrBelow(mins, blockCount, k);
     }
 
     /** The last slot of block {@code b} whose key is at or below {@code k}, or -1. */
     private int slotAtOrBelow(int b, long k) {
         long[] block = keys[b];
-        int lo = 0;
-        int hi = counts[b] - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (block[mid] <= k) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
+        return counts[b] == 0 || block[0] > k ? -1 : lastAtOrBelow(block, counts[b], k);
+    }
+
+    /**
+     * Of {@code a[0 .. n - 1]} (ascending, {@code a[0] <= k}), the last index whose value is at or
+     * below {@code k}. The halving picks its base with a conditional move, not a branch: in random
+     * order each comparison is a coin toss for the branch predictor (issue 17).
+     */
+    private static int lastAtOrBelow(long[] a, int n, long k) {
+        int base = 0;
+        while (n > 1) {
+            int half = n >>> 1;
+            base = a[base + half] <= k ? base + half : base;
+            n -= half;
         }
-        return found;
+        return base;
     }
 
     private void openBlock(int b, int capacity) {
