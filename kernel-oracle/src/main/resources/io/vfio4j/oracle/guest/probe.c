@@ -120,6 +120,8 @@ static int run_mdev_op(const char *id, const char *op, const uint64_t *a, int n)
                             : ioctl(mgroup[d], VFIO_GROUP_UNSET_CONTAINER);
         e = errno;
     } else if (!strcmp(op, "mdev_open") && n == 3) {
+        if (mgroup[d] < 0) /* a VMM holds the group's file before it asks for a device */
+            mgroup[d] = open(mdev_path[d], O_RDWR);
         mdev_fd[d] = ioctl(mgroup[d], VFIO_GROUP_GET_DEVICE_FD, mdev_uuid[d]);
         e = errno;
         rc = mdev_fd[d] < 0 ? -1 : 0;
