@@ -102,6 +102,7 @@ public final class ModelProbe {
                     errno = e.errno().name();
                 } catch (KernelBugError e) {
                     // the guest's probe would never come back; nothing after it runs
+                    values.put("bug", e.getMessage().replace(' ', '_'));
                     results.add(new ProbeResult(op.id(), "KERNEL_BUG", before, values));
                     break;
                 }
