@@ -63,7 +63,7 @@ class OracleCommandIT {
      * side by side (mdev/rules.ops) and the model's two deliberate deviations the test vendor
      * driver shows (mdev/deviations.ops), on the three kernels: one boot each. By default the guest
      * has 256 MiB, so a domain's pins of the 4 GiB regions are not checked; {@code
-     * -Dvfio4j.long=true} gives it 4864 MiB and pins them all for real (about 95 s a boot).
+     * -Dvfio4j.long=true} gives it 4864 MiB and pins them all for real (35 to 110 s a boot).
      */
     @Test
     void theReviewScenariosAgreeOnEveryKernelOrDifferOnlyAsListed() throws Exception {
