@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The test vendor driver on the three real kernels: builds vtmdev.ko against each kernel's Debian
- * headers, boots once per kernel with {@code mdev/pinning.ops} followed by {@code mdev/cases.ops}
- * and checks every answer against {@code mdev/pinning.expected} and {@code mdev/cases.expected},
+ * headers, boots once per kernel with {@code mdev/pinning.ops}, {@code mdev/cases.ops}, {@code
+ * mdev/dmarw.ops} (vfio_dma_rw, dirty tracking) and {@code mdev/exit.ops} (a child exiting with
+ * pins held) in that order, and checks every answer against the {@code .expected} file of each,
  * worked out by hand in the {@code .expected.md} files beside them. Never skipped: a header package
  * that cannot be fetched or a module that does not build fails it.
  */
@@ -31,7 +32,13 @@ class MdevPinningIT {
         List<String> expected = new ArrayList<>();
         expected.addAll(resource("mdev/pinning.expected").lines().toList());
         expected.addAll(resource("mdev/cases.expected").lines().toList());
-        String ops = resource("mdev/pinning.ops") + resource("mdev/cases.ops");
+        expected.addAll(resource("mdev/dmarw.expected").lines().toList());
+        expected.addAll(resource("mdev/exit.expected").lines().toList());
+        String ops =
+                resource("mdev/pinning.ops")
+                        + resource("mdev/cases.ops")
+                        + resource("mdev/dmarw.ops")
+                        + resource("mdev/exit.ops");
         Path out = Path.of("target", "oracle-mdev-pinning.txt");
         Files.createDirectories(out.getParent());
         List<String> log = new ArrayList<>();
@@ -46,13 +53,31 @@ class MdevPinningIT {
                     .as(run.kernel().release())
                     .filteredOn(l -> l.contains("RLIMIT_MEMLOCK (20480) exceeded"))
                     .hasSize(2);
-            // one WARN: the leaked pins when the last group leaves (cases.ops H); no BUG
+            // two WARNs, both the leaked pins when the last group leaves (cases.ops H, then the
+            // child of exit.ops N at its exit); no BUG
             assertThat(run.dmesg())
                     .as(run.kernel().release())
                     .filteredOn(l -> l.contains("WARNING"))
-                    .singleElement()
-                    .asString()
-                    .contains("vfio_remove_dma");
+                    .hasSize(2)
+                    .allMatch(l -> l.contains("vfio_remove_dma"));
+            // exit.ops: each child's device is closed at its exit (M unpins 3, N forgets 6, then
+            // the WARN); the children's mapping is never notified: the one dma_unmap naming it
+            // is the parent's (O)
+            assertThat(run.dmesg())
+                    .as(run.kernel().release())
+                    .filteredOn(
+                            l ->
+                                    l.contains("close unpinned 3 leaked 0")
+                                            || l.contains("close unpinned 0 leaked 6")
+                                            || l.contains("WARNING")
+                                            || l.contains("dma_unmap 0x10000000+0x100000 "))
+                    .map(l -> l.contains("WARNING") ? "WARNING" : l)
+                    .containsExactly(
+                            "WARNING",
+                            "DMESG vtmdev: close unpinned 3 leaked 0",
+                            "DMESG vtmdev: close unpinned 0 leaked 6",
+                            "WARNING",
+                            "DMESG vtmdev: dma_unmap 0x10000000+0x100000 unpinned 1");
             assertThat(run.dmesg())
                     .as(run.kernel().release())
                     .noneMatch(l -> l.contains("BUG"))

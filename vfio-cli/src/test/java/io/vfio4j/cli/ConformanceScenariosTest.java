@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,21 +20,39 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reference and the scenarios stay in step: every conformance case of docs/reference/*.md has a
- * scenario file under examples/scenarios/conformance/, named after the case and citing it, and
- * every file there passes.
+ * The reference and the scenarios stay in step: every conformance case of docs/reference/*.md (the
+ * type1 and SPAPR tables, iommufd's compat and native tables) has a scenario file under
+ * examples/scenarios/conformance/, named after the case and citing it, and every file there passes.
  */
 class ConformanceScenariosTest {
     private static final Path DIR = Path.of("../examples/scenarios/conformance");
     private static final Path REFERENCE = Path.of("../docs/reference");
 
-    /** Reference document, its conformance section, the file-name prefix of its cases. */
-    private record Source(String doc, String section, String prefix) {}
+    /**
+     * Reference document, the heading its case table follows, the section number cases are cited
+     * by, and the file-name prefix of its cases (and of its rows, for tables that also list rows of
+     * another table).
+     */
+    private record Source(
+            String doc, String heading, String section, String prefix, String rowPrefix) {}
 
     private static final List<Source> SOURCES =
             List.of(
-                    new Source("type1-mdev.md", "## 7. Conformance cases", "type1-case-"),
-                    new Source("spapr-tce.md", "## 8. Conformance cases", "spapr-case-"));
+                    new Source(
+                            "type1-mdev.md", "## 7. Conformance cases", "7", "type1-case-", null),
+                    new Source("spapr-tce.md", "## 8. Conformance cases", "8", "spapr-case-", null),
+                    new Source(
+                            "iommufd.md",
+                            "## 10. Conformance cases",
+                            "10",
+                            "iommufd-compat-case-",
+                            null),
+                    new Source(
+                            "iommufd.md",
+                            "### Native cases",
+                            "10",
+                            "iommufd-native-case-",
+                            "iommufd-native-row-"));
 
     /**
      * Cases that are not a scenario file, each with why. Empty: every public case can be written,
@@ -45,26 +62,44 @@ class ConformanceScenariosTest {
 
     /** A file of a case: the case's own, or a variant of it in another kernel era. */
     private static final Pattern CASE_FILE =
-            Pattern.compile("(type1|spapr)-case-(\\d+)(-kernel-\\d+\\.\\d+)?\\.yaml");
+            Pattern.compile(
+                    "((?:type1|spapr|iommufd-native|iommufd-compat)-(?:case|row)-\\d+)(-kernel-\\d+\\.\\d+)?\\.yaml");
 
     /** Files that show an era difference rather than a numbered case. */
     private static final Pattern ERA_FILE = Pattern.compile("type1-era-[0-9.]+-[a-z0-9-]+\\.yaml");
 
-    private static final Pattern ROW = Pattern.compile("^\\| (\\d+) \\|");
+    /**
+     * A table row: its first cell lists case numbers ({@code 9, 11, 13}) or a row ({@code row 13}).
+     */
+    private static final Pattern ROW = Pattern.compile("^\\| ((?:row )?\\d+(?:, \\d+)*) \\|");
 
-    /** The case numbers of one reference document's conformance table. */
-    static Set<Integer> cases(Source s) throws IOException {
+    /** One case of a reference table: its file name, and how its file cites and titles it. */
+    record Case(String file, String cite, int number) {}
+
+    /** The cases of one reference document's conformance table. */
+    static List<Case> cases(Source s) throws IOException {
         List<String> lines = Files.readAllLines(REFERENCE.resolve(s.doc()));
-        int start = lines.indexOf(s.section());
-        assertThat(start).as("%s has the section '%s'", s.doc(), s.section()).isNotNegative();
-        Set<Integer> out = new TreeSet<>();
+        int start = lines.indexOf(s.heading());
+        assertThat(start).as("%s has the section '%s'", s.doc(), s.heading()).isNotNegative();
+        List<Case> out = new java.util.ArrayList<>();
         for (String line : lines.subList(start + 1, lines.size())) {
-            if (line.startsWith("## ")) {
+            if (line.startsWith("## ") || line.startsWith("### ")) {
                 break;
             }
             Matcher m = ROW.matcher(line);
-            if (m.find()) {
-                out.add(Integer.parseInt(m.group(1)));
+            if (!m.find()) {
+                continue;
+            }
+            String cell = m.group(1);
+            if (cell.startsWith("row ")) {
+                int n = Integer.parseInt(cell.substring(4));
+                assertThat(s.rowPrefix()).as("%s: a row in a table without rows", line).isNotNull();
+                out.add(new Case(s.rowPrefix() + n, "row " + n, n));
+            } else {
+                for (String c : cell.split(", ")) {
+                    int n = Integer.parseInt(c);
+                    out.add(new Case(s.prefix() + n, "case " + n, n));
+                }
             }
         }
         return out;
@@ -79,50 +114,62 @@ class ConformanceScenariosTest {
     @Test
     void everyConformanceCaseOfTheReferenceHasAScenarioFileThatCitesIt() throws IOException {
         for (Source s : SOURCES) {
-            Set<Integer> cases = cases(s);
+            List<Case> cases = cases(s);
             // The public cases are the odd numbers; the even ones are reserved (the docs say so).
-            assertThat(cases).as(s.doc()).isNotEmpty().allMatch(n -> n % 2 == 1);
-            for (int n : cases) {
-                String name = s.prefix() + n;
-                if (NOT_A_SCENARIO.containsKey(name)) {
+            assertThat(cases).as(s.doc()).isNotEmpty().allMatch(c -> c.number() % 2 == 1);
+            for (Case c : cases) {
+                if (NOT_A_SCENARIO.containsKey(c.file())) {
                     continue;
                 }
-                Path file = DIR.resolve(name + ".yaml");
+                Path file = DIR.resolve(c.file() + ".yaml");
                 assertThat(file)
-                        .as("the scenario of %s §%s case %d", s.doc(), s.section(), n)
+                        .as("the scenario of %s §%s %s", s.doc(), s.section(), c.cite())
                         .exists();
                 Scenario sc = new ScenarioParser().parse(file);
-                assertThat(sc.name()).isEqualTo(name);
+                assertThat(sc.name()).isEqualTo(c.file());
                 assertThat(sc.reference())
                         .as("%s cites its case", file)
                         .startsWith(
                                 "docs/reference/"
                                         + s.doc()
                                         + " §"
-                                        + s.section().substring(3, 4)
-                                        + " case "
-                                        + n
+                                        + s.section()
+                                        + " "
+                                        + c.cite()
                                         + " ");
                 assertThat(sc.title())
                         .as("%s says the rule in its title", file)
-                        .startsWith("case " + n + ": ");
+                        .startsWith(c.cite() + ": ");
             }
         }
     }
 
     @Test
+    void theIommufdNativeTableIsReadCaseByCase() throws IOException {
+        List<String> files = cases(SOURCES.get(3)).stream().map(Case::file).toList();
+        // "| 9, 11, 13 |" is three cases; "| row 13 |" a row of §9's table.
+        assertThat(files)
+                .contains(
+                        "iommufd-native-case-9",
+                        "iommufd-native-case-11",
+                        "iommufd-native-case-13",
+                        "iommufd-native-row-13",
+                        "iommufd-native-row-23")
+                .hasSize(38)
+                .doesNotHaveDuplicates();
+    }
+
+    @Test
     void everyFileIsACaseOfTheReferenceOrAnEraDifference() throws IOException {
-        Map<String, Set<Integer>> known = new TreeMap<>();
+        Set<String> known = new TreeSet<>();
         for (Source s : SOURCES) {
-            known.put(s.prefix().substring(0, s.prefix().indexOf('-')), cases(s));
+            cases(s).forEach(c -> known.add(c.file()));
         }
         for (Path p : files()) {
             String name = p.getFileName().toString();
             Matcher m = CASE_FILE.matcher(name);
             if (m.matches()) {
-                assertThat(known.get(m.group(1)))
-                        .as("%s names a case of the reference", name)
-                        .contains(Integer.parseInt(m.group(2)));
+                assertThat(known).as("%s names a case of the reference", name).contains(m.group(1));
             } else {
                 assertThat(name).as("a conformance file name").matches(ERA_FILE);
             }
@@ -133,7 +180,7 @@ class ConformanceScenariosTest {
     void everyConformanceScenarioPasses() throws IOException {
         ScenarioRunner runner = ScenarioRunner.standalone(true);
         List<Path> all = files();
-        assertThat(all).hasSizeGreaterThanOrEqualTo(76);
+        assertThat(all).hasSizeGreaterThanOrEqualTo(76 + 12 + 38);
         for (Path p : all) {
             ScenarioResult r = runner.run(new ScenarioParser().parse(p));
             for (StepResult s : r.steps()) {
@@ -154,6 +201,11 @@ class ConformanceScenariosTest {
         assertThat(r.exitCode).as(r.out() + r.err()).isZero();
         assertThat(r.out().lines()).hasSize(files().size()).allMatch(l -> l.startsWith("PASSED "));
         assertThat(r.out())
-                .contains("PASSED type1-case-65 (9 steps)", "PASSED spapr-case-45 (7 steps)");
+                .contains(
+                        "PASSED type1-case-65 (9 steps)",
+                        "PASSED spapr-case-45 (7 steps)",
+                        "PASSED iommufd-compat-case-145 (4 steps)",
+                        "PASSED iommufd-native-case-97 (9 steps)",
+                        "PASSED iommufd-native-row-13 (10 steps)");
     }
 }

@@ -23,10 +23,15 @@ class IommufdGuideTest {
     record Run(List<String> args, List<String> shown) {}
 
     static List<Run> runs() throws IOException {
-        List<String> lines = Files.readAllLines(GUIDE);
+        return runs(GUIDE, MARKER);
+    }
+
+    /** The worked runs of a document: each code block after a line that is {@code marker}. */
+    static List<Run> runs(Path guide, String marker) throws IOException {
+        List<String> lines = Files.readAllLines(guide);
         List<Run> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
-            if (!lines.get(i).equals(MARKER)) {
+            if (!lines.get(i).equals(marker)) {
                 continue;
             }
             assertThat(lines.get(i + 1)).as("a code block follows line %d", i + 1).isEqualTo("```");
@@ -51,6 +56,11 @@ class IommufdGuideTest {
     void everyWorkedRunPrintsWhatTheGuideShows() throws IOException {
         List<Run> runs = runs();
         assertThat(runs).as("worked runs in docs/iommufd.md").hasSize(5);
+        check(runs);
+    }
+
+    /** Runs each command and finds what the document shows, line for line, in its output. */
+    static void check(List<Run> runs) {
         for (Run run : runs) {
             // The guide's paths are from the repository's root; the test runs in vfio-cli.
             String[] args =

@@ -26,6 +26,7 @@ class ReplayEmitScenarioTest {
         "qemu-devel-2023-09-viommu-file-exists, , , 1",
         "iommu-list-2025-11-iommufd-dmabuf, iommu-list-2025-11-iommufd-dmabuf.memory.yaml, , 4",
         "qemu-devel-2023-11-iommufd-39bit-iova, , --iova-bits=39, 2",
+        "captured-2026-12-qemu-7.2-viommu-e1000e, , , 1182",
         "lp1879175-igd-passthrough-boot, , --mdev-only, 15",
         "lp1879175-igd-passthrough-boot, , --memlock=3GiB, 15",
     })

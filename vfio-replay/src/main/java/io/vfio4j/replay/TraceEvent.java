@@ -74,6 +74,12 @@ public sealed interface TraceEvent {
      */
     record BarMmap(long line, String region, long size) implements TraceEvent {}
 
+    /**
+     * {@code vfio_listener_region_add_skip}: a section the listener did not map (MMIO such as an
+     * MSI-X table inside a BAR). It issues no ioctl; it explains a hole in a BAR mapped in pieces.
+     */
+    record SkippedSection(long line, long iova, long size) implements TraceEvent {}
+
     /** A known event that issues no container ioctl (skip events, device events). */
     record Informational(long line, String event) implements TraceEvent {}
 

@@ -27,7 +27,8 @@ class RealTracesTest {
                 "libvfio-user-439-hugepages",
                 "qemu-devel-2023-09-viommu-file-exists",
                 "iommu-list-2025-11-iommufd-dmabuf",
-                "qemu-devel-2023-11-iommufd-39bit-iova"
+                "qemu-devel-2023-11-iommufd-39bit-iova",
+                "captured-2026-12-qemu-7.2-viommu-e1000e"
             })
     void replaysAsWorkedOutByHand(String name) throws Exception {
         ExpectedReplay expected = ExpectedReplay.read(DIR.resolve(name + ".expected.md"));

@@ -138,25 +138,25 @@ class ReplayFixtureOptionsTest {
     }
 
     @Test
-    void theP2pTraceWithoutMemoryChargesOnlyTheSplitBarAsGuessedRam() throws Exception {
+    void theP2pTraceWithoutMemoryTakesEveryBarAsDeviceMemoryTheSplitOneToo() throws Exception {
         Path trace = RealTracesTest.DIR.resolve("qemu-devel-2020-01-p2p-bar.log");
         ReplaySummary s =
                 Replay.prepare(trace, Optional.empty(), ReplayOptions.defaults())
                         .run(ReplayListener.NONE);
-        // BARs 2, 3, 4 match their vfio_region_mmap sizes: device memory. BAR 0's two pieces around
-        // the MSI-X table (0x6000 + 0xff9000) are guessed as RAM: 6 + 4,089 = 4,095 pages.
-        assertThat(s.finalLockedVmPages()).isEqualTo(4095);
-        // BAR 4 (16 MiB at 0x7f691d800000) no longer merges with BAR 0's first piece next to it.
+        // BARs 2, 3, 4 match their vfio_region_mmap sizes. BAR 0's two pieces around the MSI-X
+        // table (iova 0xf8000000 +0x6000 and 0xf8007000 +0xff9000) share one vaddr - iova offset
+        // (0x7f691e800000 - 0xf8000000) and span 0xf8000000..0xf8ffffff: 16 MiB, the size of
+        // "BAR 0 mmaps[0]", at an IOVA aligned to 16 MiB. Nothing is charged.
+        assertThat(s.finalLockedVmPages()).isZero();
+        assertThat(s.peakLockedVmPages()).isZero();
+        // BAR 4 (16 MiB at 0x7f691d800000) ends where BAR 0's first piece starts: one range.
         assertThat(s.warnings())
                 .containsExactly(
-                        "no --memory given: 3 mapped host range(s) have the size of a BAR mmap the"
-                                + " trace announced (vfio_region_mmap): treated as device memory"
-                                + " (mapped, never charged): 0x7f691d800000 +0x1000000,"
-                                + " 0x7f6b58004000 +0x1000, 0x7f6b5de37000 +0x1000",
-                        "no --memory given: 2 block(s) guessed from the mapped host addresses, all"
-                                + " as RAM (pinned and charged; a device BAR mapped for peer-to-peer"
-                                + " would be charged too, and ROM is mapped read-write):"
-                                + " 0x7f691e800000 +0x6000, 0x7f691e807000 +0xff9000");
+                        "no --memory given: 4 mapped host range(s) have the size of a BAR mmap the"
+                                + " trace announced (vfio_region_mmap), whole or in pieces around"
+                                + " a hole: treated as device memory (mapped, never charged):"
+                                + " 0x7f691d800000 +0x1006000, 0x7f691e807000 +0xff9000,"
+                                + " 0x7f6b58004000 +0x1000, 0x7f6b5de37000 +0x1000");
     }
 
     @Test

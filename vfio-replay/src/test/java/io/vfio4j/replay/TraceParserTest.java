@@ -89,12 +89,20 @@ class TraceParserTest {
     }
 
     @Test
-    void deviceAndSkipEventsAreInformational() {
+    void skippedRegionAddsKeepTheirRangeOtherSkipAndDeviceEventsAreInformational() {
+        // A skipped region_add explains a hole in a BAR mapped in pieces (BlockInference).
         assertThat(
                         parser.parse(
                                 1,
                                 "vfio_listener_region_add_skip SKIPPING region_add 0xfec00000 - 0xfec00fff"))
-                .isEqualTo(new Informational(1, "vfio_listener_region_add_skip"));
+                .isEqualTo(new TraceEvent.SkippedSection(1, 0xfec00000L, 0x1000));
+        assertThat(
+                        parser.parse(
+                                4,
+                                "vfio_listener_region_skip SKIPPING region_add 0xfebe0000 - 0xfebe004f"))
+                .isEqualTo(new TraceEvent.SkippedSection(4, 0xfebe0000L, 0x50));
+        assertThat(parser.parse(5, "vfio_listener_region_add_skip SKIPPING region_add 0x10"))
+                .isEqualTo(new Informational(5, "vfio_listener_region_add_skip"));
         assertThat(
                         parser.parse(
                                 2,

@@ -10,6 +10,14 @@
  *     (ro: a read-only mapping; vaddr: VFIO_DMA_MAP_FLAG_VADDR / VFIO_DMA_UNMAP_FLAG_VADDR)
  *   open DEV | close DEV | mode DEV well-behaved|leaks-on-close|ignores-unmap
  *   pin DEV LABEL IOVA NPAGE [ro] | unpin DEV LABEL IOVA NPAGE | state DEV LABEL
+ *   rw DEV LABEL IOVA LEN read|write   (vfio_dma_rw through the driver, checked against the
+ *     process's own buffer: RW ... dev0 write=N/LEN or read=N/LEN, N the bytes that match)
+ *   dirty start|stop | dirty_get LABEL IOVA SIZE   (type1 dirty tracking, 4 KiB pages:
+ *     DIRTY_GET ... dirty=<bits set> bits=<first 64 bits, page 0 lowest>)
+ *   close_group pt|DEV
+ *   child | exit   (child: fork; the child runs the operations up to exit and ends with _exit
+ *     without closing anything, its lines marked by CHILD/EXIT; the parent skips them, waits for
+ *     it at exit and writes REAPED with the child's exit status)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vtmdev.h"
@@ -114,6 +123,138 @@ static int mode_of(const char *m)
 	return strcmp(m, "well-behaved") ? -1 : VTM_WELL_BEHAVED;
 }
 
+/* The probe's own record of its mappings, to find in its buffer the bytes an IOVA names. */
+#define NMAP 64
+static struct { uint64_t iova, size; char *vaddr; } maps[NMAP];
+static int nmaps;
+static int in_child, skipping;
+static pid_t child_pid;
+
+static void remember_map(uint64_t iova, uint64_t size, char *vaddr)
+{
+	if (nmaps < NMAP)
+		maps[nmaps++] = (typeof(maps[0])){ iova, size, vaddr };
+}
+
+static void forget_maps(uint64_t iova, uint64_t size, int all)
+{
+	int k = 0;
+
+	for (int i = 0; i < nmaps; i++)
+		if (!all && (maps[i].iova < iova || maps[i].iova + maps[i].size > iova + size))
+			maps[k++] = maps[i];
+	nmaps = k;
+}
+
+static char *byte_at(uint64_t iova)
+{
+	for (int i = 0; i < nmaps; i++)
+		if (iova >= maps[i].iova && iova - maps[i].iova < maps[i].size)
+			return maps[i].vaddr + (iova - maps[i].iova);
+	return NULL;
+}
+
+/* a pattern with no zero byte, different for each rw operation */
+static unsigned char pattern(unsigned seed, uint64_t i)
+{
+	return (unsigned char)(1 + (seed * 31 + i * 7 + (i >> 8)) % 255);
+}
+
+static void do_rw(char **w)
+{
+	static unsigned seed;
+	int d = atoi(w[1]) % NDEV, write = !strcmp(w[5], "write");
+	uint64_t len = strtoull(w[4], NULL, 0), iova = strtoull(w[3], NULL, 0), ok = 0;
+	unsigned char *data = calloc(1, len ? len : 1);
+	struct vtm_rw r = { .iova = iova, .len = len, .data = (uintptr_t)data, .write = write };
+	char extra[160];
+
+	seed++;
+	for (uint64_t i = 0; i < len; i++) {
+		char *p = byte_at(iova + i);
+
+		if (write)
+			data[i] = pattern(seed, i);
+		if (p)
+			*p = (char)(write ? ~pattern(seed, i) : pattern(seed, i));
+	}
+	long rc = ioctl(dev[d], VTM_RW_IOCTL, &r);
+	int e = errno;
+
+	for (uint64_t i = 0; i < len; i++) {
+		char *p = byte_at(iova + i);
+
+		ok += write ? p && (unsigned char)*p == pattern(seed, i) : data[i] == pattern(seed, i);
+	}
+	free(data);
+	snprintf(extra, sizeof extra, "dev%d %s=%llu/%llu", d, write ? "write" : "read",
+		 (unsigned long long)ok, (unsigned long long)len);
+	line("RW", w[2], rc, e, extra);
+}
+
+static void do_dirty_get(char **w)
+{
+	uint64_t iova = strtoull(w[2], NULL, 0), size = strtoull(w[3], NULL, 0);
+	uint64_t words = (size / 4096 + 63) / 64;
+	size_t hdr = sizeof(struct vfio_iommu_type1_dirty_bitmap);
+	struct vfio_iommu_type1_dirty_bitmap *d =
+		calloc(1, hdr + sizeof(struct vfio_iommu_type1_dirty_bitmap_get));
+	struct vfio_iommu_type1_dirty_bitmap_get *g = (void *)((char *)d + hdr);
+	uint64_t *bits = calloc(words ? words : 1, 8);
+	long set = 0;
+	char extra[96];
+
+	d->argsz = hdr + sizeof(*g);
+	d->flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+	g->iova = iova;
+	g->size = size;
+	g->bitmap.pgsize = 4096;
+	g->bitmap.size = words * 8;
+	g->bitmap.data = (void *)bits;
+	long rc = CALL(ioctl(container, VFIO_IOMMU_DIRTY_PAGES, d));
+
+	for (uint64_t i = 0; i < words; i++)
+		set += __builtin_popcountll(bits[i]);
+	snprintf(extra, sizeof extra, "dirty=%ld bits=0x%llx", set, (unsigned long long)bits[0]);
+	line("DIRTY_GET", w[1], rc, err_now, extra);
+	free(bits);
+	free(d);
+}
+
+/* child, exit and the parent's wait: see the usage comment */
+static int child_op(const char *op, const char *label)
+{
+	if (skipping) {
+		if (!strcmp(op, "exit")) {
+			int status = -1;
+			long rc = CALL(waitpid(child_pid, &status, 0));
+
+			skipping = 0;
+			line("REAPED", label ? label : "child", rc < 0 ? rc : status, err_now, NULL);
+		}
+		return 1;
+	}
+	if (!strcmp(op, "child")) {
+		fflush(out);
+		child_pid = fork();
+		if (child_pid == 0) {
+			in_child = 1;
+			line("CHILD", label ? label : "start", 0, 0, NULL);
+		} else {
+			skipping = child_pid > 0;
+			if (child_pid < 0)
+				line("CHILD", "fork", -1, errno, NULL);
+		}
+		return 1;
+	}
+	if (!strcmp(op, "exit") && in_child) {
+		line("EXIT", label ? label : "child", 0, 0, NULL);
+		fflush(out);
+		_exit(0);
+	}
+	return 0;
+}
+
 static void run(char *l)
 {
 	char *w[16] = { 0 }, extra[512], lab[160];
@@ -126,6 +267,8 @@ static void run(char *l)
 		return;
 	const char *op = w[0], *name = "";
 	errno = 0;
+	if (child_op(op, w[1]))
+		return;
 	if (!strcmp(op, "say")) {
 		fprintf(out, "==");
 		for (int i = 1; i < n; i++)
@@ -153,6 +296,7 @@ static void run(char *l)
 		if (container >= 0)
 			close(container);
 		container = open("/dev/vfio/vfio", O_RDWR);
+		nmaps = 0; /* rw looks up the new container's mappings only */
 		line("CONTAINER", "new", container < 0 ? -1 : 0, errno, NULL);
 	} else if (!strcmp(op, "open_group")) {
 		int *g = group_fd(w[1], &name);
@@ -182,6 +326,8 @@ static void run(char *l)
 			.size = strtoull(w[3], NULL, 0),
 		};
 		rc = CALL(ioctl(container, VFIO_IOMMU_MAP_DMA, &m));
+		if (rc == 0 && !(m.flags & VFIO_DMA_MAP_FLAG_VADDR))
+			remember_map(m.iova, m.size, (char *)(uintptr_t)m.vaddr);
 		line("MAP", w[1], rc, err_now, NULL);
 	} else if (!strcmp(op, "unmap")) {
 		struct vfio_iommu_type1_dma_unmap u = {
@@ -195,6 +341,8 @@ static void run(char *l)
 		};
 		rc = ioctl(container, VFIO_IOMMU_UNMAP_DMA, &u);
 		int e = errno;
+		if (rc == 0 && !(u.flags & VFIO_DMA_UNMAP_FLAG_VADDR))
+			forget_maps(u.iova, u.size, u.flags & VFIO_DMA_UNMAP_FLAG_ALL);
 		char c0[200], c1[200];
 
 		counters(0, c0, sizeof c0);
@@ -237,6 +385,24 @@ static void run(char *l)
 			 (unsigned long long)r.cb_length);
 		line(op[0] == 'm' ? "MODE" : op[0] == 's' ? "STATE" : op[0] == 'p' ? "PIN" : "UNPIN", lab,
 		     rc, e, extra);
+	} else if (!strcmp(op, "rw") && n == 6) {
+		do_rw(w);
+	} else if (!strcmp(op, "dirty") && n == 2) {
+		struct vfio_iommu_type1_dirty_bitmap db = {
+			.argsz = sizeof db,
+			.flags = !strcmp(w[1], "start") ? VFIO_IOMMU_DIRTY_PAGES_FLAG_START
+							: VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP,
+		};
+		rc = CALL(ioctl(container, VFIO_IOMMU_DIRTY_PAGES, &db));
+		line("DIRTY", w[1], rc, err_now, NULL);
+	} else if (!strcmp(op, "dirty_get") && n == 4) {
+		do_dirty_get(w);
+	} else if (!strcmp(op, "close_group")) {
+		int *g = group_fd(w[1], &name);
+
+		rc = CALL(close(*g));
+		*g = -1;
+		line("CLOSE_GROUP", w[1], rc, err_now, NULL);
 	} else {
 		fprintf(out, "BAD %s\n", op);
 	}
@@ -257,6 +423,8 @@ int main(int argc, char **argv)
 		perror("vtmdev-probe");
 		return 1;
 	}
+	/* the whole list in the stdio buffer at the first read: a forked child shares the offset */
+	setvbuf(ops, NULL, _IOFBF, 1 << 20);
 	pt_name = argv[3];
 	for (int i = 0; i < NDEV && 4 + i < argc; i++) {
 		static char copy[NDEV][128];

@@ -166,11 +166,44 @@ static void vtm_unpin(struct vtm_dev *d, struct vtm_req *r)
 	}
 }
 
+/*
+ * One vfio_dma_rw through a kernel bounce buffer (vfio_dma_rw copies from or to kernel memory).
+ * No pin is taken and the driver's counters do not change.
+ */
+static long vtm_rw(struct vtm_dev *d, unsigned long arg)
+{
+	struct vtm_rw r;
+	void *kbuf;
+	long ret;
+
+	if (copy_from_user(&r, (void __user *)arg, sizeof(r)))
+		return -EFAULT;
+	if (r.len > VTM_RW_MAX)
+		return -E2BIG;
+	kbuf = kzalloc(max_t(u64, r.len, 1), GFP_KERNEL);
+	if (!kbuf)
+		return -ENOMEM;
+	if (r.write && copy_from_user(kbuf, u64_to_user_ptr(r.data), r.len)) {
+		kfree(kbuf);
+		return -EFAULT;
+	}
+	ret = vfio_dma_rw(&d->vdev, r.iova, kbuf, r.len, r.write);
+	r.ret = ret;
+	if ((!r.write && copy_to_user(u64_to_user_ptr(r.data), kbuf, r.len)) ||
+	    copy_to_user((void __user *)arg, &r, sizeof(r)))
+		ret = -EFAULT;
+	kfree(kbuf);
+	return ret;
+}
+
 static long vtm_ioctl(struct vfio_device *v, unsigned int cmd, unsigned long arg)
 {
 	struct vtm_dev *d = to_vtm(v);
 	struct vtm_req r;
 	long ret = 0;
+
+	if (cmd == VTM_RW_IOCTL)
+		return vtm_rw(d, arg);
 
 	if (cmd != VTM_IOCTL)
 		return -ENOTTY;

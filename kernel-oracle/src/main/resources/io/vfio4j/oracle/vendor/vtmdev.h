@@ -37,4 +37,22 @@ struct vtm_req {
 };
 
 #define VTM_IOCTL _IOWR('v', 0xa4, struct vtm_req)
+
+/*
+ * vfio_dma_rw(vdev, iova, buf, len, write) on request: the driver copies len bytes between the
+ * caller's data and the guest memory at iova through the container (a write sends data, a read
+ * returns what it read in data, also the part read before a failure). Its own ioctl number, so
+ * that struct vtm_req stays as it is.
+ */
+struct vtm_rw {
+	__u64 iova;
+	__u64 len;          /* 0 is passed to vfio_dma_rw as is; at most VTM_RW_MAX */
+	__u64 data;         /* user pointer, len bytes */
+	__u32 write;        /* 1: write to guest memory, 0: read from it */
+	__u32 pad;
+	__s64 ret;          /* out: vfio_dma_rw's return value */
+};
+
+#define VTM_RW_MAX (1u << 20)
+#define VTM_RW_IOCTL _IOWR('v', 0xa5, struct vtm_rw)
 #endif

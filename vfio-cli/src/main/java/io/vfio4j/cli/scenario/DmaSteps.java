@@ -53,14 +53,7 @@ final class DmaSteps {
 
     private static Action parseMap(Fields f, ParseContext ctx) {
         Addr vaddr = ctx.addr(f.req("vaddr"));
-        long size;
-        if (f.opt("size").isPresent()) {
-            size = f.req("size").size();
-        } else if (vaddr.offset() == 0 && ctx.regionSizes.containsKey(vaddr.base())) {
-            size = ctx.regionSizes.get(vaddr.base());
-        } else {
-            throw f.node().error("map: missing key 'size' (it defaults only to a whole region)");
-        }
+        long size = sizeOrRegion(f, ctx, vaddr, "map");
         int flags = f.opt("flags").map(MAP_FLAGS::parse).orElse(MapDma.READ | MapDma.WRITE);
         int argsz = f.opt("argsz").map(n -> n.intValue(0, 1 << 20)).orElse(MapDma.MIN_ARGSZ);
         return new MapAction(
@@ -71,6 +64,16 @@ final class DmaSteps {
                 size,
                 flags,
                 argsz);
+    }
+
+    /** The step's {@code size}, or the size of the region {@code vaddr} names the start of. */
+    static long sizeOrRegion(Fields f, ParseContext ctx, Addr vaddr, String op) {
+        if (f.opt("size").isPresent()) {
+            return f.req("size").size();
+        } else if (vaddr.offset() == 0 && ctx.regionSizes.containsKey(vaddr.base())) {
+            return ctx.regionSizes.get(vaddr.base());
+        }
+        throw f.node().error("%s: missing key 'size' (it defaults only to a whole region)", op);
     }
 
     private static Action parseUnmap(Fields f, ParseContext ctx) {

@@ -214,7 +214,7 @@ final class ExpectationParser {
         YNode n = v.get();
         if (n.isMap()) {
             for (YNode[] e : n.entries()) {
-                String c = ctx.requireContainer(e[0]);
+                String c = ctx.requireCounted(e[0]);
                 checks.add(containerCheck(key, c, value(e[1], unit), unit, read));
             }
             return;

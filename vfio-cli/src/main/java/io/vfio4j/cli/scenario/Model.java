@@ -64,14 +64,18 @@ public final class Model {
      */
     public record MdevTypeDef(String name, int instances, VendorBehaviour vendor) {}
 
-    /** A process: a VMM such as QEMU, owned by user {@code uid}. */
+    /**
+     * A process: a VMM such as QEMU, owned by user {@code uid}; {@code capSysResource} lets it set
+     * an iommufd context's RLIMIT_MODE (the simulated host grants that capability to nobody).
+     */
     public record ProcessDef(
             String name,
             long memlockBytes,
             boolean capIpcLock,
             boolean capSysRawio,
             int uid,
-            List<RegionDef> regions) {
+            List<RegionDef> regions,
+            boolean capSysResource) {
         public ProcessDef {
             regions = List.copyOf(regions);
         }

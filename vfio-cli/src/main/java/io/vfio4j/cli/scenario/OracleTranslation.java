@@ -439,6 +439,12 @@ public final class OracleTranslation {
         if (op.equals("check")) {
             return "an expectation-only step: it issues nothing";
         }
+        if (op.startsWith("iommufd_")
+                || op.startsWith("ioas_")
+                || op.startsWith("hwpt_")
+                || op.startsWith("device_")) {
+            return "iommufd native objects: the probe drives VFIO containers, not /dev/iommu";
+        }
         return op
                 + ": the probe has no such operation (device file descriptors and DMA are not driven)";
     }

@@ -40,6 +40,9 @@ final class ParseContext {
     /** Processes that exited, with the step that ended them. */
     final Map<String, Integer> exited = new LinkedHashMap<>();
 
+    /** The {@code /dev/iommu} contexts opened by earlier steps and their objects' names. */
+    final NativeNames natives = new NativeNames();
+
     /** The step being read (1-based). */
     int step;
 
@@ -118,6 +121,10 @@ final class ParseContext {
 
     /** The only container, or null if there are several (for steps that have none of their own). */
     String defaultContainer() {
+        if (containers.isEmpty()) {
+            // A scenario of /dev/iommu only: its one context is what container counters read.
+            return natives.onlyContext().orElse(null);
+        }
         return containers.size() == 1 ? containers.keySet().iterator().next() : null;
     }
 
@@ -133,6 +140,18 @@ final class ParseContext {
                     n.what(), name, String.join(", ", containers.keySet()));
         }
         return name;
+    }
+
+    /**
+     * What a per-container expectation ({@code mappings: {vm: 2}}) names: a container, or a {@code
+     * /dev/iommu} context opened by an earlier step, whose IOASes it then counts.
+     */
+    String requireCounted(YNode n) {
+        String name = n.text();
+        if (natives.isContext(name) && !containers.containsKey(name)) {
+            return name;
+        }
+        return requireContainer(n);
     }
 
     /** An address: a number, or a region or window name with an optional {@code +offset}. */

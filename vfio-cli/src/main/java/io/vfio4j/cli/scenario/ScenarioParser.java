@@ -69,7 +69,14 @@ public final class ScenarioParser {
     static final List<String> PARENT = List.of("device", "types");
     static final List<String> MDEV_TYPE = List.of("name", "instances", "vendor");
     static final List<String> PROCESS =
-            List.of("name", "memlock", "cap_ipc_lock", "cap_sys_rawio", "uid", "regions");
+            List.of(
+                    "name",
+                    "memlock",
+                    "cap_ipc_lock",
+                    "cap_sys_rawio",
+                    "cap_sys_resource",
+                    "uid",
+                    "regions");
     static final List<String> REGION = List.of("name", "vaddr", "size", "backing", "read_only");
     static final List<String> CONTAINER = List.of("name", "iommu", "backend");
     static final List<String> EXPECT_COMMON =
@@ -302,14 +309,21 @@ public final class ScenarioParser {
                         f.bool("cap_ipc_lock", false),
                         f.bool("cap_sys_rawio", false),
                         uid(f),
-                        List.of());
+                        List.of(),
+                        f.bool("cap_sys_resource", false));
         ctx.processes.put(name, def);
         List<Model.RegionDef> regions =
                 f.opt("regions").map(r -> regions(r, ctx, name)).orElse(List.of());
         ctx.hostCheck.process(n, memlock, f.opt("regions").map(YNode::strictList), regions);
         def =
                 new Model.ProcessDef(
-                        name, memlock, def.capIpcLock(), def.capSysRawio(), def.uid(), regions);
+                        name,
+                        memlock,
+                        def.capIpcLock(),
+                        def.capSysRawio(),
+                        def.uid(),
+                        regions,
+                        def.capSysResource());
         ctx.processes.put(name, def);
         return def;
     }

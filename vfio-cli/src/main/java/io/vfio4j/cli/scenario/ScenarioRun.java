@@ -42,6 +42,7 @@ public final class ScenarioRun implements AutoCloseable {
     private final Map<String, Long> peakPins = new LinkedHashMap<>();
     private final Map<String, io.vfio4j.core.DiscoveredBackend> served = new LinkedHashMap<>();
     private final ScenarioMdevs mdevs;
+    private final NativeRun natives;
 
     ScenarioRun(Scenario scenario, VfioConfiguration configuration) {
         this.scenario = scenario;
@@ -52,6 +53,7 @@ public final class ScenarioRun implements AutoCloseable {
                         .configuration(configuration)
                         .withStandardSources()
                         .build();
+        this.natives = new NativeRun(vfio);
         this.mdevs = new ScenarioMdevs(vfio, host.pageSize(), scenario.host().mdevParents());
         for (Model.ProcessDef p : scenario.processes()) {
             SimProcess proc =
@@ -178,6 +180,23 @@ public final class ScenarioRun implements AutoCloseable {
         return mdevs;
     }
 
+    /** The {@code /dev/iommu} contexts opened by steps, and their objects' ids. */
+    NativeRun natives() {
+        return natives;
+    }
+
+    /**
+     * The process as the caller of a native ioctl: with CAP_SYS_RESOURCE when the scenario gives it
+     * one (the simulated host's processes never have it; IOMMU_OPTION(RLIMIT_MODE) SET needs it).
+     */
+    io.vfio4j.api.host.Task nativeCaller(String name) {
+        SimProcess p = process(name);
+        boolean capable =
+                scenario.processes().stream()
+                        .anyMatch(d -> d.name().equals(name) && d.capSysResource());
+        return capable ? new CapableTask(p) : p;
+    }
+
     public SimProcess process(String name) {
         SimProcess p = processes.get(name);
         if (p == null) {
@@ -215,7 +234,11 @@ public final class ScenarioRun implements AutoCloseable {
         return space(process).lockedVm();
     }
 
+    /** The state of a container, or of a {@code /dev/iommu} context of that name. */
     public Optional<BackendState> state(String container) {
+        if (!containers.containsKey(container) && natives.has(container)) {
+            return natives.state(container);
+        }
         return container(container).state();
     }
 
@@ -298,6 +321,10 @@ public final class ScenarioRun implements AutoCloseable {
             }
             peakPins.merge(c.getKey(), pins, Math::max);
             c.getValue().backend().ifPresent(b -> served.put(c.getKey(), b));
+        }
+        for (String c : natives.contexts().keySet()) {
+            long pins = natives.state(c).map(BackendState::pinnedPages).orElse(0L);
+            peakPins.merge(c, pins, Math::max);
         }
     }
 

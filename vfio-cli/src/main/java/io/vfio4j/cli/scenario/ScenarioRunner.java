@@ -7,6 +7,7 @@ import io.vfio4j.api.VfioConfigurationException;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.core.DiscoveredBackend;
 import io.vfio4j.core.InvariantViolation;
+import io.vfio4j.core.IommuContext;
 import io.vfio4j.core.Vfio;
 import io.vfio4j.core.VfioConfiguration;
 import io.vfio4j.core.VfioContainer;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -270,6 +272,24 @@ public final class ScenarioRunner {
                                                     e.getValue().backendName().orElse("-")))
                             .orElse(new StepResult.ContainerSnapshot(false, 0, 0, 0, 0, 0, "-")));
         }
+        // A /dev/iommu context shows in the trace and the reports like a container.
+        for (Map.Entry<String, IommuContext> e : run.natives().contexts().entrySet()) {
+            Optional<BackendState> s = run.natives().state(e.getKey());
+            String backend = e.getValue().backendName();
+            out.put(
+                    e.getKey(),
+                    s.map(
+                                    x ->
+                                            new StepResult.ContainerSnapshot(
+                                                    true,
+                                                    x.mappings(),
+                                                    x.mappedBytes(),
+                                                    x.dmaAvail(),
+                                                    x.pinnedPages(),
+                                                    x.pinReferences(),
+                                                    backend))
+                            .orElse(new StepResult.ContainerSnapshot(false, 0, 0, 0, 0, 0, "-")));
+        }
         return out;
     }
 
@@ -315,6 +335,23 @@ public final class ScenarioRunner {
                             s == null ? 0 : s.mappings(),
                             s == null ? 0 : s.mappedBytes(),
                             s == null ? 0 : s.dmaAvail(),
+                            s == null ? 0 : s.pinnedPages(),
+                            run.peakPins(e.getKey()),
+                            s == null ? 0 : s.pinReferences(),
+                            s == null ? Map.of() : s.details()));
+        }
+        for (Map.Entry<String, IommuContext> e : run.natives().contexts().entrySet()) {
+            BackendState s = run.natives().state(e.getKey()).orElse(null);
+            IommuContext c = e.getValue();
+            out.add(
+                    new ScenarioResult.ContainerSummary(
+                            e.getKey(),
+                            c.backendName(),
+                            run.vfio().backends().require(c.backendName()).origin(),
+                            s == null ? "(closed)" : "/dev/iommu",
+                            s == null ? 0 : s.mappings(),
+                            s == null ? 0 : s.mappedBytes(),
+                            s == null ? -1 : s.dmaAvail(),
                             s == null ? 0 : s.pinnedPages(),
                             run.peakPins(e.getKey()),
                             s == null ? 0 : s.pinReferences(),

@@ -15,6 +15,8 @@ public final class StepKinds {
         DmaSteps.register(m);
         DeviceSteps.register(m);
         MdevSteps.register(m);
+        IommufdSteps.register(m);
+        IoasSteps.register(m);
         SpaprSteps.register(m);
         ProcessSteps.register(m);
         ALL = Collections.unmodifiableMap(m);

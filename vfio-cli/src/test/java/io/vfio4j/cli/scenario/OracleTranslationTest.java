@@ -117,4 +117,14 @@ class OracleTranslationTest {
                         "dma_write: the probe has no such operation (device file descriptors and"
                                 + " DMA are not driven)");
     }
+
+    @Test
+    void iommufdNativeStepsAreNotCheckedOnTheRealKernel() {
+        for (String op : List.of("iommufd_open", "ioas_map", "hwpt_alloc", "device_attach")) {
+            assertThat(OracleTranslation.reason(op))
+                    .isEqualTo(
+                            "iommufd native objects: the probe drives VFIO containers, not"
+                                    + " /dev/iommu");
+        }
+    }
 }
