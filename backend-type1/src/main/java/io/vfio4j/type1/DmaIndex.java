@@ -96,11 +96,8 @@ final class DmaIndex {
         if (m != null) {
             return m;
         }
-        m = byIova.higher(first);
-        if (m != null && Long.compareUnsigned(m.iova, last) <= 0) {
-            return m;
-        }
-        return null;
+        // On the index's keys: a MAP that overlaps nothing reads no other mapping.
+        return byIova.higherUpTo(first, last);
     }
 
     /**

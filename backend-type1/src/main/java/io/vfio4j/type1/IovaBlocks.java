@@ -27,6 +27,18 @@ final class IovaBlocks<V> {
     private int size;
     private int modCount;
 
+    /*
+     * The last search, for as long as the map is unchanged (modCount): a MAP looks for a mapping
+     * containing its IOVA, then for the one above it, then inserts at that IOVA; an UNMAP looks up
+     * its IOVA, the next mapping and removes it. Each would search the blocks again: the second and
+     * third searches of a call are answered here (issue 17: in random order each search is a chain
+     * of cache misses).
+     */
+    private long foundKey;
+    private int foundMod = -1;
+    private int foundBlock;
+    private int foundSlot;
+
     int size() {
         return size;
     }
@@ -39,12 +51,15 @@ final class IovaBlocks<V> {
     /** Adds or replaces the value of {@code key}. */
     void put(long key, V value) {
         long k = key ^ Long.MIN_VALUE;
-        modCount++;
         if (blockCount == 0) {
+            modCount++;
             openBlock(0, 8);
         }
-        int b = Math.max(0, blockAtOrBelow(k));
-        int o = slotAtOrBelow(b, k);
+        locate(k);
+        modCount++;
+        // Below every key: the first slot of the first block.
+        int b = Math.max(0, foundBlock);
+        int o = foundSlot;
         if (o >= 0 && keys[b][o] == k) {
             values[b][o] = value;
             return;
@@ -91,12 +106,10 @@ final class IovaBlocks<V> {
     @SuppressWarnings("unchecked")
     V remove(long key) {
         long k = key ^ Long.MIN_VALUE;
-        int b = blockAtOrBelow(k);
-        if (b < 0) {
-            return null;
-        }
-        int o = slotAtOrBelow(b, k);
-        if (o < 0 || keys[b][o] != k) {
+        locate(k);
+        int b = foundBlock;
+        int o = foundSlot;
+        if (b < 0 || o < 0 || keys[b][o] != k) {
             return null;
         }
         modCount++;
@@ -125,24 +138,45 @@ final class IovaBlocks<V> {
     /** The value of the greatest key at or below {@code key} (unsigned), or null. */
     @SuppressWarnings("unchecked")
     V floor(long key) {
-        long k = key ^ Long.MIN_VALUE;
-        int b = blockAtOrBelow(k);
-        return b < 0 ? null : (V) values[b][slotAtOrBelow(b, k)];
+        locate(key ^ Long.MIN_VALUE);
+        return foundBlock < 0 ? null : (V) values[foundBlock][foundSlot];
     }
 
     /** The value of the least key above {@code key} (unsigned), or null. */
     @SuppressWarnings("unchecked")
     V higher(long key) {
-        long k = key ^ Long.MIN_VALUE;
-        int b = blockAtOrBelow(k);
+        locate(key ^ Long.MIN_VALUE);
+        int b = foundBlock;
         if (b < 0) {
             return size == 0 ? null : (V) values[0][0];
         }
-        int o = slotAtOrBelow(b, k) + 1;
+        int o = foundSlot + 1;
         if (o < counts[b]) {
             return (V) values[b][o];
         }
         return b + 1 < blockCount ? (V) values[b + 1][0] : null;
+    }
+
+    /**
+     * The value of the least key above {@code key} if that key is at or below {@code limit}
+     * (unsigned), else null: decided on the keys alone, without reading the value.
+     */
+    @SuppressWarnings("unchecked")
+    V higherUpTo(long key, long limit) {
+        locate(key ^ Long.MIN_VALUE);
+        int b = foundBlock;
+        int o = foundSlot + 1;
+        if (b < 0) {
+            b = 0;
+            o = 0;
+        } else if (o == counts[b]) {
+            b++;
+            o = 0;
+        }
+        if (b >= blockCount || o >= counts[b] || keys[b][o] > (limit ^ Long.MIN_VALUE)) {
+            return null;
+        }
+        return (V) values[b][o];
     }
 
     /** Values in key order; fails fast if the map changes meanwhile. */
@@ -176,39 +210,46 @@ final class IovaBlocks<V> {
         };
     }
 
+    /**
+     * Sets {@link #foundBlock} to the last block whose first key is at or below flipped key {@code
+     * k} (-1 if none) and {@link #foundSlot} to the last slot of that block at or below {@code k}
+     * (-1 if the block is empty or none is): from the last search if the map is unchanged since.
+     */
+    private void locate(long k) {
+        if (foundMod == modCount && foundKey == k) {
+            return;
+        }
+        int b = blockAtOrBelow(k);
+        foundBlock = b;
+        foundSlot = b < 0 ? -1 : slotAtOrBelow(b, k);
+        foundKey = k;
+        foundMod = modCount;
+    }
+
     /** The last block whose first key is at or below flipped key {@code k}, or -1. */
     private int blockAtOrBelow(long k) {
-        int lo = 0;
-        int hi = blockCount - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (mins[mid] <= k) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return found;
+        return blockCount == 0 || mins[0] > k ? -1 : lastAtOrBelow(mins, blockCount, k);
     }
 
     /** The last slot of block {@code b} whose key is at or below {@code k}, or -1. */
     private int slotAtOrBelow(int b, long k) {
         long[] block = keys[b];
-        int lo = 0;
-        int hi = counts[b] - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (block[mid] <= k) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
+        return counts[b] == 0 || block[0] > k ? -1 : lastAtOrBelow(block, counts[b], k);
+    }
+
+    /**
+     * Of {@code a[0 .. n - 1]} (ascending, {@code a[0] <= k}), the last index whose value is at or
+     * below {@code k}. The halving picks its base with a conditional move, not a branch: in random
+     * order each comparison is a coin toss for the branch predictor (issue 17).
+     */
+    private static int lastAtOrBelow(long[] a, int n, long k) {
+        int base = 0;
+        while (n > 1) {
+            int half = n >>> 1;
+            base = a[base + half] <= k ? base + half : base;
+            n -= half;
         }
-        return found;
+        return base;
     }
 
     private void openBlock(int b, int capacity) {

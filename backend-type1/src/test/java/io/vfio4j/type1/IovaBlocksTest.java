@@ -49,11 +49,19 @@ class IovaBlocksTest {
         for (int step = 0; step < 3 * n; step++) {
             long k = keys.get(rnd.nextInt(n));
             switch (rnd.nextInt(3)) {
-                case 0 -> assertThat(map.remove(k)).isEqualTo(model.remove(k));
+                // Looked up first, as a MAP or an UNMAP does: the edit then starts from the map's
+                // remembered search, and the lookups after it must see the edit.
+                case 0 -> {
+                    check(map, model, k);
+                    assertThat(map.remove(k)).isEqualTo(model.remove(k));
+                    check(map, model, k);
+                }
                 case 1 -> {
+                    check(map, model, k);
                     long v = rnd.nextLong();
                     map.put(k, v);
                     model.put(k, v);
+                    check(map, model, k);
                 }
                 default -> check(map, model, k + rnd.nextInt(8192) - 4096);
             }
@@ -89,6 +97,13 @@ class IovaBlocksTest {
         assertThat(map.floor(key)).isEqualTo(f == null ? null : f.getValue());
         var h = model.higherEntry(key);
         assertThat(map.higher(key)).isEqualTo(h == null ? null : h.getValue());
+        for (long limit : new long[] {key, key + 4095, key + 4096, key + 8192, -1L}) {
+            Long expected =
+                    h != null && Long.compareUnsigned(h.getKey(), limit) <= 0 ? h.getValue() : null;
+            assertThat(map.higherUpTo(key, limit))
+                    .as("higherUpTo(%x, %x)", key, limit)
+                    .isEqualTo(expected);
+        }
     }
 
     private static void assertSame(IovaBlocks<Long> map, TreeMap<Long, Long> model) {

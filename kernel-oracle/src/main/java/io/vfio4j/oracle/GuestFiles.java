@@ -31,7 +31,8 @@ final class GuestFiles {
                     "Kbuild",
                     "build-vendor.sh",
                     "vtmdev-probe.c",
-                    "init-mdev");
+                    "init-mdev",
+                    "init-probe-mdev");
 
     private GuestFiles() {}
 

@@ -49,8 +49,7 @@ public final class KernelOracle {
      */
     public KernelRun run(OracleKernel kernel, ProbeProgram program) {
         FetchedKernel k = fetch(kernel);
-        Path base = GuestImage.initramfs(guestDir, k);
-        QemuGuest.Boot boot = QemuGuest.boot(settings, k, base, program);
+        QemuGuest.Boot boot = boot(k, program);
         GuestOutput out = GuestOutputParser.parse(boot.results());
         for (int retry = 1; retry <= BOOT_RETRIES && diedBeforeUserspace(out); retry++) {
             // A kernel that died before /init ran gave no answer at all; under TCG an early boot
@@ -61,7 +60,7 @@ public final class KernelOracle {
                     Shell.tail(boot.console(), 1) + panic(boot.console()),
                     retry,
                     BOOT_RETRIES);
-            boot = QemuGuest.boot(settings, k, base, program);
+            boot = boot(k, program);
             out = GuestOutputParser.parse(boot.results());
         }
         LOG.info(
@@ -97,6 +96,13 @@ public final class KernelOracle {
                 run.lines().size(),
                 run.wall().toMillis());
         return run;
+    }
+
+    /** The base guest, or the test vendor driver's when an operation needs it. */
+    private QemuGuest.Boot boot(FetchedKernel k, ProbeProgram program) {
+        return program.usesMdev()
+                ? MdevGuest.probe(settings, guestDir, k, program)
+                : QemuGuest.boot(settings, k, GuestImage.initramfs(guestDir, k), program);
     }
 
     /** Nothing on the result channel: /init never ran. */

@@ -68,6 +68,75 @@ final class MdevGuest {
         }
     }
 
+    /**
+     * A boot of the oracle's probe, built with the test vendor driver's operations, over {@code
+     * program}: the guest's /init ({@code vendor/init-probe-mdev}) loads the driver, makes two
+     * mdevs and runs the probe as the base guest does, with the same result channel.
+     */
+    static QemuGuest.Boot probe(
+            OracleSettings s, Path guestDir, FetchedKernel k, ProbeProgram program) {
+        Path vendorDir = GuestFiles.extract(s.cache(), "vendor", GuestFiles.VENDOR);
+        Path probe = mdevProbe(guestDir, vendorDir);
+        Path modules = modules(vendorDir, k);
+        Path base = GuestImage.initramfs(guestDir, k);
+        try {
+            byte[] overlay =
+                    new CpioWriter()
+                            .directory("modules")
+                            .directory("oracle")
+                            .executable(
+                                    "init",
+                                    Files.readAllBytes(vendorDir.resolve("init-probe-mdev")))
+                            .executable("bin/probe", Files.readAllBytes(probe))
+                            .file("modules/mdev.ko", Files.readAllBytes(modules.resolve("mdev.ko")))
+                            .file(
+                                    "modules/vtmdev.ko",
+                                    Files.readAllBytes(modules.resolve("vtmdev.ko")))
+                            .file(
+                                    "oracle/ops",
+                                    program.render().getBytes(StandardCharsets.US_ASCII))
+                            .finish();
+            return QemuGuest.boot(s, k, QemuGuest.append(Files.readAllBytes(base), overlay));
+        } catch (IOException e) {
+            throw new OracleException(
+                    k.release() + ": cannot assemble the mdev guest: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The oracle's probe ({@code guest/probe.c}) with the vtmdev operations ({@code -DVTMDEV}),
+     * compiled static once per probe and driver header, next to the base probe.
+     */
+    static Path mdevProbe(Path guestDir, Path vendorDir) {
+        Path bin = guestDir.resolve("probe-" + vendorDir.getFileName());
+        try (FileChannel ch = lockFile(guestDir);
+                FileLock lock = ch.lock()) {
+            if (!Files.isExecutable(bin)) {
+                Path tmp = guestDir.resolve(bin.getFileName() + ".tmp");
+                Shell.run(
+                        List.of(
+                                "gcc",
+                                "-O2",
+                                "-Wall",
+                                "-static",
+                                "-DVTMDEV",
+                                "-I",
+                                vendorDir.toString(),
+                                "-o",
+                                tmp.toString(),
+                                guestDir.resolve("probe.c").toString()),
+                        guestDir,
+                        guestDir.resolve("gcc-mdev.log"),
+                        Duration.ofMinutes(2),
+                        "compiling the probe with the vtmdev operations (gcc -static)");
+                Files.move(tmp, bin, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return bin;
+        } catch (IOException e) {
+            throw new OracleException("cannot build the mdev probe: " + e.getMessage(), e);
+        }
+    }
+
     /** The guest program, compiled static once per driver source. */
     static Path probe(Path vendorDir) {
         Path bin = vendorDir.resolve("vtmdev-probe");

@@ -1,5 +1,7 @@
 package io.vfio4j.oracle;
 
+import io.vfio4j.api.Errno;
+import io.vfio4j.api.KernelBugError;
 import io.vfio4j.api.KernelVersion;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.command.DirtyBitmapRequest;
@@ -12,6 +14,7 @@ import io.vfio4j.api.host.Task;
 import io.vfio4j.core.Vfio;
 import io.vfio4j.core.VfioConfiguration;
 import io.vfio4j.core.VfioContainer;
+import io.vfio4j.core.VfioDevice;
 import io.vfio4j.core.VfioGroup;
 import io.vfio4j.host.IommuGroupSpec;
 import io.vfio4j.host.ProcessSpec;
@@ -38,6 +41,9 @@ public final class ModelProbe {
     public static final long GUEST_PAGE_SIZES = 0x40201000L;
     static final long START_MEMLOCK = 8L << 20;
 
+    /** The passthrough device's name in the model (the guest's e1000e has its own BDF). */
+    static final String PT_DEVICE = "0000:00:03.0";
+
     private final String kernelEra;
     private final int group;
 
@@ -56,7 +62,7 @@ public final class ModelProbe {
         host.addIommuGroup(
                 IommuGroupSpec.builder()
                         .id(group)
-                        .devices("0000:00:03.0")
+                        .devices(PT_DEVICE)
                         .pageSizeBitmap(GUEST_PAGE_SIZES)
                         .aperture(GUEST_APERTURE)
                         .reservedRegions(List.of(IommuGroupSpec.X86_MSI))
@@ -79,15 +85,29 @@ public final class ModelProbe {
                                     .build());
             VfioContainer container = vfio.openContainer();
             VfioGroup g = vfio.group(group);
+            ModelMdevs mdevs =
+                    scenario.ops().stream().anyMatch(ProbeOp::mdev) ? new ModelMdevs(vfio) : null;
             for (ProbeOp op : scenario.ops()) {
                 Map<String, String> values = new LinkedHashMap<>();
                 String errno = "0";
                 // The probe reports an exit before it exits: locked_vm as it was then.
                 long before = lockedKb(process);
                 try {
-                    run(op, process, container, g, values);
+                    if (mdevs != null && op.mdev() && !op.op().startsWith("pt_")) {
+                        mdevs.run(op, process, container, values);
+                    } else {
+                        run(op, process, container, g, values);
+                    }
                 } catch (VfioException e) {
                     errno = e.errno().name();
+                } catch (KernelBugError e) {
+                    // the guest's probe would never come back; nothing after it runs
+                    values.put("bug", e.getMessage().replace(' ', '_'));
+                    results.add(new ProbeResult(op.id(), "KERNEL_BUG", before, values));
+                    break;
+                }
+                if (mdevs != null && op.op().equals("unmap")) {
+                    mdevs.counters(values); // the probe adds them after the unmap, failed or not
                 }
                 if (op.op().equals("exit")) {
                     // The exit closes the process's files as the kernel does (vfio_group_fops
@@ -151,6 +171,14 @@ public final class ModelProbe {
                             op.args().get(0).equals("unlimited") ? Task.UNLIMITED : op.num(0));
             case "cap_ipc_lock" -> process.setCapIpcLock(op.num(0) != 0);
             case "exit" -> process.exit();
+            case "pt_open" -> group.openDevice(PT_DEVICE);
+            case "pt_close" -> {
+                VfioDevice d = group.device(PT_DEVICE);
+                if (!d.isOpen()) {
+                    throw VfioException.of(Errno.EBADF, "the passthrough device is not open");
+                }
+                d.close();
+            }
             default -> throw new IllegalStateException(op.op());
         }
     }

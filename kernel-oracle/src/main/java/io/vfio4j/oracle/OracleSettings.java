@@ -18,8 +18,22 @@ public record OracleSettings(
     public static final String CACHE = "vfio4j.oracle.cache";
     public static final String REFRESH = "vfio4j.oracle.refresh";
     public static final String ACCEL = "vfio4j.oracle.accel";
+    public static final String MEMORY = "vfio4j.oracle.memory";
 
-    /** From the system properties {@code vfio4j.oracle.cache}, {@code .refresh}, {@code .accel}. */
+    /**
+     * The same with {@code mib} of guest RAM (at least the setting's), and a boot limit that grows
+     * by a minute for each GiB above 256 MiB: under TCG a guest pins about 1 GiB in 5 s.
+     */
+    public OracleSettings withGuestMemory(int mib) {
+        int m = Math.max(mib, guestMemoryMib);
+        return new OracleSettings(
+                cache, refresh, kvm, bootTimeout.plusMinutes(Math.max(0, m - 256) / 1024), m);
+    }
+
+    /**
+     * From the system properties {@code vfio4j.oracle.cache}, {@code .refresh}, {@code .accel} and
+     * {@code .memory} (the guest's RAM in MiB, default 256).
+     */
     public static OracleSettings fromSystemProperties() {
         String cache = System.getProperty(CACHE, "");
         Path dir =
@@ -31,6 +45,6 @@ public record OracleSettings(
                 Boolean.getBoolean(REFRESH),
                 System.getProperty(ACCEL, "tcg").equals("kvm"),
                 Duration.ofSeconds(180),
-                256);
+                Integer.getInteger(MEMORY, 256));
     }
 }

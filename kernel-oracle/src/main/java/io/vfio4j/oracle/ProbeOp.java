@@ -24,7 +24,33 @@ public record ProbeOp(String id, String op, List<String> args) {
                     java.util.Map.entry("dirty", 5),
                     java.util.Map.entry("rlimit", 1),
                     java.util.Map.entry("cap_ipc_lock", 1),
-                    java.util.Map.entry("exit", 0));
+                    java.util.Map.entry("exit", 0),
+                    // with the test vendor driver (a boot of MdevGuest)
+                    java.util.Map.entry("mdev_use", 2),
+                    java.util.Map.entry("mdev_attach", 1),
+                    java.util.Map.entry("mdev_detach", 1),
+                    java.util.Map.entry("mdev_open", 1),
+                    java.util.Map.entry("mdev_close", 1),
+                    java.util.Map.entry("pin", 5),
+                    java.util.Map.entry("unpin", 4),
+                    java.util.Map.entry("pt_open", 0),
+                    java.util.Map.entry("pt_close", 0));
+
+    /** The operations that need the test vendor driver's guest ({@code vendor/vtmdev.c}). */
+    static final Set<String> MDEV_OPS =
+            Set.of(
+                    "mdev_use",
+                    "mdev_attach",
+                    "mdev_detach",
+                    "mdev_open",
+                    "mdev_close",
+                    "pin",
+                    "unpin",
+                    "pt_open",
+                    "pt_close");
+
+    /** The guest's test mdevs (operand D of the mdev operations: 0 or 1). */
+    public static final int MDEVS = 2;
 
     static final Set<String> PROTS = Set.of("rw", "r", "none");
 
@@ -36,6 +62,9 @@ public record ProbeOp(String id, String op, List<String> args) {
         if (args.size() != ARITY.get(op)) {
             throw new IllegalArgumentException(
                     op + " takes " + ARITY.get(op) + " operands, not " + args.size());
+        }
+        if (MDEV_OPS.contains(op) && !op.startsWith("pt_") && !args.get(0).matches("(0x)?[01]")) {
+            throw new IllegalArgumentException(op + ": the guest's test mdev is 0 or 1");
         }
         if (!id.matches("[A-Za-z0-9_.:-]+")) {
             throw new IllegalArgumentException("bad id '" + id + "'");
@@ -62,6 +91,11 @@ public record ProbeOp(String id, String op, List<String> args) {
         return s.startsWith("0x")
                 ? Long.parseUnsignedLong(s.substring(2), 16)
                 : Long.parseUnsignedLong(s);
+    }
+
+    /** Whether the operation needs the test vendor driver's guest. */
+    public boolean mdev() {
+        return MDEV_OPS.contains(op);
     }
 
     public String line() {

@@ -17,6 +17,11 @@ public record ProbeProgram(List<ProbeScenario> scenarios) {
         }
     }
 
+    /** Whether any operation needs the test vendor driver's guest ({@link MdevGuest}). */
+    public boolean usesMdev() {
+        return scenarios.stream().flatMap(s -> s.ops().stream()).anyMatch(ProbeOp::mdev);
+    }
+
     public String render() {
         StringBuilder b = new StringBuilder();
         for (ProbeScenario s : scenarios) {

@@ -11,22 +11,37 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Differential fuzzing: seeded random type1 sequences on each real kernel and on the model at its
- * era. Every unexplained difference is shrunk to a minimal reproduction (one boot a round) and
- * reported. Short by default (6 sequences of 40 operations a kernel); {@code -Dvfio4j.long=true}
- * runs 48 of 150. {@code -Dvfio4j.oracle.seed=N} picks the first seed (default 2026).
+ * Differential fuzzing: seeded random type1 sequences, and sequences that mix MAP/UNMAP, the
+ * passthrough group joining and leaving and the test vendor driver's pins and unpins, on each real
+ * kernel and on the model at its era. Every unexplained difference is shrunk to a minimal
+ * reproduction (one boot a round) and reported. Short by default (6 type1 sequences and 4 with
+ * pins, of 40 operations, a kernel); {@code -Dvfio4j.long=true} runs 48 and 32 of 150. {@code
+ * -Dvfio4j.oracle.seed=N} picks the first seed (default 2026).
  */
 class OracleFuzzIT {
+    private static final boolean LONG = Boolean.getBoolean("vfio4j.long");
+    private static final int LENGTH = LONG ? 150 : 40;
+    private static final long SEED = Long.getLong("vfio4j.oracle.seed", 2026L);
+
     @Test
     void randomSequencesShowNoUnexplainedDifference() throws IOException {
-        boolean longRun = Boolean.getBoolean("vfio4j.long");
-        int count = longRun ? 48 : 6;
-        int length = longRun ? 150 : 40;
-        long seed = Long.getLong("vfio4j.oracle.seed", 2026L);
         List<ProbeScenario> scenarios = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            scenarios.add(FuzzGenerator.scenario(seed + i, length));
+        for (int i = 0; i < (LONG ? 48 : 6); i++) {
+            scenarios.add(FuzzGenerator.scenario(SEED + i, LENGTH));
         }
+        fuzz(scenarios, "oracle-fuzz.txt");
+    }
+
+    @Test
+    void randomSequencesWithPinsShowNoUnexplainedDifference() throws IOException {
+        List<ProbeScenario> scenarios = new ArrayList<>();
+        for (int i = 0; i < (LONG ? 32 : 4); i++) {
+            scenarios.add(MdevFuzzGenerator.scenario(SEED + i, LENGTH));
+        }
+        fuzz(scenarios, "oracle-fuzz-pins.txt");
+    }
+
+    private static void fuzz(List<ProbeScenario> scenarios, String report) throws IOException {
         OraclePlan plan = OraclePlan.of(new ProbeProgram(scenarios));
         KernelOracle kernels = KernelOracle.create(OracleSettings.fromSystemProperties());
         List<KnownDifference> known = KnownDifferences.all();
@@ -76,7 +91,7 @@ class OracleFuzzIT {
                 }
             }
         }
-        Path out = Path.of("target", "oracle-fuzz.txt");
+        Path out = Path.of("target", report);
         Files.createDirectories(out.getParent());
         Files.writeString(out, summary + "\n" + found);
         assertThat(found.toString()).as(summary.toString()).isEmpty();

@@ -42,8 +42,9 @@ import picocli.CommandLine.Parameters;
             "Check scenario steps against real kernels booted in QEMU.",
             "The steps run on Debian's kernels 6.1, 6.12 and 7.2, booted in QEMU with an",
             "emulated Intel IOMMU, and on the model at each kernel's era; every difference",
-            "is shown: errno, unmapped size, locked_vm, GET_INFO. Steps no real host here",
-            "can perform (mdev, SPAPR, a second process) are listed as not checked. Needs",
+            "is shown: errno, unmapped size, locked_vm, GET_INFO, the test vendor driver's",
+            "pins and callbacks (mdev steps). Steps no real host here can perform (SPAPR,",
+            "device DMA, a second process) are listed as not checked. Needs",
             "qemu-system-x86, busybox-static, cpio, gcc, kmod, zstd and Debian's archive",
             "(the kernels are cached under ~/.cache/vfio4j-oracle).",
         },
@@ -66,6 +67,9 @@ import picocli.CommandLine.Parameters;
             "  4  a file is unreadable or malformed",
         })
 final class OracleCommand implements Callable<Integer> {
+    /** The most RAM a guest is given (QEMU allocates it as the guest touches it). */
+    static final int MAX_MEMORY_MIB = 16384;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(
@@ -96,6 +100,15 @@ final class OracleCommand implements Callable<Integer> {
     @Option(names = "--differences", description = "List only the steps that do not agree.")
     boolean differences;
 
+    @Option(
+            names = "--memory",
+            paramLabel = "MIB",
+            defaultValue = "256",
+            description =
+                    "The guest's RAM in MiB (default 256): regions up to it less 128 MiB are"
+                            + " pinned for real (4864 for the 4 GiB review scenarios).")
+    int memoryMib;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -104,6 +117,10 @@ final class OracleCommand implements Callable<Integer> {
             kernels = OracleKernel.parse(kernel);
         } catch (IllegalArgumentException e) {
             err.println("vfio4j: --kernel: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        if (memoryMib < OracleTranslation.DEFAULT_MEMORY_MIB || memoryMib > MAX_MEMORY_MIB) {
+            err.println("vfio4j: --memory: 256 to " + MAX_MEMORY_MIB + " MiB, not " + memoryMib);
             return ExitCodes.USAGE;
         }
         if (files.isEmpty() && !suite) {
@@ -125,7 +142,9 @@ final class OracleCommand implements Callable<Integer> {
         }
         OracleReport report;
         try {
-            KernelOracle oracle = KernelOracle.create(OracleSettings.fromSystemProperties());
+            KernelOracle oracle =
+                    KernelOracle.create(
+                            OracleSettings.fromSystemProperties().withGuestMemory(memoryMib));
             report = new Oracle(oracle, KnownDifferences.all()).check(title(), plan, kernels);
         } catch (OracleException e) {
             err.println("vfio4j: the oracle cannot run: " + e.getMessage());
@@ -178,7 +197,7 @@ final class OracleCommand implements Callable<Integer> {
                 }
             }
         }
-        OraclePlan fromScenarios = OracleTranslation.plan(scenarios);
+        OraclePlan fromScenarios = OracleTranslation.plan(scenarios, memoryMib);
         List<ProbeScenario> all = new ArrayList<>(lists);
         all.addAll(fromScenarios.program().scenarios());
         Map<String, String> labels = new LinkedHashMap<>(fromScenarios.labels());

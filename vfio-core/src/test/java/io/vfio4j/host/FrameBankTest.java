@@ -98,6 +98,38 @@ class FrameBankTest {
     }
 
     @Test
+    void marksWaitingToBeWrittenAreSeenByEveryQuery() {
+        // More scattered marks than wait at once, with queries between them: each query sees
+        // every mark made before it, whether written to the bitmap yet or not.
+        long base = 1000;
+        FrameBank bank = new FrameBank(base, 3L << 18);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(17);
+        java.util.TreeSet<Long> model = new java.util.TreeSet<>();
+        for (int i = 0; i < 5 * DirtyFrames.PENDING + 3; i++) {
+            long f = base + rnd.nextLong(3L << 18);
+            long n = 1 + rnd.nextInt(3);
+            n = Math.min(n, base + (3L << 18) - f);
+            bank.pin(f, n);
+            bank.unpin(f, n, true);
+            for (long g = f; g < f + n; g++) {
+                model.add(g);
+            }
+            if (i % 37 == 0) {
+                assertThat(bank.isDirty(f)).isTrue();
+                assertThat(bank.isDirty(f + n)).isEqualTo(model.contains(f + n));
+            }
+            if (i % 53 == 0) {
+                assertThat(bank.dirtyPages()).isEqualTo(model.size());
+            }
+        }
+        assertThat(bank.dirtyPages()).isEqualTo(model.size());
+        for (long g : model) {
+            assertThat(bank.isDirty(g)).as("frame %d", g).isTrue();
+            assertThat(bank.isDirty(g + 1)).isEqualTo(model.contains(g + 1));
+        }
+    }
+
+    @Test
     void smallRunsAcrossWordAndChunkBoundariesAndLongRunsAreCountedOnce() {
         long base = 1000;
         FrameBank bank = new FrameBank(base, 3L << 18);

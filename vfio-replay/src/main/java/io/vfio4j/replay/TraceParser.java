@@ -223,9 +223,9 @@ public final class TraceParser {
             case "vfio_listener_region_add_no_dma_map" -> new CancelMap(lineNo);
             case "vfio_iommu_map_notify" -> notify(lineNo, args);
             case "vfio_realize", "vfio_attach_device" -> group(lineNo, name, args);
-            case "vfio_region_mmap" -> barMmap(lineNo, name, args);
+            case "vfio_region_mmap" -> RegionEvents.barMmap(lineNo, name, args);
             case "vfio_listener_region_add_skip", "vfio_listener_region_skip" ->
-                    skippedSection(lineNo, name, args);
+                    RegionEvents.skippedSection(lineNo, name, args);
             case "vfio_dma_map", "vfio_container_dma_map" -> printMap(lineNo, name, args);
             case "vfio_dma_unmap", "vfio_container_dma_unmap" -> printUnmap(lineNo, name, args);
             case "iommufd_backend_map_dma", "iommufd_backend_map_file_dma" -> fdMap(lineNo, args);
@@ -233,57 +233,6 @@ public final class TraceParser {
                     fdUnmap(lineNo, name, args);
             default -> null;
         };
-    }
-
-    /** {@code Region <name> [0x<offset> - 0x<end>]} (hw/vfio/trace-events, QEMU 2.x to 10.x). */
-    private static TraceEvent barMmap(long lineNo, String name, String args) {
-        int open = args.lastIndexOf('[');
-        int dash = args.indexOf(" - ", open + 1);
-        int close = args.indexOf(']', dash + 1);
-        if (!args.startsWith("Region ") || open < 0 || dash < 0 || close < 0) {
-            return new TraceEvent.Informational(lineNo, name);
-        }
-        try {
-            long start = hexValue(args.substring(open + 1, dash).trim());
-            long end = hexValue(args.substring(dash + 3, close).trim());
-            if (Long.compareUnsigned(end, start) < 0 || end - start == -1L) {
-                return new TraceEvent.Informational(lineNo, name);
-            }
-            return new TraceEvent.BarMmap(
-                    lineNo, args.substring("Region ".length(), open).trim(), end - start + 1);
-        } catch (NumberFormatException e) {
-            return new TraceEvent.Informational(lineNo, name);
-        }
-    }
-
-    /**
-     * {@code SKIPPING region_add 0x<start> - 0x<end>} (hw/vfio/trace-events; QEMU 2.x names it
-     * vfio_listener_region_skip, also for region_del, which explains no hole and stays
-     * informational).
-     */
-    private static TraceEvent skippedSection(long lineNo, String name, String args) {
-        String head = "SKIPPING region_add ";
-        int dash = args.indexOf(" - ");
-        if (!args.startsWith(head) || dash < 0) {
-            return new TraceEvent.Informational(lineNo, name);
-        }
-        try {
-            long start = hexValue(args.substring(head.length(), dash).trim());
-            long end = hexValue(args.substring(dash + 3).trim());
-            if (Long.compareUnsigned(end, start) < 0 || end - start == -1L) {
-                return new TraceEvent.Informational(lineNo, name);
-            }
-            return new TraceEvent.SkippedSection(lineNo, start, end - start + 1);
-        } catch (NumberFormatException e) {
-            return new TraceEvent.Informational(lineNo, name);
-        }
-    }
-
-    private static long hexValue(String text) {
-        if (!text.startsWith("0x")) {
-            throw new NumberFormatException(text);
-        }
-        return Long.parseUnsignedLong(text.substring(2), 16);
     }
 
     private static TraceEvent addRam(long lineNo, String args) {

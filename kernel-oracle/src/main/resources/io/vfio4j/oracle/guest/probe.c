@@ -24,6 +24,19 @@
  *   ID cap_ipc_lock 0|1              CAP_IPC_LOCK in the effective set (kept permitted)
  *   ID exit                          the process exits; the parent then reopens the group
  *
+ * With the test vendor driver (built with -DVTMDEV, usage probe OPS OUT GROUP BDF MG:UUID...; D is
+ * 0 or 1, the guest's vtmdev mdevs in argument order, MODE 0 well-behaved, 1 leaks-on-close,
+ * 2 ignores-unmap as vtmdev.h numbers them):
+ *   ID mdev_use D MODE               D stands for a scenario's mdev from now on, its driver in MODE
+ *                                    at each open; nothing is issued (the guest made D at boot)
+ *   ID mdev_attach D | ID mdev_detach D      SET_CONTAINER / UNSET_CONTAINER of D's group
+ *   ID mdev_open D | ID mdev_close D         GET_DEVICE_FD (then the mode) / close(2)
+ *   ID pin D IOVA NPAGE PROT CHUNK   vfio_pin_pages in calls of at most CHUNK; stops at a failure
+ *   ID unpin D IOVA NPAGE CHUNK      vfio_unpin_pages likewise
+ *   ID pt_open | ID pt_close         the passthrough device's file descriptor (BDF)
+ *   Results of mdev operations and of unmap add heldD=REFERENCES cbD=CALLBACKS for each open D
+ *   (callbacks since its open), and pin calls=N.
+ *
  * Result lines (OUT):
  *   S NAME group=GROUP
  *   R ID RC ERRNO LOCKED_KB [KEY=VALUE ...]     ERRNO is 0 or the errno's name
@@ -56,6 +69,98 @@
 static FILE *out;
 static const char *group_path;
 static int container = -1, group = -1;
+
+#ifdef VTMDEV
+#include "vtmdev.h"
+#define NDEV 2
+static void result(const char *id, long rc, int err, const char *extra);
+static const char *pt_bdf, *mdev_path[NDEV], *mdev_uuid[NDEV];
+static int ndev, pt_dev = -1, mgroup[NDEV] = { -1, -1 }, mdev_fd[NDEV] = { -1, -1 };
+static unsigned mdev_mode[NDEV];
+
+/* heldD= and cbD= of each open mdev, appended to extra */
+static void mdev_counters(char *extra, size_t size)
+{
+    for (int d = 0; d < ndev; d++) {
+        struct vtm_req r = { .what = VTM_STATE };
+        size_t n = strlen(extra);
+        if (mdev_fd[d] >= 0 && ioctl(mdev_fd[d], VTM_IOCTL, &r) == 0)
+            snprintf(extra + n, size - n, "%sheld%d=%llu cb%d=%llu", n ? " " : "", d,
+                     (unsigned long long)r.held, d, (unsigned long long)r.callbacks);
+    }
+}
+
+/* An mdev operation; returns 0 when op is not one. */
+static int run_mdev_op(const char *id, const char *op, const uint64_t *a, int n)
+{
+    char extra[256] = "";
+    long rc = 0;
+    int e = 0, d = (int)(a[0] % NDEV);
+    if (!strcmp(op, "pt_open") && n == 2) {
+        pt_dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, pt_bdf);
+        result(id, pt_dev < 0 ? -1 : 0, errno, "");
+        return 1;
+    }
+    if (!strcmp(op, "pt_close") && n == 2) {
+        rc = close(pt_dev);
+        e = errno;
+        pt_dev = -1;
+        result(id, rc, e, "");
+        return 1;
+    }
+    if (d >= ndev)
+        return 0;
+    if (!strcmp(op, "mdev_use") && n == 4) {
+        mdev_mode[d] = (unsigned)a[1];
+    } else if ((!strcmp(op, "mdev_attach") || !strcmp(op, "mdev_detach")) && n == 3) {
+        if (mgroup[d] < 0)
+            mgroup[d] = open(mdev_path[d], O_RDWR);
+        rc = mgroup[d] < 0 ? -1
+             : op[5] == 'a' ? ioctl(mgroup[d], VFIO_GROUP_SET_CONTAINER, &container)
+                            : ioctl(mgroup[d], VFIO_GROUP_UNSET_CONTAINER);
+        e = errno;
+    } else if (!strcmp(op, "mdev_open") && n == 3) {
+        if (mgroup[d] < 0) /* a VMM holds the group's file before it asks for a device */
+            mgroup[d] = open(mdev_path[d], O_RDWR);
+        mdev_fd[d] = ioctl(mgroup[d], VFIO_GROUP_GET_DEVICE_FD, mdev_uuid[d]);
+        e = errno;
+        rc = mdev_fd[d] < 0 ? -1 : 0;
+        if (rc == 0) {
+            struct vtm_req r = { .what = VTM_MODE, .mode = mdev_mode[d] };
+            rc = ioctl(mdev_fd[d], VTM_IOCTL, &r);
+            e = errno;
+        }
+    } else if (!strcmp(op, "mdev_close") && n == 3) {
+        rc = close(mdev_fd[d]);
+        e = errno;
+        mdev_fd[d] = -1;
+    } else if ((!strcmp(op, "pin") && n == 7) || (!strcmp(op, "unpin") && n == 6)) {
+        int pin = op[0] == 'p';
+        uint64_t npage = a[2], chunk = pin ? a[4] : a[3], calls = 0;
+        /* a count of 0 (or one that is negative as an int) is one call, passed as it is */
+        for (uint64_t done = 0; rc == 0 && (done < npage || calls == 0); done += chunk) {
+            uint64_t left = npage - done;
+            struct vtm_req r = { .what = pin ? VTM_PIN : VTM_UNPIN,
+                                 .iova = a[1] + done * 4096,
+                                 .npage = (uint32_t)(npage == 0 || (int32_t)npage < 0 ? npage
+                                                     : left < chunk ? left : chunk),
+                                 .prot = (uint32_t)a[3] };
+            calls++;
+            rc = ioctl(mdev_fd[d], VTM_IOCTL, &r);
+            e = errno;
+            if (npage == 0 || (int32_t)npage < 0)
+                break;
+        }
+        if (pin)
+            snprintf(extra, sizeof extra, "calls=%llu", (unsigned long long)calls);
+    } else {
+        return 0;
+    }
+    mdev_counters(extra, sizeof extra);
+    result(id, rc, e, extra);
+    return 1;
+}
+#endif
 
 static long locked_kb(void)
 {
@@ -177,7 +282,7 @@ static void do_unmap(const char *id, uint64_t iova, uint64_t size, uint32_t flag
     uint64_t *bits = bmbytes ? calloc(1, bmbytes) : NULL;
     char *buf = calloc(1, hdr + sizeof(struct vfio_bitmap));
     struct vfio_iommu_type1_dma_unmap *u = (void *)buf;
-    char extra[128];
+    char extra[256];
     u->argsz = (uint32_t)argsz;
     u->flags = flags;
     u->iova = iova;
@@ -196,6 +301,9 @@ static void do_unmap(const char *id, uint64_t iova, uint64_t size, uint32_t flag
         if (bits)
             snprintf(extra + n, sizeof extra - n, " dirty=%ld", bits_set(bits, bmbytes / 8));
     }
+#ifdef VTMDEV
+    mdev_counters(extra, sizeof extra);
+#endif
     result(id, rc, e, extra);
     free(bits);
     free(buf);
@@ -244,6 +352,10 @@ static int run_op(char **t, int n)
             fflush(out);
             return 0;
         }
+#ifdef VTMDEV
+    if (run_mdev_op(id, op, a, n))
+        return 0;
+#endif
     if (!strcmp(op, "mmap") && n == 5) {
         int prot = !strcmp(t[4], "rw") ? PROT_READ | PROT_WRITE : !strcmp(t[4], "r") ? PROT_READ : PROT_NONE;
         void *p = mmap((void *)(uintptr_t)a[0], a[1], prot,
@@ -362,10 +474,24 @@ static void finish_scenario(const char *name, char **lines, int count, int exite
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s OPS OUT GROUP\n", argv[0]);
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s OPS OUT GROUP [BDF MDEV-GROUP:UUID...]\n", argv[0]);
         return 2;
     }
+#ifdef VTMDEV
+    pt_bdf = argc > 4 ? argv[4] : "";
+    for (int i = 5; i < argc && ndev < NDEV; i++, ndev++) {
+        static char copy[NDEV][128], path[NDEV][64];
+        snprintf(copy[ndev], sizeof copy[ndev], "%s", argv[i]);
+        char *c = strchr(copy[ndev], ':');
+        if (!c)
+            return 2;
+        *c = 0;
+        snprintf(path[ndev], sizeof path[ndev], "/dev/vfio/%s", copy[ndev]);
+        mdev_path[ndev] = path[ndev];
+        mdev_uuid[ndev] = c + 1;
+    }
+#endif
     FILE *in = fopen(argv[1], "r");
     out = fopen(argv[2], "w");
     if (!in || !out) {

@@ -65,6 +65,22 @@ static u64 vtm_drop(struct vtm_dev *d, u64 first, u64 last)
 	return n;
 }
 
+/* Drops one reference of the lowest IOVA held in [first, last]: a slow driver's answer. */
+static u64 vtm_drop_one(struct vtm_dev *d, u64 first, u64 last)
+{
+	unsigned long iova = first;
+	void *e = xa_find(&d->refs, &iova, last, XA_PRESENT);
+
+	if (!e)
+		return 0;
+	vfio_unpin_pages(&d->vdev, iova, 1);
+	if (xa_to_value(e) > 1)
+		xa_store(&d->refs, iova, xa_mk_value(xa_to_value(e) - 1), GFP_KERNEL);
+	else
+		xa_erase(&d->refs, iova);
+	return 1;
+}
+
 static int vtm_open(struct vfio_device *v)
 {
 	struct vtm_dev *d = to_vtm(v);
@@ -98,7 +114,9 @@ static void vtm_dma_unmap(struct vfio_device *v, u64 iova, u64 length)
 	u64 n = 0;
 
 	mutex_lock(&d->lock);
-	if (d->mode != VTM_IGNORES_UNMAP && length)
+	if (d->mode == VTM_UNPINS_ONE_PAGE && length)
+		n = vtm_drop_one(d, iova, iova + length - 1);
+	else if (d->mode != VTM_IGNORES_UNMAP && length)
 		n = vtm_drop(d, iova, iova + length - 1);
 	d->callbacks++;
 	d->cb_unpinned += n;
@@ -203,7 +221,7 @@ static long vtm_ioctl(struct vfio_device *v, unsigned int cmd, unsigned long arg
 	case VTM_STATE:
 		break;
 	case VTM_MODE:
-		if (r.mode > VTM_IGNORES_UNMAP)
+		if (r.mode > VTM_UNPINS_ONE_PAGE)
 			ret = -EINVAL;
 		else
 			d->mode = r.mode;

@@ -19,6 +19,7 @@
 #define VTM_WELL_BEHAVED   0 /* unpins what dma_unmap names, and everything at close */
 #define VTM_LEAKS_ON_CLOSE 1 /* unpins what dma_unmap names, forgets its pins at close */
 #define VTM_IGNORES_UNMAP  2 /* counts dma_unmap and unpins nothing there; unpins at close */
+#define VTM_UNPINS_ONE_PAGE 3 /* drops one reference of the lowest IOVA it holds in the range */
 
 struct vtm_req {
 	__u32 what;         /* VTM_* */

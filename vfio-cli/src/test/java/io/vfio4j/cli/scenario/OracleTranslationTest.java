@@ -59,6 +59,7 @@ class OracleTranslationTest {
                         "setup.rl rlimit 0x4000000",
                         "setup.cap cap_ipc_lock 0x0",
                         "setup.r1 mmap 0x1000000000 0x1000000 rw",
+                        "setup.r2 mmap 0x2000000000 0x40000000 rw",
                         "s1 attach",
                         "s2 set_iommu 0x3",
                         "s3 map 0x1000001000 0x100000 0x2000 0x3 0x20",
@@ -68,9 +69,10 @@ class OracleTranslationTest {
                         "s8 info 0x1000",
                         "s9a rlimit 0x800000",
                         "s9b cap_ipc_lock 0x0",
+                        "s11 mdev_use 0x0 0x0",
                         "s12 detach",
                         "s13 exit");
-        assertThat(plan.label("t", p.ops().get(5)))
+        assertThat(plan.label("t", p.ops().get(6)))
                 .isEqualTo("step 3 (line 23): map ram+4KiB 8 KiB -> iova 0x100000 rw");
     }
 
@@ -82,24 +84,32 @@ class OracleTranslationTest {
                 .extracting(OraclePlan.Unchecked::step, OraclePlan.Unchecked::reason)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(
-                                "setup region big",
-                                "region big is 1 GiB; the guest's process holds at most 64 MiB a region, 128 MiB in all"),
-                        org.assertj.core.groups.Tuple.tuple(
                                 "step 4 (line 24)",
-                                "region big is 1 GiB; the guest's process holds at most 64 MiB a region, 128 MiB in all"),
+                                "region big is 1 GiB: the guest reserves it but can pin at most 128"
+                                        + " MiB, and with the passthrough group in the container the"
+                                        + " kernel pins all it maps"),
                         org.assertj.core.groups.Tuple.tuple(
                                 "step 10 (line 30)",
-                                "group 2: the guest has one passthrough group (the scenario's group 1)"),
-                        org.assertj.core.groups.Tuple.tuple(
-                                "step 11 (line 31)",
-                                "mdev: scenario steps do not drive the oracle's test vendor driver yet"));
+                                "group 2: the guest has one passthrough group (the scenario's group 1)"));
+    }
+
+    @Test
+    void aLargerGuestPinsLargerRegionsForReal() {
+        Scenario s = new ScenarioParser().parse("t.yaml", SCENARIO);
+        OraclePlan plan = OracleTranslation.plan(List.of(s), 1536);
+        assertThat(plan.program().scenarios().get(0).ops())
+                .extracting(ProbeOp::line)
+                .contains("s4 map 0x2000000000 0x40000000 0x40000000 0x3 0x20");
+        assertThat(plan.unchecked())
+                .extracting(OraclePlan.Unchecked::step)
+                .containsExactly("step 10 (line 30)");
     }
 
     @Test
     void stepKindsNoRealHostHereHasAreNamedWithTheirReason() {
         assertThat(OracleTranslation.reason("spapr_enable")).isEqualTo("SPAPR: the guest is x86");
-        assertThat(OracleTranslation.reason("pin"))
-                .isEqualTo("mdev: scenario steps do not drive the oracle's test vendor driver yet");
+        assertThat(OracleTranslation.reason("vendor_request"))
+                .isEqualTo("mdev: the test vendor driver has no such request");
         assertThat(OracleTranslation.reason("inject_fault"))
                 .isEqualTo("fault injection belongs to the model's host");
         assertThat(OracleTranslation.reason("dma_write"))
