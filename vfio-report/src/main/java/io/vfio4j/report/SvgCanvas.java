@@ -8,26 +8,18 @@ final class SvgCanvas {
     static final int HEIGHT = 380;
     static final int LEFT = 84;
     static final int RIGHT = 150;
+    // A legend text is about this wide per character at font-size 12 (sans-serif); a longer legend
+    // widens the picture instead of being cut at its edge.
+    private static final double CHAR_WIDTH = 7.0;
     static final int TOP = 44;
     static final int BOTTOM = 56;
 
     private final StringBuilder out = new StringBuilder(8192);
+    private final String title;
+    private double right = WIDTH;
 
     SvgCanvas(String title) {
-        out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
-                .append(WIDTH)
-                .append(' ')
-                .append(HEIGHT)
-                .append("\" width=\"")
-                .append(WIDTH)
-                .append("\" height=\"")
-                .append(HEIGHT)
-                .append("\" role=\"img\" aria-label=\"")
-                .append(Escape.text(title))
-                .append("\" font-family=\"sans-serif\" font-size=\"12\">")
-                .append("<title>")
-                .append(Escape.text(title))
-                .append("</title>");
+        this.title = title;
         text(LEFT, 22, title, "start", "font-size=\"15\" font-weight=\"bold\"");
     }
 
@@ -154,10 +146,28 @@ final class SvgCanvas {
                         + "\" stroke-width=\"2\""
                         + (dashed ? " stroke-dasharray=\"6 4\"" : ""));
         text(x + 28, y + 4, name, "start", "");
+        right = Math.max(right, Math.ceil(x + 28 + name.length() * CHAR_WIDTH + 8));
     }
 
     Svg finish() {
-        out.append("</svg>");
-        return new Svg(out.toString());
+        long width = (long) right;
+        StringBuilder svg = new StringBuilder(out.length() + 400);
+        svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
+                .append(width)
+                .append(' ')
+                .append(HEIGHT)
+                .append("\" width=\"")
+                .append(width)
+                .append("\" height=\"")
+                .append(HEIGHT)
+                .append("\" role=\"img\" aria-label=\"")
+                .append(Escape.text(title))
+                .append("\" font-family=\"sans-serif\" font-size=\"12\">")
+                .append("<title>")
+                .append(Escape.text(title))
+                .append("</title>")
+                .append(out)
+                .append("</svg>");
+        return new Svg(svg.toString());
     }
 }

@@ -8,6 +8,33 @@ import org.w3c.dom.Document;
 
 class TimelinePlotTest {
     @Test
+    void aLongLegendWidensThePictureInsteadOfBeingCut() throws Exception {
+        // A series' legend starts at 84 + 726 + 14 + 28 = 852; its 34 characters at 7 px need 238
+        // more
+        // plus an 8 px margin: 1,098 pixels. A short legend keeps the 960 of every plot.
+        String longName = "RLIMIT_MEMLOCK of qemu at the end";
+        Svg wide =
+                TimelinePlot.builder()
+                        .title("t")
+                        .xLabel("step")
+                        .yLabel("locked_vm")
+                        .series(longName + "x", new long[] {0, 1}, new long[] {0, 1})
+                        .build();
+        Document doc = Xml.parse(wide.markup());
+        assertThat(Xml.string(doc, "/*[local-name()='svg']/@width")).isEqualTo("1098");
+        assertThat(Xml.string(doc, "/*[local-name()='svg']/@viewBox")).isEqualTo("0 0 1098 380");
+        Svg narrow =
+                TimelinePlot.builder()
+                        .title("t")
+                        .xLabel("step")
+                        .yLabel("locked_vm")
+                        .series("qemu", new long[] {0, 1}, new long[] {0, 1})
+                        .build();
+        assertThat(Xml.string(Xml.parse(narrow.markup()), "/*[local-name()='svg']/@width"))
+                .isEqualTo("960");
+    }
+
+    @Test
     void drawsEachSeriesAsAStepPathWithLimitsAndMarks() throws Exception {
         Svg svg =
                 TimelinePlot.builder()
@@ -24,8 +51,9 @@ class TimelinePlotTest {
                 .isEqualTo("locked_vm <peak>");
         assertThat(Xml.nodes(doc, "//*[local-name()='path'][@class='series']").getLength())
                 .isEqualTo(1);
-        // x 0..20 spans the 726-pixel plot from x=84; y 0..262144 pages spans 280 pixels up from
-        // y=324: the path rises to the limit at line 10 and falls to half at line 20.
+        // x 0..20 spans the 726-pixel plot (960 - 84 left - 150 legend) from x=84: line 10 at
+        // 84 + 363 = 447, line 20 at 810; y 0..262144 pages spans 280 pixels up from y=324: the
+        // path rises to the limit at line 10 and falls to half at line 20.
         assertThat(Xml.string(doc, "//*[local-name()='path']/@d"))
                 .isEqualTo("M84.0 324.0H447.0V44.0H810.0V184.0H810.0");
         assertThat(Xml.nodes(doc, "//*[local-name()='line'][@class='limit']").getLength())
