@@ -34,9 +34,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * DMA-unmap callbacks run outside it.
  */
 final class CompatContainer implements VfioIommuDriverOps {
-    /** Notifications of one area after which an unmap gives up (X8: the 101st, then EDEADLK). */
-    static final int UNMAP_NOTIFY_LIMIT = 101;
-
     /** DMA_AVAIL of GET_INFO: U32_MAX, never decremented (C10, C14). */
     static final long DMA_AVAIL = 0xFFFF_FFFFL;
 
@@ -214,74 +211,18 @@ final class CompatContainer implements VfioIommuDriverOps {
         return new UnmapDma.Result(walk(iova, last, false), Optional.empty());
     }
 
-    /**
-     * U4-U6 and X7/X8: removes every area inside [iova, last] from the lowest; an area sticking out
-     * stops the walk with ENOENT (areas removed before it stay removed); an area with access pins
-     * is first announced to every access, outside the lock, up to {@link #UNMAP_NOTIFY_LIMIT}
-     * times.
-     */
+    /** U4-U6 and X7/X8 ({@link UnmapWalk}), the callbacks outside the container's lock. */
     private long walk(long iova, long last, boolean all) {
-        long removed = 0;
-        Area notified = null;
-        int notifications = 0;
-        while (true) {
-            Area a;
-            List<DmaUnmapListener> tell;
-            lock.lock();
-            try {
-                a = ioas.firstIntersecting(iova, last);
-                if (a == null) {
-                    if (removed == 0 && !all && settings.emptyUnmapEnoent()) {
-                        throw VfioException.of(
-                                Errno.ENOENT, "no mapping in [0x%x, 0x%x]", iova, last);
-                    }
-                    return removed;
-                }
-                if (!all
-                        && (Long.compareUnsigned(a.iova, iova) < 0
-                                || Long.compareUnsigned(a.last(), last) > 0)) {
-                    throw VfioException.of(
-                            Errno.ENOENT,
-                            "%s is not inside [0x%x, 0x%x] (%d bytes removed before)",
-                            a,
-                            iova,
-                            last,
-                            removed);
-                }
-                if (!a.hasAccessPins()) {
-                    ioas.remove(a);
-                    removed += a.length;
-                    notified = null;
-                    notifications = 0;
-                    continue;
-                }
-                if (a != notified) {
-                    notified = a;
-                    notifications = 0;
-                }
-                if (notifications == UNMAP_NOTIFY_LIMIT) {
-                    events.kernelWarn(
-                            String.format(
-                                    java.util.Locale.ROOT,
-                                    "iommufd: %s still has access pins after %d unmap notifications",
-                                    a,
-                                    notifications));
-                    throw VfioException.of(
-                            Errno.EDEADLK,
-                            "%s: the accesses did not release their pins (%d bytes removed before)",
-                            a,
-                            removed);
-                }
-                a.preventAccess = true;
-                tell = new ArrayList<>(access.accesses.values());
-            } finally {
-                lock.unlock();
-            }
-            notifications++;
-            for (DmaUnmapListener l : tell) {
-                l.dmaUnmap(a.iova, a.length);
-            }
-        }
+        return new UnmapWalk(ioas, access, iova, last, all, settings.emptyUnmapEnoent(), events)
+                .run(
+                        step -> {
+                            lock.lock();
+                            try {
+                                return step.get();
+                            } finally {
+                                lock.unlock();
+                            }
+                        });
     }
 
     @Override
@@ -391,16 +332,7 @@ final class CompatContainer implements VfioIommuDriverOps {
     public void release() {
         lock.lock();
         try {
-            for (Area a : new ArrayList<>(ioas.areas.values())) {
-                if (a.hasAccessPins()) {
-                    events.kernelWarn(a + " still has access pins at release; vfio4j drops them");
-                    for (Area.IndexRange r : new ArrayList<>(a.accessRecords.keySet())) {
-                        a.accessRecords.remove(r);
-                        a.pages.release(r.first(), r.last());
-                    }
-                }
-                ioas.remove(a);
-            }
+            UnmapWalk.unmapAll(ioas, events);
             for (VfioGroupHandle g : new ArrayList<>(groups.values())) {
                 if (g.kind() == GroupKind.IOMMU) {
                     g.iommuGroup().ifPresent(hw -> ioas.detach(g.id(), hw));

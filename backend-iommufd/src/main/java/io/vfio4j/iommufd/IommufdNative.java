@@ -142,28 +142,21 @@ final class IommufdNative implements NativeIommuOps {
                 dst, pieces, cmd.srcIova(), cmd.dstIova(), cmd.length(), cmd.flags(), prot);
     }
 
-    /** §4.5 U1-U7 with the access notifications of §6 X7, X8 ({@link NativeUnmap}). */
+    /** §4.5 U1-U7 with the access notifications of §6 X7, X8 ({@link UnmapWalk}). */
     @Override
     public long ioasUnmap(int ioasId, long iova, long length) {
-        NativeUnmap u;
+        UnmapWalk u;
         synchronized (this) {
             u =
-                    NativeUnmap.start(
+                    UnmapWalk.start(
                             objects.get(ioasId, IoasObj.class, "an IOAS"), iova, length, events);
         }
-        while (true) {
-            List<DmaUnmapListener> tell;
-            synchronized (this) {
-                tell = u.step();
-            }
-            if (tell == null) {
-                return u.removed();
-            }
-            Area a = u.notified();
-            for (DmaUnmapListener l : tell) {
-                l.dmaUnmap(a.iova, a.length);
-            }
-        }
+        return u.run(
+                step -> {
+                    synchronized (this) {
+                        return step.get();
+                    }
+                });
     }
 
     /** R3: the holes between reserved ranges; EMSGSIZE (with the total) if they do not fit. */
@@ -258,7 +251,7 @@ final class IommufdNative implements NativeIommuOps {
             if (used || io.ioas().accesses > 0) {
                 throw VfioException.of(Errno.EBUSY, "IOAS %d is used by a HWPT or an access", id);
             }
-            NativeUnmap.unmapAll(io.ioas(), events);
+            UnmapWalk.unmapAll(io.ioas(), events);
         } else if (o instanceof HwptObj h) {
             if (!h.devices.isEmpty()) {
                 throw VfioException.of(Errno.EBUSY, "HWPT %d has attached devices", id);
@@ -424,7 +417,7 @@ final class IommufdNative implements NativeIommuOps {
         }
         for (NativeObjects.Obj o : objects.table.values()) {
             if (o instanceof IoasObj io) {
-                NativeUnmap.unmapAll(io.ioas(), events);
+                UnmapWalk.unmapAll(io.ioas(), events);
             }
         }
         objects.table.clear();

@@ -7,38 +7,57 @@ import io.vfio4j.api.VfioException;
 import io.vfio4j.iommufd.NativeObjects.IoasObj;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * Native IOAS_UNMAP (ioas.c {@code iommufd_ioas_unmap}; io_pagetable.c {@code iopt_unmap_iova},
- * {@code iopt_unmap_all}, {@code iopt_unmap_iova_range}): docs/reference/iommufd.md §4.5 U1-U7 with
- * the access notifications of §6 X7 and X8. Each {@link #step()} runs under the context's lock; the
+ * The unmap walk of an IOAS, for native IOAS_UNMAP and the compat container's UNMAP_DMA alike
+ * (ioas.c {@code iommufd_ioas_unmap}; io_pagetable.c {@code iopt_unmap_iova}, {@code
+ * iopt_unmap_all}, {@code iopt_unmap_iova_range}): docs/reference/iommufd.md §4.5 U4-U6 with the
+ * access notifications of §6 X7 and X8. Each {@link #step()} runs under the owner's lock; the
  * emulated devices' callbacks run between steps, on this thread, without it (as the kernel drops
  * the IOVA lock): a vendor that holds its own lock across pins and takes it in the callback cannot
  * deadlock against the unmap.
  */
-final class NativeUnmap {
-    private final IoasObj io;
+final class UnmapWalk {
+    /** Notifications of one area after which an unmap gives up (X8: the 101st, then EDEADLK). */
+    static final int UNMAP_NOTIFY_LIMIT = 101;
+
+    private final Ioas ioas;
+    private final AccessPins access;
     private final long iova;
     private final long last;
     private final boolean all;
+    // An empty range is ENOENT natively; the compat container answers it per era (IOMMUFD-6).
+    private final boolean emptyIsEnoent;
     private final VfioEventSink events;
     private long removed;
     private Area notified;
     private int notifications;
 
-    private NativeUnmap(IoasObj io, long iova, long last, boolean all, VfioEventSink events) {
-        this.io = io;
+    /** Unmaps the areas inside [iova, last]; {@code all} for the whole space. */
+    UnmapWalk(
+            Ioas ioas,
+            AccessPins access,
+            long iova,
+            long last,
+            boolean all,
+            boolean emptyIsEnoent,
+            VfioEventSink events) {
+        this.ioas = ioas;
+        this.access = access;
         this.iova = iova;
         this.last = last;
         this.all = all;
+        this.emptyIsEnoent = emptyIsEnoent;
         this.events = events;
     }
 
     /** U2, U3: the argument checks; unmaps [iova, iova + length - 1] or all for (0, 2^64 - 1). */
-    static NativeUnmap start(IoasObj io, long iova, long length, VfioEventSink events) {
+    static UnmapWalk start(IoasObj io, long iova, long length, VfioEventSink events) {
         boolean all = iova == 0 && length == -1L;
         if (all) {
-            return new NativeUnmap(io, 0, -1L, true, events);
+            return new UnmapWalk(io.ioas(), io.access(), 0, -1L, true, true, events);
         }
         if (iova == -1L || length == -1L) {
             throw VfioException.of(Errno.EOVERFLOW, "IOAS_UNMAP iova or length is 2^64 - 1");
@@ -50,29 +69,35 @@ final class NativeUnmap {
         if (Long.compareUnsigned(last, iova) < 0) {
             throw VfioException.of(Errno.EOVERFLOW, "iova 0x%x + 0x%x wraps", iova, length);
         }
-        return new NativeUnmap(io, iova, last, false, events);
-    }
-
-    long removed() {
-        return removed;
-    }
-
-    /** The area the accesses are to be told about after {@link #step()} asked for it. */
-    Area notified() {
-        return notified;
+        return new UnmapWalk(io.ioas(), io.access(), iova, last, false, true, events);
     }
 
     /**
-     * U4-U6 under the context's lock: removes the areas it can; returns null when the walk is done
-     * ({@link #removed()}), or the unmap callbacks to call, without the lock, for {@link
-     * #notified()} (X7), after which the caller steps again.
+     * Walks to the end: each step under {@code underLock}, the callbacks between steps without it.
+     * Returns the bytes removed.
      */
-    List<DmaUnmapListener> step() {
-        Ioas ioas = io.ioas();
+    long run(Function<Supplier<List<DmaUnmapListener>>, List<DmaUnmapListener>> underLock) {
+        while (true) {
+            List<DmaUnmapListener> tell = underLock.apply(this::step);
+            if (tell == null) {
+                return removed;
+            }
+            for (DmaUnmapListener l : tell) {
+                l.dmaUnmap(notified.iova, notified.length);
+            }
+        }
+    }
+
+    /**
+     * U4-U6 under the owner's lock: removes the areas it can; returns null when the walk is done,
+     * or the unmap callbacks to call, without the lock, for the area being notified (X7), after
+     * which the walk steps again.
+     */
+    private List<DmaUnmapListener> step() {
         while (true) {
             Area a = ioas.firstIntersecting(iova, last);
             if (a == null) {
-                if (removed == 0 && !all) {
+                if (removed == 0 && !all && emptyIsEnoent) {
                     throw VfioException.of(Errno.ENOENT, "no mapping in [0x%x, 0x%x]", iova, last);
                 }
                 return null;
@@ -98,7 +123,7 @@ final class NativeUnmap {
                 notified = a;
                 notifications = 0;
             }
-            if (notifications == CompatContainer.UNMAP_NOTIFY_LIMIT) {
+            if (notifications == UNMAP_NOTIFY_LIMIT) {
                 // X8: WARN_ON(tries > 100); the area stays, with new pins refused.
                 events.kernelWarn(
                         String.format(
@@ -115,13 +140,13 @@ final class NativeUnmap {
             // X7: new pins in the area fail from now on; every access of the IOAS is told.
             a.preventAccess = true;
             notifications++;
-            return new ArrayList<>(io.access().accesses.values());
+            return new ArrayList<>(access.accesses.values());
         }
     }
 
     /**
-     * IOAS destruction and context release: every area goes, without notifications (O9); pins an
-     * access left behind are a WARN and dropped, as the compat container's release does.
+     * IOAS destruction, context and compat container release: every area goes, without
+     * notifications (O9); pins an access left behind are a WARN and dropped (IOMMUFD-9).
      */
     static long unmapAll(Ioas ioas, VfioEventSink events) {
         long removed = 0;
