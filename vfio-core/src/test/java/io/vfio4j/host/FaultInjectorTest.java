@@ -21,6 +21,10 @@ class FaultInjectorTest {
     private final SimProcess proc = host.spawnProcess(ProcessSpec.defaults());
     private final SimAddressSpace mm = proc.simAddressSpace().orElseThrow();
 
+    FaultInjectorTest() {
+        faults.startCounting();
+    }
+
     @Test
     void theNthPinFailsOnceWithoutPinningAndThenTheInjectorDisarms() {
         proc.mmap(RegionSpec.anonymous(VA, 1 << 20));
@@ -86,6 +90,21 @@ class FaultInjectorTest {
         faults.disarm();
         host.allocation("c");
         assertThat(faults.isArmed()).isFalse();
+    }
+
+    @Test
+    void hitsAreNotCountedUntilCountingStarts() {
+        FaultInjector fresh = SimHost.builder().build().faults();
+        fresh.hit(FaultSite.PIN);
+        fresh.failNth(2, Errno.ENOMEM, FaultSite.PIN);
+        fresh.hit(FaultSite.PIN);
+        assertThat(fresh.totalHits()).isZero();
+
+        fresh.startCounting();
+        assertThat(fresh.hit(FaultSite.PIN)).contains(Errno.ENOMEM);
+        assertThat(fresh.hit(FaultSite.ALLOCATION)).isEmpty();
+        assertThat(fresh.hits(FaultSite.PIN)).isEqualTo(1);
+        assertThat(fresh.totalHits()).isEqualTo(2);
     }
 
     @Test

@@ -171,6 +171,7 @@ class IommuDomainTest {
 
     @Test
     void injectedMapFailureUsesTheInjectedErrnoAndMapsNothing() {
+        host.faults().startCounting();
         host.faults().failNth(2, Errno.ENOSPC, FaultInjector.FaultSite.IOMMU_MAP);
 
         domain.map(0x100000, 0x1000, 1, DmaProt.RW);
