@@ -89,7 +89,8 @@ final class DmaMapper {
         AddressSpace mm = callerSpace(caller);
         st.host.allocation("vfio_dma");
         int prot = m.flags() & (MapDma.READ | MapDma.WRITE);
-        DmaOwner owner = DmaOwner.retain(mm, caller, st.pageSize);
+        DmaOwner owner = DmaOwner.retain(mm, caller, st.pageSize, st.lastOwner);
+        st.lastOwner = owner;
         DmaMapping d = new DmaMapping(iova, vaddr, size, prot, owner);
         if (st.domains.hasDomain()) {
             try {
@@ -170,7 +171,8 @@ final class DmaMapper {
             if (pages != 0 && old.space().isAlive()) {
                 old.space().uncharge(pages);
             }
-            hit.owner = DmaOwner.retain(mm, caller, st.pageSize);
+            hit.owner = DmaOwner.retain(mm, caller, st.pageSize, st.lastOwner);
+            st.lastOwner = hit.owner;
             old.release();
         }
         hit.vaddr = vaddr;

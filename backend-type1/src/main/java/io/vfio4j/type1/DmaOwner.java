@@ -13,10 +13,22 @@ import io.vfio4j.api.host.Task;
  */
 record DmaOwner(AddressSpace space, Task task, long pageSize, boolean lockCap) {
 
-    /** Takes the counted reference and returns the owner. */
-    static DmaOwner retain(AddressSpace space, Task task, long pageSize) {
+    /**
+     * Takes the counted reference and returns the owner: {@code last} itself when it names the same
+     * space, process and capability (a VM's mappings share one owner object; it is immutable, and
+     * each mapping still holds its own reference on the space).
+     */
+    static DmaOwner retain(AddressSpace space, Task task, long pageSize, DmaOwner last) {
+        boolean cap = task.capIpcLock();
         space.retain();
-        return new DmaOwner(space, task, pageSize, task.capIpcLock());
+        if (last != null
+                && last.space == space
+                && last.task == task
+                && last.pageSize == pageSize
+                && last.lockCap == cap) {
+            return last;
+        }
+        return new DmaOwner(space, task, pageSize, cap);
     }
 
     /** The owner's RLIMIT_MEMLOCK in pages now (a prlimit after MAP counts). */

@@ -41,6 +41,9 @@ final class Type1State {
     int vaddrInvalidCount;
     boolean dirtyTracking;
 
+    /** The owner of the last MAP_DMA, shared by the next one from the same process. */
+    DmaOwner lastOwner;
+
     /**
      * Running totals of every host pin this container holds (IOMMU path and external pins), kept
      * where the pins are taken and dropped so the per-operation audit costs O(1) for them.
@@ -127,6 +130,10 @@ final class Type1State {
         iommu.unmapUnpin(d, domains.domains, true);
         dmas.remove(d);
         d.owner.release();
+        if (dmas.size() == 0) {
+            // Hold no process or address space once no mapping does.
+            lastOwner = null;
+        }
         d.dirty = null;
         if (d.vaddrInvalid) {
             vaddrInvalidCount--;
