@@ -72,26 +72,49 @@ public class PinUnpinBenchmark {
     }
 
     /** The first page of each call: sequential through the guest, or uniformly random. */
-    static final class PinCursor {
-        private static final int RANDOM_STARTS = 1 << 20;
-        private final long pages;
-        private final int batch;
-        private final long[] starts;
-        private long next;
-        private int index;
+    /** 64 bytes in front of {@link PinCursor}'s fields (superclass fields are laid out first). */
+    abstract static class CursorLeadingPad {
+        @SuppressWarnings("unused")
+        private long p00, p01, p02, p03, p04, p05, p06, p07;
+    }
 
-        PinCursor(long pages, int batch, boolean random, long seed) {
+    /** The cursor's fields, between two paddings. */
+    abstract static class CursorFields extends CursorLeadingPad {
+        static final int RANDOM_STARTS = 1 << 20;
+        final long pages;
+        final int batch;
+        final long[] starts;
+        long next;
+        int index;
+
+        CursorFields(long pages, int batch, long[] starts) {
             this.pages = pages;
             this.batch = batch;
-            if (random) {
-                SplittableRandom rnd = new SplittableRandom(seed);
-                starts = new long[RANDOM_STARTS];
-                for (int i = 0; i < starts.length; i++) {
-                    starts[i] = rnd.nextLong(pages - batch + 1);
-                }
-            } else {
-                starts = null;
+            this.starts = starts;
+        }
+    }
+
+    /**
+     * Where the next pin goes. Written on every operation, so padded on both sides: in the
+     * two-thread benchmarks a copying collection otherwise may put one thread's cursor in the cache
+     * line of the other thread's state, and the two cores then pass that line back and forth on
+     * every call (issue 17: this alone made two threads slower than one in some forks).
+     */
+    static final class PinCursor extends CursorFields {
+        @SuppressWarnings("unused")
+        private long q00, q01, q02, q03, q04, q05, q06, q07;
+
+        PinCursor(long pages, int batch, boolean random, long seed) {
+            super(pages, batch, random ? randomStarts(pages, batch, seed) : null);
+        }
+
+        private static long[] randomStarts(long pages, int batch, long seed) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            long[] starts = new long[RANDOM_STARTS];
+            for (int i = 0; i < starts.length; i++) {
+                starts[i] = rnd.nextLong(pages - batch + 1);
             }
+            return starts;
         }
 
         long next() {
