@@ -4,7 +4,8 @@ package io.vfio4j.host;
  * One reservation of host frames (a region's RAM, or a BAR) with its own lock, pin counts and dirty
  * marks. Reservations are separated by a gap frame, so every run that is pinned or unpinned lies in
  * one bank: containers of different VMs, whose frames come from different reservations, never share
- * a lock or a table. Thread-safe: the bank's monitor guards its tables.
+ * a lock or a table. Thread-safe: the bank's {@link IsolatedMutex} guards its tables (not its
+ * monitor, whose header word a copying collector may place next to another VM's hot data).
  */
 final class FrameBank extends CacheLinePadding.Leading {
     // Trailing padding: the next object in memory does not share the line of this one's last
@@ -17,6 +18,7 @@ final class FrameBank extends CacheLinePadding.Leading {
     private final PinTable pins = new PinTable();
     private final io.vfio4j.api.PinMoments moments = new io.vfio4j.api.PinMoments();
     private final DirtyFrames dirty;
+    private final IsolatedMutex lock = new IsolatedMutex();
 
     FrameBank(long basePfn, long pages) {
         this.basePfn = basePfn;
@@ -38,52 +40,130 @@ final class FrameBank extends CacheLinePadding.Leading {
         return pfn >= basePfn && pages <= endPfn - pfn;
     }
 
-    synchronized void pin(long pfn, long pages) {
-        pins.pin(pfn, pages);
-        moments.add(pfn, pages, 1);
-    }
-
-    synchronized void unpin(long pfn, long pages, boolean markDirty) {
-        pins.unpin(pfn, pages);
-        moments.add(pfn, pages, -1);
-        if (markDirty) {
-            dirty.add(pfn, pages);
+    void pin(long pfn, long pages) {
+        lock.lock();
+        try {
+            pins.pin(pfn, pages);
+            moments.add(pfn, pages, 1);
+        } finally {
+            lock.unlock();
         }
     }
 
-    synchronized void repin(long pfn, long pages) {
-        pins.repin(pfn, pages);
-        moments.add(pfn, pages, 1);
+    void unpin(long pfn, long pages, boolean markDirty) {
+        lock.lock();
+        try {
+            pins.unpin(pfn, pages);
+            moments.add(pfn, pages, -1);
+            if (markDirty) {
+                dirty.add(pfn, pages);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void repin(long pfn, long pages) {
+        lock.lock();
+        try {
+            pins.repin(pfn, pages);
+            moments.add(pfn, pages, 1);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Adds this bank's pin totals to {@code sum}. */
-    synchronized void addMomentsTo(io.vfio4j.api.PinMoments sum) {
-        sum.add(moments);
+    void addMomentsTo(io.vfio4j.api.PinMoments sum) {
+        lock.lock();
+        try {
+            sum.add(moments);
+        } finally {
+            lock.unlock();
+        }
     }
 
-    synchronized long pinCount(long pfn) {
-        return pins.count(pfn);
+    long pinCount(long pfn) {
+        lock.lock();
+        try {
+            return pins.count(pfn);
+        } finally {
+            lock.unlock();
+        }
     }
 
-    synchronized long totalPins() {
-        return pins.totalPins();
+    long totalPins() {
+        lock.lock();
+        try {
+            return pins.totalPins();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    synchronized int segmentCount() {
-        return pins.segmentCount();
+    int segmentCount() {
+        lock.lock();
+        try {
+            return pins.segmentCount();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Visits the bank's pinned runs under its lock, in ascending frame order. */
-    synchronized void forEachPinned(PinSegmentVisitor visitor) {
-        pins.forEach(visitor);
+    /**
+     * Visits the bank's pinned runs in ascending frame order, as they were at one moment: they are
+     * copied under the lock and visited after it, so a visitor may call back into the memory (the
+     * lock is not re-entrant).
+     */
+    void forEachPinned(PinSegmentVisitor visitor) {
+        RunCopy copy = new RunCopy();
+        lock.lock();
+        try {
+            pins.forEach(copy);
+        } finally {
+            lock.unlock();
+        }
+        copy.replay(visitor);
     }
 
-    synchronized long dirtyPages() {
-        return dirty.size();
+    /** Pinned runs copied as (pfn, pages, count) triples. */
+    private static final class RunCopy implements PinSegmentVisitor {
+        private long[] triples = new long[48];
+        private int n;
+
+        @Override
+        public void visit(long pfn, long pages, long pinsPerFrame) {
+            if (n + 3 > triples.length) {
+                triples = java.util.Arrays.copyOf(triples, triples.length * 2);
+            }
+            triples[n++] = pfn;
+            triples[n++] = pages;
+            triples[n++] = pinsPerFrame;
+        }
+
+        void replay(PinSegmentVisitor visitor) {
+            for (int i = 0; i < n; i += 3) {
+                visitor.visit(triples[i], triples[i + 1], triples[i + 2]);
+            }
+        }
     }
 
-    synchronized boolean isDirty(long pfn) {
-        return dirty.contains(pfn);
+    long dirtyPages() {
+        lock.lock();
+        try {
+            return dirty.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isDirty(long pfn) {
+        lock.lock();
+        try {
+            return dirty.contains(pfn);
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
