@@ -15,24 +15,32 @@ import java.lang.invoke.VarHandle;
  * <p>States: 0 free, 1 held, 2 held and maybe waited for (the classic three-state futex mutex).
  * Uncontended, {@link #lock} is one compare-and-set and {@link #unlock} one atomic add, as a thin
  * monitor. Waiters block on a plain monitor, used only under contention; interrupts are kept for
- * the caller, not thrown.
+ * the caller, not thrown. Not re-entrant: a thread locking it again fails with {@link
+ * IllegalStateException} instead of waiting for itself forever.
  */
 final class IsolatedMutex {
     private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
 
-    /** The state's index: 8 words (64 bytes) before it and after it stay 0. */
+    /** The state's index: the 8 words (64 bytes) before it and after the owner stay 0. */
     private static final int STATE = 8;
 
-    private final long[] words = new long[2 * STATE + 1];
+    /** The holder's thread id, 0 when free; written only by the holder. */
+    private static final int OWNER = STATE + 1;
+
+    private final long[] words = new long[OWNER + 1 + STATE];
     private final Object waiters = new Object();
 
     void lock() {
         if (!WORD.compareAndSet(words, STATE, 0L, 1L)) {
             lockContended();
         }
+        words[OWNER] = Thread.currentThread().getId();
     }
 
     private void lockContended() {
+        if (words[OWNER] == Thread.currentThread().getId()) {
+            throw new IllegalStateException("the lock is not re-entrant and this thread holds it");
+        }
         boolean interrupted = false;
         synchronized (waiters) {
             // Marking the lock 2 before waiting makes its holder's unlock wake someone; the
@@ -51,12 +59,15 @@ final class IsolatedMutex {
     }
 
     void unlock() {
+        long owner = words[OWNER];
+        words[OWNER] = 0L;
         long was = (long) WORD.getAndAdd(words, STATE, -1L);
         if (was == 1L) {
             return;
         }
         if (was != 2L) {
             WORD.getAndAdd(words, STATE, 1L);
+            words[OWNER] = owner;
             throw new IllegalMonitorStateException("unlock of a mutex that is not held");
         }
         WORD.setVolatile(words, STATE, 0L);

@@ -32,6 +32,12 @@ public final class SimIommuDomain implements IommuDomain {
     /** Guarded by {@code this}. */
     private final IommuPageTable table = new IommuPageTable();
 
+    /*
+     * Guards the page table, its counters and the dirty log. Not the domain's monitor: its header
+     * word may share a cache line with another VM's hot data (see IsolatedMutex).
+     */
+    private final IsolatedMutex lock = new IsolatedMutex();
+
     private long mappedPages;
 
     /** Guarded by the host's IOMMU lock. */
@@ -156,7 +162,8 @@ public final class SimIommuDomain implements IommuDomain {
                     last,
                     aperture);
         }
-        synchronized (this) {
+        lock.lock();
+        try {
             host.faults()
                     .hit(FaultInjector.FaultSite.IOMMU_MAP)
                     .ifPresent(
@@ -178,6 +185,8 @@ public final class SimIommuDomain implements IommuDomain {
             }
             table.insert(before + 1, iova, pfn, pages, prot);
             mappedPages += pages;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -187,7 +196,8 @@ public final class SimIommuDomain implements IommuDomain {
             return 0;
         }
         long last = requireRange(iova, pages);
-        synchronized (this) {
+        lock.lock();
+        try {
             int i = table.floor(iova);
             if (i < 0 || Long.compareUnsigned(table.lastIova(i, pageShift), iova) < 0) {
                 i++;
@@ -224,49 +234,84 @@ public final class SimIommuDomain implements IommuDomain {
                 dirty.clear(iova, last);
             }
             return unmapped;
+        } finally {
+            lock.unlock();
         }
     }
 
     @Override
-    public synchronized long translate(long iova) {
-        int i = indexAt(iova);
-        if (i < 0) {
-            return -1;
+    public long translate(long iova) {
+        lock.lock();
+        try {
+            int i = indexAt(iova);
+            if (i < 0) {
+                return -1;
+            }
+            long offset = iova - table.iova(i);
+            return ((table.pfn(i) + (offset >>> pageShift)) << pageShift)
+                    | (offset & ((1L << pageShift) - 1));
+        } finally {
+            lock.unlock();
         }
-        long offset = iova - table.iova(i);
-        return ((table.pfn(i) + (offset >>> pageShift)) << pageShift)
-                | (offset & ((1L << pageShift) - 1));
     }
 
     @Override
-    public synchronized int protection(long iova) {
-        int i = indexAt(iova);
-        return i < 0 ? 0 : table.prot(i);
+    public int protection(long iova) {
+        lock.lock();
+        try {
+            int i = indexAt(iova);
+            return i < 0 ? 0 : table.prot(i);
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
-    public synchronized long mappedPages() {
-        return mappedPages;
+    public long mappedPages() {
+        lock.lock();
+        try {
+            return mappedPages;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Entries in the page table (one per mapped run). */
-    public synchronized int mappingCount() {
-        return table.size();
+    public int mappingCount() {
+        lock.lock();
+        try {
+            return table.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A snapshot of the page table in unsigned IOVA order. */
-    public synchronized List<IommuMapping> mappings() {
-        List<IommuMapping> out = new ArrayList<>(table.size());
-        for (int i = 0; i < table.size(); i++) {
-            out.add(entry(i));
+    public List<IommuMapping> mappings() {
+        lock.lock();
+        try {
+            List<IommuMapping> out = new ArrayList<>(table.size());
+            for (int i = 0; i < table.size(); i++) {
+                out.add(entry(i));
+            }
+            return List.copyOf(out);
+        } finally {
+            lock.unlock();
         }
-        return List.copyOf(out);
     }
 
-    /** Visits the mappings in unsigned IOVA order, under the domain lock. */
-    public synchronized void forEachMapping(IommuMappingVisitor visitor) {
-        for (int i = 0; i < table.size(); i++) {
-            visitor.visit(table.iova(i), table.pfn(i), table.pages(i), table.prot(i));
+    /**
+     * Visits the mappings in unsigned IOVA order, under the domain lock: the visitor must not call
+     * this domain (the lock is not re-entrant; such a call fails).
+     */
+    public void forEachMapping(IommuMappingVisitor visitor) {
+        lock.lock();
+        try {
+            for (int i = 0; i < table.size(); i++) {
+                visitor.visit(table.iova(i), table.pfn(i), table.pages(i), table.prot(i));
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -278,7 +323,8 @@ public final class SimIommuDomain implements IommuDomain {
             }
             freed = true;
         }
-        synchronized (this) {
+        lock.lock();
+        try {
             if (mappedPages != 0) {
                 LOG.debug("freeing a domain with {} pages still mapped", mappedPages);
             }
@@ -287,19 +333,31 @@ public final class SimIommuDomain implements IommuDomain {
             if (dirty != null) {
                 dirty.clear(0, -1L);
             }
+        } finally {
+            lock.unlock();
         }
     }
 
     @Override
-    public synchronized void setDirtyTracking(boolean enable) {
-        requireDirtyOps();
-        dirty.setTracking(enable);
+    public void setDirtyTracking(boolean enable) {
+        lock.lock();
+        try {
+            requireDirtyOps();
+            dirty.setTracking(enable);
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
-    public synchronized List<IovaRange> readDirty(long iova, long last, boolean noClear) {
-        requireDirtyOps();
-        return dirty.read(iova, last, noClear);
+    public List<IovaRange> readDirty(long iova, long last, boolean noClear) {
+        lock.lock();
+        try {
+            requireDirtyOps();
+            return dirty.read(iova, last, noClear);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -308,9 +366,14 @@ public final class SimIommuDomain implements IommuDomain {
      * of each IOPTE it writes through). The caller has checked the translation and WRITE
      * permission.
      */
-    public synchronized void recordDmaWrite(long iova, long length) {
-        if (dirty != null && length > 0) {
-            dirty.mark(iova, iova + length - 1);
+    public void recordDmaWrite(long iova, long length) {
+        lock.lock();
+        try {
+            if (dirty != null && length > 0) {
+                dirty.mark(iova, iova + length - 1);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

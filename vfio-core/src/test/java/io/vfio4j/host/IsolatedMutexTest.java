@@ -73,6 +73,19 @@ class IsolatedMutexTest {
     }
 
     @Test
+    void lockingItAgainOnTheHoldingThreadFailsInsteadOfHanging() {
+        mutex.lock();
+        assertThatThrownBy(mutex::lock)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not re-entrant");
+        assertThat(mutex.isLocked()).isTrue();
+        mutex.unlock();
+        assertThat(mutex.isLocked()).isFalse();
+        mutex.lock();
+        mutex.unlock();
+    }
+
+    @Test
     void unlockingAFreeMutexFailsAndLeavesItFree() {
         assertThatThrownBy(mutex::unlock).isInstanceOf(IllegalMonitorStateException.class);
         assertThat(mutex.isLocked()).isFalse();
