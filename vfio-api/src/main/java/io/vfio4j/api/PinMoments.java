@@ -18,6 +18,13 @@ public final class PinMoments {
      * Adds {@code pins} pins (negative to remove) to each of {@code pages} frames from {@code pfn}.
      */
     public void add(long pfn, long pages, long pins) {
+        if (pages == 1) {
+            // A single frame, the usual mdev pin: no series, none of the general form's divisions.
+            this.pins += pins;
+            this.pfnSum += pfn * pins;
+            this.pfnSquareSum += pfn * pfn * pins;
+            return;
+        }
         long n = pages;
         // sum_{k<n} k = n(n-1)/2 and sum_{k<n} k^2 = (n-1)n(2n-1)/6, divided exactly before the
         // wrapping products.
