@@ -16,6 +16,14 @@ final class CacheLinePadding {
         private long p00, p01, p02, p03, p04, p05, p06, p07;
     }
 
+    /** A lock word and its holder after the leading padding, for {@link IsolatedMutex}. */
+    abstract static class LeadingLock extends Leading {
+        volatile long state;
+
+        /** The holder's thread id, 0 when free; written only by the holder. */
+        long owner;
+    }
+
     /** A volatile long after the leading padding, for {@link PaddedCounter}. */
     abstract static class LeadingCounter extends Leading {
         volatile long value;
