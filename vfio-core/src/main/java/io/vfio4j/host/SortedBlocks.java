@@ -21,9 +21,6 @@ abstract class SortedBlocks {
     /** The most rows a block holds: a middle insert or removal moves at most half of them. */
     static final int BLOCK = 128;
 
-    /** The rows of a block's first search scan apart (see {@link #lastAtOrBelowInBlock}). */
-    private static final int GROUP = 8;
-
     /** The capacity, in rows, of the first block of an empty table. */
     static final int MIN_ROWS = 8;
 
@@ -138,7 +135,7 @@ abstract class SortedBlocks {
         if ((mins[head] ^ flip) > k) {
             return -1;
         }
-        p = lastAtOrBelow(mins, head, blockCount, 1, k);
+        p = BlockSearch.halving(mins, head, blockCount, 1, k, flip);
         int b = p - head;
         if (b != cur) {
             curBase = b == blockCount - 1 ? size - counts[p] : prefix(b);
@@ -163,56 +160,9 @@ abstract class SortedBlocks {
         }
         int row =
                 cold
-                        ? lastAtOrBelowInBlock(block, start, counts[p], k)
-                        : lastAtOrBelow(block, start, counts[p], width, k);
+                        ? BlockSearch.scanning(block, start, counts[p], width, k, flip)
+                        : BlockSearch.halving(block, start, counts[p], width, k, flip);
         return curBase + row - start;
-    }
-
-    /**
-     * As {@link #lastAtOrBelow} over a block's rows, in two scans instead of a binary search: count
-     * the keys of every eighth row at or below {@code k}, then the rows of the group found. Each
-     * scan's loads are independent, so their cache misses overlap; a binary search's seven loads
-     * each wait for the one before (issue 17: in random order a block is rarely in L1 or L2).
-     */
-    private int lastAtOrBelowInBlock(long[] a, int from, int n, long k) {
-        int stride = width;
-        // A large block (up to LARGE_BLOCK_LONGS) is first halved down to BLOCK rows: the scans
-        // are linear in the rows they cover.
-        while (n > BLOCK) {
-            int half = n >>> 1;
-            int probe = from + half;
-            from = (a[probe * stride] ^ flip) <= k ? probe : from;
-            n -= half;
-        }
-        int g = 0;
-        for (int j = GROUP; j < n; j += GROUP) {
-            g += (a[(from + j) * stride] ^ flip) <= k ? GROUP : 0;
-        }
-        int base = from + g;
-        int end = Math.min(n - g, GROUP);
-        int c = 0;
-        for (int j = 1; j < end; j++) {
-            c += (a[(base + j) * stride] ^ flip) <= k ? 1 : 0;
-        }
-        return base + c;
-    }
-
-    /**
-     * Of rows {@code from .. from + n - 1} (keys {@code stride} longs apart, ascending, the first
-     * at or below flipped key {@code k}), the last one whose key is at or below {@code k}. Each
-     * halving keeps the row count and picks the base with a conditional move instead of a branch:
-     * in random order every comparison is a coin toss that a branch predictor misses half the time
-     * (issue 17: about 16 % of a held random pin's host cost, measured in isolation).
-     */
-    private int lastAtOrBelow(long[] a, int from, int n, int stride, long k) {
-        int base = from;
-        while (n > 1) {
-            int half = n >>> 1;
-            int probe = base + half;
-            base = (a[probe * stride] ^ flip) <= k ? probe : base;
-            n -= half;
-        }
-        return base;
     }
 
     /**
