@@ -5,19 +5,13 @@ import static io.vfio4j.iommufd.Fixture.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vfio4j.api.BackendSettings;
 import io.vfio4j.api.DmaProt;
 import io.vfio4j.api.Errno;
-import io.vfio4j.api.KernelVersion;
-import io.vfio4j.api.VendorLeak;
 import io.vfio4j.api.VfioDeviceHandle;
-import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.VfioGroupHandle;
-import io.vfio4j.api.host.HostView;
 import io.vfio4j.api.ioas.IoasMap;
 import io.vfio4j.api.ioas.IoasMapFile;
-import io.vfio4j.api.ioas.NativeContext;
 import io.vfio4j.api.ioas.NativeIommuOps;
 import io.vfio4j.host.IommuGroupSpec;
 import io.vfio4j.host.ProcessSpec;
@@ -29,7 +23,6 @@ import io.vfio4j.host.SimMemfd;
 import io.vfio4j.host.SimProcess;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
@@ -61,31 +54,8 @@ class NativeAccessTest {
         }
     }
 
-    private record Ctx(
-            HostView host, BackendSettings settings, VfioEventSink events, KernelVersion kernel)
-            implements NativeContext {}
-
     private NativeIommuOps open() {
-        VfioEventSink sink =
-                new VfioEventSink() {
-                    @Override
-                    public void vendorLeak(VendorLeak leak) {}
-
-                    @Override
-                    public void taint(String reason) {}
-
-                    @Override
-                    public void kernelWarn(String message) {
-                        warnings.add(message);
-                    }
-                };
-        return new IommufdProvider()
-                .openNative(
-                        new Ctx(
-                                host,
-                                new BackendSettings("iommufd", Map.of()),
-                                sink,
-                                KernelVersion.BASELINE));
+        return NativeContexts.open(host, warnings::add);
     }
 
     private void dmaUnmap(long iova, long length) {

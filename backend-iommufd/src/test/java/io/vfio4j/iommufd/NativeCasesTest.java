@@ -5,22 +5,16 @@ import static io.vfio4j.iommufd.Fixture.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vfio4j.api.BackendSettings;
 import io.vfio4j.api.Errno;
-import io.vfio4j.api.KernelVersion;
-import io.vfio4j.api.VendorLeak;
-import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.AddressSpace;
 import io.vfio4j.api.host.HostUser;
-import io.vfio4j.api.host.HostView;
 import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.api.host.Task;
 import io.vfio4j.api.ioas.IoasCopy;
 import io.vfio4j.api.ioas.IoasMap;
 import io.vfio4j.api.ioas.IommuOption;
 import io.vfio4j.api.ioas.IovaRanges;
-import io.vfio4j.api.ioas.NativeContext;
 import io.vfio4j.api.ioas.NativeIommuOps;
 import io.vfio4j.host.IommuGroupSpec;
 import io.vfio4j.host.ProcessSpec;
@@ -31,7 +25,6 @@ import io.vfio4j.host.SimIommuGroup;
 import io.vfio4j.host.SimProcess;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -49,30 +42,8 @@ class NativeCasesTest {
     private final int ioas = ctx.ioasAlloc(0);
     private long nextVa = 0x7f00_0000_0000L;
 
-    private record Ctx(
-            HostView host, BackendSettings settings, VfioEventSink events, KernelVersion kernel)
-            implements NativeContext {}
-
-    private static final VfioEventSink NO_EVENTS =
-            new VfioEventSink() {
-                @Override
-                public void vendorLeak(VendorLeak leak) {}
-
-                @Override
-                public void taint(String reason) {}
-
-                @Override
-                public void kernelWarn(String message) {}
-            };
-
     private NativeIommuOps open() {
-        return new IommufdProvider()
-                .openNative(
-                        new Ctx(
-                                host,
-                                new BackendSettings("iommufd", Map.of()),
-                                NO_EVENTS,
-                                KernelVersion.BASELINE));
+        return NativeContexts.open(host);
     }
 
     private SimProcess process(long memlock, boolean capIpcLock, int uid) {

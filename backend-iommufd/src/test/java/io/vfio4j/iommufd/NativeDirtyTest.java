@@ -5,19 +5,13 @@ import static io.vfio4j.iommufd.Fixture.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vfio4j.api.BackendSettings;
 import io.vfio4j.api.DmaProt;
 import io.vfio4j.api.Errno;
-import io.vfio4j.api.KernelVersion;
-import io.vfio4j.api.VendorLeak;
-import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.VfioException;
-import io.vfio4j.api.host.HostView;
 import io.vfio4j.api.host.IovaRange;
 import io.vfio4j.api.ioas.DirtyBitmap;
 import io.vfio4j.api.ioas.HwptDirtyBitmap;
 import io.vfio4j.api.ioas.IoasMap;
-import io.vfio4j.api.ioas.NativeContext;
 import io.vfio4j.api.ioas.NativeIommuOps;
 import io.vfio4j.host.IommuGroupSpec;
 import io.vfio4j.host.ProcessSpec;
@@ -28,7 +22,6 @@ import io.vfio4j.host.SimIommuDomain;
 import io.vfio4j.host.SimIommuGroup;
 import io.vfio4j.host.SimProcess;
 import java.util.List;
-import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
@@ -50,29 +43,8 @@ class NativeDirtyTest {
     private final int d1 = ctx.bindDevice(capable.devices().get(0), capable);
     private long nextVa = 0x7f00_0000_0000L;
 
-    private record Ctx(
-            HostView host, BackendSettings settings, VfioEventSink events, KernelVersion kernel)
-            implements NativeContext {}
-
     private NativeIommuOps open() {
-        VfioEventSink none =
-                new VfioEventSink() {
-                    @Override
-                    public void vendorLeak(VendorLeak leak) {}
-
-                    @Override
-                    public void taint(String reason) {}
-
-                    @Override
-                    public void kernelWarn(String message) {}
-                };
-        return new IommufdProvider()
-                .openNative(
-                        new Ctx(
-                                host,
-                                new BackendSettings("iommufd", Map.of()),
-                                none,
-                                KernelVersion.BASELINE));
+        return NativeContexts.open(host);
     }
 
     private void map(long iova, long size) {

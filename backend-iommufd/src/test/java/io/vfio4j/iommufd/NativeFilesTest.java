@@ -6,20 +6,14 @@ import static io.vfio4j.iommufd.Fixture.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vfio4j.api.BackendSettings;
 import io.vfio4j.api.Errno;
-import io.vfio4j.api.KernelVersion;
-import io.vfio4j.api.VendorLeak;
-import io.vfio4j.api.VfioEventSink;
 import io.vfio4j.api.VfioException;
 import io.vfio4j.api.host.AddressSpace;
 import io.vfio4j.api.host.HostUser;
-import io.vfio4j.api.host.HostView;
 import io.vfio4j.api.host.Task;
 import io.vfio4j.api.ioas.IoasMap;
 import io.vfio4j.api.ioas.IoasMapFile;
 import io.vfio4j.api.ioas.IommuOption;
-import io.vfio4j.api.ioas.NativeContext;
 import io.vfio4j.api.ioas.NativeIommuOps;
 import io.vfio4j.host.IommuGroupSpec;
 import io.vfio4j.host.ProcessSpec;
@@ -29,7 +23,6 @@ import io.vfio4j.host.SimHost;
 import io.vfio4j.host.SimIommuGroup;
 import io.vfio4j.host.SimMemfd;
 import io.vfio4j.host.SimProcess;
-import java.util.Map;
 import java.util.Optional;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
@@ -45,29 +38,8 @@ class NativeFilesTest {
     private final NativeIommuOps ctx = open();
     private final int ioas = ctx.ioasAlloc(0);
 
-    private record Ctx(
-            HostView host, BackendSettings settings, VfioEventSink events, KernelVersion kernel)
-            implements NativeContext {}
-
     private NativeIommuOps open() {
-        VfioEventSink none =
-                new VfioEventSink() {
-                    @Override
-                    public void vendorLeak(VendorLeak leak) {}
-
-                    @Override
-                    public void taint(String reason) {}
-
-                    @Override
-                    public void kernelWarn(String message) {}
-                };
-        return new IommufdProvider()
-                .openNative(
-                        new Ctx(
-                                host,
-                                new BackendSettings("iommufd", Map.of()),
-                                none,
-                                KernelVersion.BASELINE));
+        return NativeContexts.open(host);
     }
 
     private SimProcess process(long memlock, int uid) {
