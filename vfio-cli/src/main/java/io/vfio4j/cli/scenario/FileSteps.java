@@ -140,9 +140,6 @@ final class FileSteps {
             implements Action {
         @Override
         public String describe() {
-            String where =
-                    (flags & IoasMap.FIXED_IOVA) != 0 ? "iova " + Sizes.hex(iova) : "any iova";
-            int other = flags & ~IoasMap.FIXED_IOVA;
             return "IOAS_MAP_FILE "
                     + memfd
                     + (start != 0 ? " +" + Sizes.hex(start) : "")
@@ -151,9 +148,7 @@ final class FileSteps {
                     + " -> "
                     + ioas
                     + " "
-                    + where
-                    + " "
-                    + (other == IoasMap.RW ? "rw" : IoasSteps.MAP_FLAGS.describe(other));
+                    + IoasSteps.placement(flags, iova);
         }
 
         @Override

@@ -27,6 +27,16 @@ final class IoasSteps {
                             "writeable", IoasMap.WRITEABLE,
                             "readable", IoasMap.READABLE));
 
+    /**
+     * Where a map of {@code flags} puts its range, then its access flags, as step descriptions
+     * print them: {@code "iova 0x1000 rw"}, or {@code "any iova"} when the kernel picks.
+     */
+    static String placement(int flags, long iova) {
+        String where = (flags & IoasMap.FIXED_IOVA) != 0 ? "iova " + Sizes.hex(iova) : "any iova";
+        int other = flags & ~IoasMap.FIXED_IOVA;
+        return where + " " + (other == IoasMap.RW ? "rw" : MAP_FLAGS.describe(other));
+    }
+
     /** IOAS_UNMAP of {@code iova} 0 and this length removes everything (§4.5 U2). */
     static final long ALL = -1L;
 
@@ -242,9 +252,6 @@ final class IoasSteps {
             implements Action {
         @Override
         public String describe() {
-            String where =
-                    (flags & IoasMap.FIXED_IOVA) != 0 ? "iova " + Sizes.hex(iova) : "any iova";
-            int other = flags & ~IoasMap.FIXED_IOVA;
             return "IOAS_MAP "
                     + vaddr
                     + " "
@@ -252,9 +259,7 @@ final class IoasSteps {
                     + " -> "
                     + ioas
                     + " "
-                    + where
-                    + " "
-                    + (other == IoasMap.RW ? "rw" : MAP_FLAGS.describe(other));
+                    + placement(flags, iova);
         }
 
         @Override
