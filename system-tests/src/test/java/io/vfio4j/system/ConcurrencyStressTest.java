@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vfio4j.api.DmaProt;
 import io.vfio4j.api.GroupKind;
 import io.vfio4j.api.IommuType;
-import io.vfio4j.api.VfioException;
 import io.vfio4j.api.command.MapDma;
 import io.vfio4j.api.command.UnmapDma;
 import io.vfio4j.core.Vfio;
@@ -20,13 +19,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -57,10 +52,7 @@ class ConcurrencyStressTest {
     /** Slots (index) mapped now; userspace removes a slot here before it unmaps it. */
     private final ConcurrentHashMap<Integer, Boolean> mapped = new ConcurrentHashMap<>();
 
-    private final Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean stop = new AtomicBoolean();
-    private final AtomicLong operations = new AtomicLong();
-    private final AtomicLong refusals = new AtomicLong();
+    private final StressRun stress = new StressRun();
 
     private SimProcess spawn() {
         SimProcess p =
@@ -75,33 +67,6 @@ class ConcurrencyStressTest {
 
     private static long iova(int slot) {
         return 0x4000_0000L + slot * SLOT_PAGES * P;
-    }
-
-    private void op(Runnable r) {
-        operations.incrementAndGet();
-        try {
-            r.run();
-        } catch (VfioException e) {
-            refusals.incrementAndGet(); // racing requests may be refused; never anything else
-        }
-    }
-
-    private Thread worker(String name, Runnable body) {
-        Thread t =
-                new Thread(
-                        () -> {
-                            try {
-                                while (!stop.get()) {
-                                    body.run();
-                                }
-                            } catch (Throwable e) {
-                                failures.add(e);
-                                stop.set(true);
-                            }
-                        },
-                        name);
-        t.setDaemon(true);
-        return t;
     }
 
     @Test
@@ -122,7 +87,7 @@ class ConcurrencyStressTest {
         for (SimProcess p : List.of(a, b)) {
             int first = p == a ? 0 : SLOTS_PER_PROCESS;
             threads.add(
-                    worker(
+                    stress.worker(
                             "userspace-" + p.pid(),
                             () -> {
                                 int slot =
@@ -131,9 +96,14 @@ class ConcurrencyStressTest {
                                                         .nextInt(SLOTS_PER_PROCESS);
                                 long vaddr = RAM + slot * SLOT_PAGES * P;
                                 if (mapped.remove(slot) != null) {
-                                    op(() -> c.ioctl(p, UnmapDma.of(iova(slot), SLOT_PAGES * P)));
+                                    stress.op(
+                                            () ->
+                                                    c.ioctl(
+                                                            p,
+                                                            UnmapDma.of(
+                                                                    iova(slot), SLOT_PAGES * P)));
                                 } else {
-                                    op(
+                                    stress.op(
                                             () -> {
                                                 c.ioctl(
                                                         p,
@@ -146,13 +116,13 @@ class ConcurrencyStressTest {
         }
         for (TestVendor v : vendors) {
             threads.add(
-                    worker(
+                    stress.worker(
                             "vendor-" + threads.size(),
                             () -> {
                                 ThreadLocalRandom r = ThreadLocalRandom.current();
                                 if (r.nextInt(3) == 0) {
                                     v.pinnedAt(r.nextInt(1000))
-                                            .ifPresent(io -> op(() -> v.unpinHeld(io, 1)));
+                                            .ifPresent(io -> stress.op(() -> v.unpinHeld(io, 1)));
                                     return;
                                 }
                                 int slot = r.nextInt(2 * SLOTS_PER_PROCESS);
@@ -160,46 +130,34 @@ class ConcurrencyStressTest {
                                     return;
                                 }
                                 long io = iova(slot) + r.nextLong(SLOT_PAGES - 4) * P;
-                                op(() -> v.pin(io, 1 + r.nextInt(4), DmaProt.RW));
+                                stress.op(() -> v.pin(io, 1 + r.nextInt(4), DmaProt.RW));
                             }));
         }
         TestVendor hot = new TestVendor(P);
         threads.add(
-                worker(
+                stress.worker(
                         "hot-plug",
                         () -> {
                             VfioGroup g2 = vfio.group(2);
-                            op(() -> g2.setContainer(b, c)); // replay when g1 is out
-                            op(g2::unsetContainer);
-                            op(g1::unsetContainer); // re-account while the vgpus hold pins
-                            op(() -> g1.setContainer(a, c));
+                            stress.op(() -> g2.setContainer(b, c)); // replay when g1 is out
+                            stress.op(g2::unsetContainer);
+                            stress.op(g1::unsetContainer); // re-account while the vgpus hold pins
+                            stress.op(() -> g1.setContainer(a, c));
                             VfioGroup g =
                                     vfio.createVirtualGroup(GroupKind.EMULATED, "vgpu-hot", hot);
-                            op(() -> g.setContainer(a, c));
-                            op(() -> g.openDevice("vgpu-hot"));
+                            stress.op(() -> g.setContainer(a, c));
+                            stress.op(() -> g.openDevice("vgpu-hot"));
                             if (hot.isOpen()) {
-                                op(() -> hot.pin(iova(0), 2, DmaProt.RW));
+                                stress.op(() -> hot.pin(iova(0), 2, DmaProt.RW));
                                 g.device("vgpu-hot").close();
                             }
-                            op(g::unsetContainer);
+                            stress.op(g::unsetContainer);
                             vfio.removeVirtualGroup(g);
                         }));
 
-        long start = System.nanoTime();
-        threads.forEach(Thread::start);
-        long runMillis = Sys.LONG ? 60_000 : 2_000;
-        Thread.sleep(runMillis);
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(30));
-            assertThat(t.isAlive())
-                    .as("%s did not stop within 30 s: deadlock?%n%s", t.getName(), threadDump())
-                    .isFalse();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        assertThat(failures).as("errors other than a refusal").isEmpty();
+        double seconds = stress.run(threads, Sys.LONG ? 60_000 : 2_000);
         assertThat(vfio.invariants().check()).as("invariants at the quiescent point").isEmpty();
-        assertThat(operations.get()).isGreaterThan(100);
+        assertThat(stress.operations()).isGreaterThan(100);
 
         // Tear down: every pin and every charge must come back.
         for (int i = 0; i < vendors.length; i++) {
@@ -220,8 +178,8 @@ class ConcurrencyStressTest {
                         java.util.Locale.ROOT,
                         "%d threads, %d operations (%d refused), %d invariant checks, %.1f s",
                         threads.size(),
-                        operations.get(),
-                        refusals.get(),
+                        stress.operations(),
+                        stress.refusals(),
                         vfio.invariants().checks(),
                         seconds));
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfio4j.api.DmaProt;
 import io.vfio4j.api.GroupKind;
-import io.vfio4j.api.VfioException;
 import io.vfio4j.api.ioas.HwptDirtyBitmap;
 import io.vfio4j.api.ioas.IoasCopy;
 import io.vfio4j.api.ioas.IoasMap;
@@ -20,13 +19,9 @@ import io.vfio4j.host.SimHost;
 import io.vfio4j.host.SimProcess;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -49,41 +44,11 @@ class IommufdNativeConcurrencyStressTest {
     static final int SLOTS = 8;
 
     private final SimHost host = Sys.x86(0);
-    private final Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean stop = new AtomicBoolean();
-    private final AtomicLong operations = new AtomicLong();
-    private final AtomicLong refusals = new AtomicLong();
+    private final StressRun stress = new StressRun();
     private final ConcurrentHashMap<Integer, Boolean> mapped = new ConcurrentHashMap<>();
 
     private static long iova(int slot) {
         return 0x4000_0000L + slot * SLOT_PAGES * P;
-    }
-
-    private void op(Runnable r) {
-        operations.incrementAndGet();
-        try {
-            r.run();
-        } catch (VfioException e) {
-            refusals.incrementAndGet(); // racing requests may be refused; never anything else
-        }
-    }
-
-    private Thread worker(String name, Runnable body) {
-        Thread t =
-                new Thread(
-                        () -> {
-                            try {
-                                while (!stop.get()) {
-                                    body.run();
-                                }
-                            } catch (Throwable e) {
-                                failures.add(e);
-                                stop.set(true);
-                            }
-                        },
-                        name);
-        t.setDaemon(true);
-        return t;
     }
 
     @Test
@@ -105,14 +70,14 @@ class IommufdNativeConcurrencyStressTest {
 
         List<Thread> threads = new ArrayList<>();
         threads.add(
-                worker(
+                stress.worker(
                         "userspace",
                         () -> {
                             int slot = ThreadLocalRandom.current().nextInt(SLOTS);
                             if (mapped.remove(slot) != null) {
-                                op(() -> ctx.ioasUnmap(a, iova(slot), SLOT_PAGES * P));
+                                stress.op(() -> ctx.ioasUnmap(a, iova(slot), SLOT_PAGES * P));
                             } else {
-                                op(
+                                stress.op(
                                         () -> {
                                             ctx.ioasMap(
                                                     qemu,
@@ -126,11 +91,11 @@ class IommufdNativeConcurrencyStressTest {
                             }
                         }));
         threads.add(
-                worker(
+                stress.worker(
                         "copier",
                         () -> {
                             int slot = ThreadLocalRandom.current().nextInt(SLOTS);
-                            op(
+                            stress.op(
                                     () ->
                                             ctx.ioasCopy(
                                                     qemu,
@@ -141,32 +106,32 @@ class IommufdNativeConcurrencyStressTest {
                                                             SLOT_PAGES * P,
                                                             iova(slot),
                                                             iova(slot))));
-                            op(() -> ctx.ioasUnmap(b, iova(slot), SLOT_PAGES * P));
+                            stress.op(() -> ctx.ioasUnmap(b, iova(slot), SLOT_PAGES * P));
                         }));
         threads.add(
-                worker(
+                stress.worker(
                         "vendor",
                         () -> {
                             ThreadLocalRandom r = ThreadLocalRandom.current();
                             if (r.nextInt(3) == 0) {
                                 vendor.pinnedAt(r.nextInt(1000))
-                                        .ifPresent(io -> op(() -> vendor.unpinHeld(io, 1)));
+                                        .ifPresent(io -> stress.op(() -> vendor.unpinHeld(io, 1)));
                                 return;
                             }
                             int slot = r.nextInt(SLOTS);
                             long io = iova(slot) + r.nextLong(SLOT_PAGES) * P;
                             // Single pages: iommufd unpins exact ranges, and this vendor unpins
                             // page by page (docs/reference/iommufd.md §6 X6).
-                            op(() -> vendor.pin(io, 1, DmaProt.RW));
+                            stress.op(() -> vendor.pin(io, 1, DmaProt.RW));
                         }));
         threads.add(
-                worker(
+                stress.worker(
                         "hot-plug",
                         () -> {
-                            op(() -> ctx.attach(d1, a));
-                            op(() -> ctx.detach(d1));
+                            stress.op(() -> ctx.attach(d1, a));
+                            stress.op(() -> ctx.detach(d1));
                             int[] h = {0};
-                            op(
+                            stress.op(
                                     () ->
                                             h[0] =
                                                     ctx.hwptAlloc(
@@ -174,8 +139,8 @@ class IommufdNativeConcurrencyStressTest {
                                                             a,
                                                             NativeIommuOps.HWPT_DIRTY_TRACKING));
                             if (h[0] != 0) {
-                                op(() -> ctx.hwptSetDirtyTracking(h[0], 1));
-                                op(
+                                stress.op(() -> ctx.hwptSetDirtyTracking(h[0], 1));
+                                stress.op(
                                         () ->
                                                 ctx.hwptGetDirtyBitmap(
                                                         HwptDirtyBitmap.of(
@@ -183,26 +148,13 @@ class IommufdNativeConcurrencyStressTest {
                                                                 iova(0),
                                                                 SLOTS * SLOT_PAGES * P,
                                                                 P)));
-                                op(() -> ctx.destroy(h[0]));
+                                stress.op(() -> ctx.destroy(h[0]));
                             }
                         }));
 
-        long start = System.nanoTime();
-        threads.forEach(Thread::start);
-        Thread.sleep(Sys.LONG ? 60_000 : 2_000);
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(30));
-            assertThat(t.isAlive())
-                    .as(
-                            "%s did not stop within 30 s: deadlock?%n%s",
-                            t.getName(), ConcurrencyStressTest.threadDump())
-                    .isFalse();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        assertThat(failures).as("errors other than a refusal").isEmpty();
+        double seconds = stress.run(threads, Sys.LONG ? 60_000 : 2_000);
         assertThat(vfio.invariants().check()).as("invariants at the quiescent point").isEmpty();
-        assertThat(operations.get()).isGreaterThan(100);
+        assertThat(stress.operations()).isGreaterThan(100);
 
         // Tear down: every pin and every charge must come back.
         vgpu.close();
@@ -219,8 +171,8 @@ class IommufdNativeConcurrencyStressTest {
                         java.util.Locale.ROOT,
                         "%d threads, %d operations (%d refused), %d invariant checks, %.1f s",
                         threads.size(),
-                        operations.get(),
-                        refusals.get(),
+                        stress.operations(),
+                        stress.refusals(),
                         vfio.invariants().checks(),
                         seconds));
         vfio.close();
