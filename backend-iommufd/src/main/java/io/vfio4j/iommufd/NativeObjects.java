@@ -114,9 +114,14 @@ final class NativeObjects {
         long hwpts = 0;
         long devices = 0;
         long accessCount = 0;
+        long pinnedPages = 0;
+        long pinReferences = 0;
         for (NativeObjects.Obj o : table.values()) {
             if (o instanceof IoasObj io) {
                 ioases++;
+                long[] counts = io.access().counts();
+                pinnedPages += counts[0];
+                pinReferences += counts[1];
                 for (Area a : io.ioas().areas.values()) {
                     areas++;
                     bytes += a.length;
@@ -135,6 +140,6 @@ final class NativeObjects {
         details.put("devices", devices);
         details.put("accesses", accessCount);
         details.put("pinned", pages.stream().mapToLong(IoptPages::pinned).sum());
-        return new BackendState(areas, bytes, -1, 0, 0, details);
+        return new BackendState(areas, bytes, -1, pinnedPages, pinReferences, details);
     }
 }

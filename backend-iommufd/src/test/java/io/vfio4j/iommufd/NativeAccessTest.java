@@ -119,6 +119,12 @@ class NativeAccessTest {
         assertThat(pin(0, 513)).isEqualTo(513);
         // Pages 0..512 plus page 1 again: 513 distinct pages charged once each (A4).
         assertThat(counters()).containsExactly(0, 513, 513);
+        // The context's state counts the same pages, and 514 references (page 1 twice).
+        assertThat(ctx.state().pinnedPages()).isEqualTo(513);
+        assertThat(ctx.state().pinReferences()).isEqualTo(514);
+        ctx.accessUnpin(e, 0x1000, 1);
+        assertThat(ctx.state().pinnedPages()).isEqualTo(513);
+        assertThat(ctx.state().pinReferences()).isEqualTo(513);
     }
 
     @Test
