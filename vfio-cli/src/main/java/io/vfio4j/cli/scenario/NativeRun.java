@@ -81,9 +81,9 @@ final class NativeRun {
 
     /**
      * A context's state as the per-container expectations read it, or empty once closed. The
-     * backend reports the distinct pinned pages among its details ({@code pinned}); here they are
-     * the state's {@code pinnedPages}, so {@code pinned_pages} reads the same on a context as on a
-     * container.
+     * backend's {@code pinnedPages} counts the pages its accesses pin; a context's domains pin
+     * pages too, and {@code pinned_pages} reads every distinct pinned page (its details' {@code
+     * pinned}), as docs/scenarios.md says. {@code pin_references} stays the accesses' references.
      */
     Optional<BackendState> state(String name) {
         IommuContext c = contexts.get(name);
