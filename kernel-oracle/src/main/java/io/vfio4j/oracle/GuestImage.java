@@ -17,45 +17,17 @@ import java.util.List;
 final class GuestImage {
     private GuestImage() {}
 
+    /** The probe ({@code guest/probe.c}), compiled static once per guest files' hash. */
     static Path probe(Path guestDir) {
-        try (FileChannel ch =
-                        FileChannel.open(
-                                guestDir.resolve(".lock"),
-                                StandardOpenOption.CREATE,
-                                StandardOpenOption.WRITE);
-                FileLock lock = ch.lock()) {
-            return compile(guestDir);
-        } catch (IOException e) {
-            throw new OracleException("cannot lock " + guestDir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static Path compile(Path guestDir) {
-        Path bin = guestDir.resolve("probe");
-        if (Files.isExecutable(bin)) {
-            return bin;
-        }
-        Path tmp = guestDir.resolve("probe.tmp");
-        Shell.run(
-                List.of(
-                        "gcc",
-                        "-O2",
-                        "-Wall",
-                        "-static",
-                        "-o",
-                        tmp.toString(),
-                        guestDir.resolve("probe.c").toString()),
-                guestDir,
-                guestDir.resolve("gcc.log"),
-                Duration.ofMinutes(2),
-                "compiling the probe (gcc -static; libc6-dev installed?)");
-        try {
-            Files.move(tmp, bin, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new OracleException(
-                    "cannot place the probe at " + bin + ": " + e.getMessage(), e);
-        }
-        return bin;
+        return new StaticProgram(
+                        guestDir,
+                        ".lock",
+                        "probe",
+                        guestDir.resolve("probe.c"),
+                        List.of(),
+                        "gcc.log",
+                        "compiling the probe (gcc -static; libc6-dev installed?)")
+                .build();
     }
 
     /** The kernel's base initramfs, built once per kernel and guest-files hash. */

@@ -19,6 +19,13 @@ import java.util.List;
  * printed them.
  */
 final class MdevGuest {
+    /**
+     * The lock file of the vendor builds, apart from {@link GuestImage}'s {@code .lock}: in one JVM
+     * a second lock of a file fails (OverlappingFileLockException) instead of waiting, so the
+     * vendor builds and the base image's never share one.
+     */
+    private static final String VENDOR_LOCK = ".vendor-lock";
+
     private MdevGuest() {}
 
     static MdevRun run(OracleSettings s, Path guestDir, FetchedKernel k, String operations) {
@@ -108,63 +115,28 @@ final class MdevGuest {
      * compiled static once per probe and driver header, next to the base probe.
      */
     static Path mdevProbe(Path guestDir, Path vendorDir) {
-        Path bin = guestDir.resolve("probe-" + vendorDir.getFileName());
-        try (FileChannel ch = lockFile(guestDir);
-                FileLock lock = ch.lock()) {
-            if (!Files.isExecutable(bin)) {
-                Path tmp = guestDir.resolve(bin.getFileName() + ".tmp");
-                Shell.run(
-                        List.of(
-                                "gcc",
-                                "-O2",
-                                "-Wall",
-                                "-static",
-                                "-DVTMDEV",
-                                "-I",
-                                vendorDir.toString(),
-                                "-o",
-                                tmp.toString(),
-                                guestDir.resolve("probe.c").toString()),
+        return new StaticProgram(
                         guestDir,
-                        guestDir.resolve("gcc-mdev.log"),
-                        Duration.ofMinutes(2),
-                        "compiling the probe with the vtmdev operations (gcc -static)");
-                Files.move(tmp, bin, StandardCopyOption.ATOMIC_MOVE);
-            }
-            return bin;
-        } catch (IOException e) {
-            throw new OracleException("cannot build the mdev probe: " + e.getMessage(), e);
-        }
+                        VENDOR_LOCK,
+                        "probe-" + vendorDir.getFileName(),
+                        guestDir.resolve("probe.c"),
+                        List.of("-DVTMDEV", "-I", vendorDir.toString()),
+                        "gcc-mdev.log",
+                        "compiling the probe with the vtmdev operations (gcc -static)")
+                .build();
     }
 
     /** The guest program, compiled static once per driver source. */
     static Path probe(Path vendorDir) {
-        Path bin = vendorDir.resolve("vtmdev-probe");
-        try (FileChannel ch = lockFile(vendorDir);
-                FileLock lock = ch.lock()) {
-            if (!Files.isExecutable(bin)) {
-                Path tmp = vendorDir.resolve("vtmdev-probe.tmp");
-                Shell.run(
-                        List.of(
-                                "gcc",
-                                "-O2",
-                                "-Wall",
-                                "-static",
-                                "-I",
-                                vendorDir.toString(),
-                                "-o",
-                                tmp.toString(),
-                                vendorDir.resolve("vtmdev-probe.c").toString()),
+        return new StaticProgram(
                         vendorDir,
-                        vendorDir.resolve("gcc.log"),
-                        Duration.ofMinutes(2),
-                        "compiling vtmdev-probe (gcc -static; libc6-dev installed?)");
-                Files.move(tmp, bin, StandardCopyOption.ATOMIC_MOVE);
-            }
-            return bin;
-        } catch (IOException e) {
-            throw new OracleException("cannot build vtmdev-probe: " + e.getMessage(), e);
-        }
+                        VENDOR_LOCK,
+                        "vtmdev-probe",
+                        vendorDir.resolve("vtmdev-probe.c"),
+                        List.of("-I", vendorDir.toString()),
+                        "gcc.log",
+                        "compiling vtmdev-probe (gcc -static; libc6-dev installed?)")
+                .build();
     }
 
     /**
@@ -199,7 +171,7 @@ final class MdevGuest {
 
     private static FileChannel lockFile(Path dir) throws IOException {
         return FileChannel.open(
-                dir.resolve(".vendor-lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                dir.resolve(VENDOR_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     }
 
     /** The guest's result lines ({@code KERNEL}, one per operation, {@code END}, {@code DMESG}). */
