@@ -77,14 +77,7 @@ final class MapCore {
                     vaddr,
                     align);
         }
-        AddressSpace space =
-                caller.addressSpace()
-                        .orElseThrow(
-                                () ->
-                                        VfioException.of(
-                                                Errno.EFAULT,
-                                                "process %d has no address space",
-                                                caller.pid()));
+        AddressSpace space = addressSpaceOf(caller);
         IoptPages pages =
                 new IoptPages(
                         ioas.host,
@@ -205,5 +198,16 @@ final class MapCore {
     private static long alignUp(long v, long align) {
         long r = Long.remainderUnsigned(v, align);
         return r == 0 ? v : v + (align - r);
+    }
+
+    /** The caller's address space; EFAULT for a process that has none (it exited). */
+    static AddressSpace addressSpaceOf(Task caller) {
+        return caller.addressSpace()
+                .orElseThrow(
+                        () ->
+                                VfioException.of(
+                                        Errno.EFAULT,
+                                        "process %d has no address space",
+                                        caller.pid()));
     }
 }

@@ -87,14 +87,7 @@ final class NativeFiles {
         if (all.isEmpty()) {
             return;
         }
-        AddressSpace to =
-                caller.addressSpace()
-                        .orElseThrow(
-                                () ->
-                                        VfioException.of(
-                                                Errno.EFAULT,
-                                                "process %d has no address space",
-                                                caller.pid()));
+        AddressSpace to = MapCore.addressSpaceOf(caller);
         HostUser toUser = caller.user();
         long limit = caller.memlockLimitPages(all.iterator().next().pageSize());
         List<IoptPages> moving = new ArrayList<>();
