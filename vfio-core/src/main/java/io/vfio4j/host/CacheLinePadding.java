@@ -22,6 +22,9 @@ final class CacheLinePadding {
 
         /** The holder's thread id, 0 when free; written only by the holder. */
         long owner;
+
+        /** Threads that gave up spinning and park until the lock is free. */
+        volatile int waiting;
     }
 
     /** A volatile long after the leading padding, for {@link PaddedCounter}. */
