@@ -23,8 +23,8 @@ final class CacheLinePadding {
         /** The holder's thread id, 0 when free; written only by the holder. */
         long owner;
 
-        /** Threads that gave up spinning and park until the lock is free. */
-        volatile int waiting;
+        /** Unlocks left that take the atomic path; written only by the holder. */
+        int atomicUnlocks;
     }
 
     /** A volatile long after the leading padding, for {@link PaddedCounter}. */

@@ -17,7 +17,7 @@ class IsolatedMutexTest {
     void excludesOtherThreads() throws InterruptedException {
         // A plain long incremented under the lock by 4 threads: a lost update means the lock let
         // two threads in at once.
-        // Four times as many threads as this machine's two cores: waiters reach the parking path.
+        // Four times as many threads as this machine's two cores: waiters reach the waiting path.
         long[] counter = new long[1];
         int threads = 8;
         int rounds = 100_000;
@@ -40,7 +40,6 @@ class IsolatedMutexTest {
 
         assertThat(counter[0]).isEqualTo((long) threads * rounds);
         assertThat(mutex.isLocked()).isFalse();
-        assertThat(mutex.waiting).as("parked waiters left registered").isZero();
     }
 
     @Test
@@ -75,32 +74,61 @@ class IsolatedMutexTest {
     }
 
     @Test
-    void aWaiterWhoseWakeUpWasMissedTakesTheLockAfterItsParkTimesOut() throws Exception {
+    void aWaiterWhoseWakeUpWasMissedTakesTheLockAfterItsWaitTimesOut() throws Exception {
         mutex.lock();
         CountDownLatch acquired = new CountDownLatch(1);
-        Thread waiter =
-                new Thread(
-                        () -> {
-                            mutex.lock();
-                            acquired.countDown();
-                            mutex.unlock();
-                        });
+        Thread waiter = new Thread(() -> lockOnceAndSignal(acquired));
         waiter.start();
-        // Wait until it has given up spinning and parked.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (mutex.waiting == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
-        assertThat(mutex.waiting).isEqualTo(1);
+        awaitWaiterMarked();
 
-        // Free the lock as an unlock that missed the waiter would: no wake-up at all.
+        // Free the lock as a release-store unlock that missed the waiter does: no wake-up at all.
         mutex.owner = 0L;
         mutex.state = 0L;
 
         assertThat(acquired.await(10, TimeUnit.SECONDS)).isTrue();
         waiter.join(10_000);
         assertThat(mutex.isLocked()).isFalse();
-        assertThat(mutex.waiting).isZero();
+    }
+
+    @Test
+    void afterAThreadHadToWaitTheNextUnlocksAreAtomicThenFastAgain() throws Exception {
+        // Uncontended: the release-store path, nothing counted.
+        mutex.lock();
+        mutex.unlock();
+        assertThat(mutex.atomicUnlocks).isZero();
+
+        mutex.lock();
+        CountDownLatch acquired = new CountDownLatch(1);
+        Thread waiter = new Thread(() -> lockOnceAndSignal(acquired));
+        waiter.start();
+        awaitWaiterMarked();
+        mutex.unlock();
+        assertThat(acquired.await(10, TimeUnit.SECONDS)).isTrue();
+        waiter.join(10_000);
+
+        // The waiter took the lock, opened the window and spent one unlock of it.
+        assertThat(mutex.atomicUnlocks).isEqualTo(IsolatedMutex.CONTENDED_WINDOW - 1);
+        for (int i = 1; i < IsolatedMutex.CONTENDED_WINDOW; i++) {
+            mutex.lock();
+            mutex.unlock();
+        }
+        assertThat(mutex.atomicUnlocks).isZero();
+        assertThat(mutex.isLocked()).isFalse();
+    }
+
+    private void lockOnceAndSignal(CountDownLatch acquired) {
+        mutex.lock();
+        acquired.countDown();
+        mutex.unlock();
+    }
+
+    /** Until the other thread has marked the held lock waited for (state 2). */
+    private void awaitWaiterMarked() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (mutex.state != 2L && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertThat(mutex.state).isEqualTo(2L);
     }
 
     @Test
