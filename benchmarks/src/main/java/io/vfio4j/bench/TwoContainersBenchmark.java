@@ -1,6 +1,7 @@
 package io.vfio4j.bench;
 
 import io.vfio4j.host.SimHost;
+import io.vfio4j.host.SimProcess;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,7 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * state) on a shared {@link SimHost}. {@code pinUnpin*}: an mdev pins and unpins random single
  * pages of a 64 GiB guest; {@code mapUnmap*}: MAP and UNMAP of a 16 GiB guest of 2 MiB THP pages
  * with one IOMMU domain per container. Compare the one-thread and two-thread rows: the two-thread
- * figure is the sum over both threads.
+ * figure is the sum over both threads. {@code pinUnpinSharedRam*}: the same pins from two
+ * containers of one process, which contend for the one frame bank of its guest RAM.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -53,6 +55,39 @@ public class TwoContainersBenchmark {
         public void setUp(Host h) {
             int id = h.nextGroup.getAndIncrement();
             rig = new Type1Rig(h.host, id, false, true, Type1Rig.Backing.ANON, 64 * Sizes.GIB);
+            rig.map();
+            cursor = new PinUnpinBenchmark.PinCursor(rig.guestPages, 1, true, id);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            rig.ops.release();
+        }
+    }
+
+    /**
+     * One VMM process with a 64 GiB guest whose RAM every thread's container pins: one frame
+     * reservation, so one frame bank and its lock shared by the threads (a VMM with two containers,
+     * e.g. two devices behind a virtual IOMMU, both pinning guest RAM).
+     */
+    @State(Scope.Benchmark)
+    public static class SharedRam {
+        final SimHost host = Type1Rig.x86Host();
+        final SimProcess vmm = Type1Rig.vmmWithRam(host, 0, Type1Rig.Backing.ANON, 64 * Sizes.GIB);
+        final AtomicInteger nextGroup = new AtomicInteger(1);
+    }
+
+    /** One thread's mdev-only container over the shared RAM. */
+    @State(Scope.Thread)
+    public static class SharedRamVm {
+        Type1Rig rig;
+        PinUnpinBenchmark.PinCursor cursor;
+        final long[] pfns = new long[512];
+
+        @Setup(Level.Trial)
+        public void setUp(SharedRam s) {
+            int id = s.nextGroup.getAndIncrement();
+            rig = new Type1Rig("type1", s.host, s.vmm, id, false, true, 64 * Sizes.GIB);
             rig.map();
             cursor = new PinUnpinBenchmark.PinCursor(rig.guestPages, 1, true, id);
         }
@@ -94,6 +129,14 @@ public class TwoContainersBenchmark {
         return vm.pfns[0];
     }
 
+    private static long pinUnpin(SharedRamVm vm, PageCounter counter) {
+        long iova = Type1Rig.iova(vm.cursor.next());
+        vm.rig.ops.pinPages(vm.rig.mdev, iova, 1, Type1Rig.RW, vm.pfns);
+        vm.rig.ops.unpinPages(vm.rig.mdev, iova, 1);
+        counter.pages++;
+        return vm.pfns[0];
+    }
+
     private static void mapUnmap(PassthroughVm vm, PageCounter counter) {
         vm.rig.map();
         vm.rig.unmap();
@@ -109,6 +152,19 @@ public class TwoContainersBenchmark {
     @Benchmark
     @Threads(2)
     public long pinUnpinTwoThreads(MdevVm vm, PageCounter counter) {
+        return pinUnpin(vm, counter);
+    }
+
+    /** Contention on one frame bank: compare with the one-thread row of the same state. */
+    @Benchmark
+    @Threads(1)
+    public long pinUnpinSharedRamOneThread(SharedRamVm vm, PageCounter counter) {
+        return pinUnpin(vm, counter);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public long pinUnpinSharedRamTwoThreads(SharedRamVm vm, PageCounter counter) {
         return pinUnpin(vm, counter);
     }
 

@@ -91,16 +91,32 @@ final class Type1Rig {
             boolean withMdev,
             Backing backing,
             long guestBytes) {
+        this(
+                backend,
+                host,
+                vmmWithRam(host, vm, backing, guestBytes),
+                vm,
+                withPci,
+                withMdev,
+                guestBytes);
+    }
+
+    /**
+     * As above for a VMM process that already has its guest RAM at {@link #VADDR} ({@link
+     * #vmmWithRam}): several containers of one process then pin the same frames.
+     */
+    Type1Rig(
+            String backend,
+            SimHost host,
+            SimProcess vmm,
+            int vm,
+            boolean withPci,
+            boolean withMdev,
+            long guestBytes) {
         this.host = host;
         this.guestBytes = guestBytes;
         this.guestPages = guestBytes >>> host.pageShift();
-        this.vmm =
-                host.spawnProcess(
-                        ProcessSpec.builder()
-                                .name("qemu-" + vm)
-                                .memlockLimitBytes(Long.MAX_VALUE)
-                                .build());
-        vmm.mmap(backing.region(VADDR, guestBytes));
+        this.vmm = vmm;
         ops = BenchContext.open(backend, host, IommuType.TYPE1v2, Map.of());
         if (withPci) {
             SimIommuGroup hw = host.addIommuGroup(IommuGroupSpec.of(vm));
@@ -118,6 +134,18 @@ final class Type1Rig {
             mdevGroup = null;
             mdev = null;
         }
+    }
+
+    /** A VMM process named after {@code vm}, no memlock limit, with guest RAM at {@link #VADDR}. */
+    static SimProcess vmmWithRam(SimHost host, int vm, Backing backing, long guestBytes) {
+        SimProcess vmm =
+                host.spawnProcess(
+                        ProcessSpec.builder()
+                                .name("qemu-" + vm)
+                                .memlockLimitBytes(Long.MAX_VALUE)
+                                .build());
+        vmm.mmap(backing.region(VADDR, guestBytes));
+        return vmm;
     }
 
     /** A host with default settings (4 KiB pages, anonymous memory in 64-page runs). */
