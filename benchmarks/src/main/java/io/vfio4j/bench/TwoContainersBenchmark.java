@@ -40,9 +40,8 @@ public class TwoContainersBenchmark {
         final AtomicInteger nextGroup = new AtomicInteger(1);
     }
 
-    /** One thread's VM: an mdev-only container with a 64 GiB guest. */
-    @State(Scope.Thread)
-    public static class MdevVm {
+    /** One thread's mdev-only container with a 64 GiB guest, pinning random single pages. */
+    abstract static class PinningVm {
         Type1Rig rig;
         PinUnpinBenchmark.PinCursor cursor;
         /*
@@ -51,12 +50,28 @@ public class TwoContainersBenchmark {
          */
         final long[] pfns = new long[512];
 
+        void start(Type1Rig r, int id) {
+            rig = r;
+            rig.map();
+            cursor = new PinUnpinBenchmark.PinCursor(rig.guestPages, 1, true, id);
+        }
+
+        long pinUnpin(PageCounter counter) {
+            long iova = Type1Rig.iova(cursor.next());
+            rig.ops.pinPages(rig.mdev, iova, 1, Type1Rig.RW, pfns);
+            rig.ops.unpinPages(rig.mdev, iova, 1);
+            counter.pages++;
+            return pfns[0];
+        }
+    }
+
+    /** In a process of its own. */
+    @State(Scope.Thread)
+    public static class MdevVm extends PinningVm {
         @Setup(Level.Trial)
         public void setUp(Host h) {
             int id = h.nextGroup.getAndIncrement();
-            rig = new Type1Rig(h.host, id, false, true, Type1Rig.Backing.ANON, 64 * Sizes.GIB);
-            rig.map();
-            cursor = new PinUnpinBenchmark.PinCursor(rig.guestPages, 1, true, id);
+            start(new Type1Rig(h.host, id, false, true, Type1Rig.Backing.ANON, 64 * Sizes.GIB), id);
         }
 
         @TearDown(Level.Trial)
@@ -77,19 +92,13 @@ public class TwoContainersBenchmark {
         final AtomicInteger nextGroup = new AtomicInteger(1);
     }
 
-    /** One thread's mdev-only container over the shared RAM. */
+    /** In the one process of {@link SharedRam}. */
     @State(Scope.Thread)
-    public static class SharedRamVm {
-        Type1Rig rig;
-        PinUnpinBenchmark.PinCursor cursor;
-        final long[] pfns = new long[512];
-
+    public static class SharedRamVm extends PinningVm {
         @Setup(Level.Trial)
         public void setUp(SharedRam s) {
             int id = s.nextGroup.getAndIncrement();
-            rig = new Type1Rig("type1", s.host, s.vmm, id, false, true, 64 * Sizes.GIB);
-            rig.map();
-            cursor = new PinUnpinBenchmark.PinCursor(rig.guestPages, 1, true, id);
+            start(new Type1Rig("type1", s.host, s.vmm, id, false, true, 64 * Sizes.GIB), id);
         }
 
         @TearDown(Level.Trial)
@@ -121,22 +130,6 @@ public class TwoContainersBenchmark {
         }
     }
 
-    private static long pinUnpin(MdevVm vm, PageCounter counter) {
-        long iova = Type1Rig.iova(vm.cursor.next());
-        vm.rig.ops.pinPages(vm.rig.mdev, iova, 1, Type1Rig.RW, vm.pfns);
-        vm.rig.ops.unpinPages(vm.rig.mdev, iova, 1);
-        counter.pages++;
-        return vm.pfns[0];
-    }
-
-    private static long pinUnpin(SharedRamVm vm, PageCounter counter) {
-        long iova = Type1Rig.iova(vm.cursor.next());
-        vm.rig.ops.pinPages(vm.rig.mdev, iova, 1, Type1Rig.RW, vm.pfns);
-        vm.rig.ops.unpinPages(vm.rig.mdev, iova, 1);
-        counter.pages++;
-        return vm.pfns[0];
-    }
-
     private static void mapUnmap(PassthroughVm vm, PageCounter counter) {
         vm.rig.map();
         vm.rig.unmap();
@@ -146,26 +139,26 @@ public class TwoContainersBenchmark {
     @Benchmark
     @Threads(1)
     public long pinUnpinOneThread(MdevVm vm, PageCounter counter) {
-        return pinUnpin(vm, counter);
+        return vm.pinUnpin(counter);
     }
 
     @Benchmark
     @Threads(2)
     public long pinUnpinTwoThreads(MdevVm vm, PageCounter counter) {
-        return pinUnpin(vm, counter);
+        return vm.pinUnpin(counter);
     }
 
     /** Contention on one frame bank: compare with the one-thread row of the same state. */
     @Benchmark
     @Threads(1)
     public long pinUnpinSharedRamOneThread(SharedRamVm vm, PageCounter counter) {
-        return pinUnpin(vm, counter);
+        return vm.pinUnpin(counter);
     }
 
     @Benchmark
     @Threads(2)
     public long pinUnpinSharedRamTwoThreads(SharedRamVm vm, PageCounter counter) {
-        return pinUnpin(vm, counter);
+        return vm.pinUnpin(counter);
     }
 
     @Benchmark
