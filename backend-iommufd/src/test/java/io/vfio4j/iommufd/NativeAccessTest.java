@@ -23,7 +23,6 @@ import io.vfio4j.host.SimMemfd;
 import io.vfio4j.host.SimProcess;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +37,8 @@ class NativeAccessTest {
     private final SimHost host = SimHost.builder().build();
     private final SimProcess qemu =
             host.spawnProcess(ProcessSpec.builder().name("qemu").memlockLimitBytes(GiB).build());
-    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final Fixture.Events events = new Fixture.Events();
+    private final List<String> warnings = events.warnings;
     private final NativeIommuOps ctx = open();
     private final int ioas = ctx.ioasAlloc(0);
     private final List<long[]> pins = new ArrayList<>();
@@ -55,7 +55,7 @@ class NativeAccessTest {
     }
 
     private NativeIommuOps open() {
-        return NativeContexts.open(host, warnings::add);
+        return NativeContexts.open(host, events);
     }
 
     private void dmaUnmap(long iova, long length) {
