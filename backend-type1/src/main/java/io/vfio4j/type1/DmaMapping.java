@@ -23,7 +23,7 @@ final class DmaMapping {
     final IommuRuns runs = new IommuRuns();
 
     /** External (vendor) pins keyed by IOVA page: pfn and reference count. Created on demand. */
-    private PageRefTable pins;
+    private PinGroupTable pins;
 
     /** One bit per minimum IOMMU page while dirty tracking is on, else null. */
     long[] dirty;
@@ -54,9 +54,9 @@ final class DmaMapping {
         return pins != null && !pins.isEmpty();
     }
 
-    PageRefTable pins() {
+    PinGroupTable pins() {
         if (pins == null) {
-            pins = new PageRefTable();
+            pins = new PinGroupTable();
         }
         return pins;
     }

@@ -23,12 +23,9 @@ final class ExternalPins {
     private final Type1State st;
 
     /*
-     * Scratch reused by every call (all run under the container lock): the pin table slots
-     * reserved for the new pages of a pin call (an unpin's run, as releaseRun's scratch), the
-     * pages of the call that hold a reference now, what an unpin's run released, and unpin's
-     * collectors.
+     * Scratch reused by every call (all run under the container lock): what an unpin's run
+     * released, the pages of a pin call that hold a reference now, and unpin's collectors.
      */
-    private final int[] slots;
     private final long[] released;
     private int taken;
     private final FrameReleaser frames;
@@ -36,7 +33,6 @@ final class ExternalPins {
 
     ExternalPins(Type1State st) {
         this.st = st;
-        this.slots = new int[st.maxPinPages];
         this.released = new long[st.maxPinPages];
         this.frames = new FrameReleaser(st);
         this.uncharger = new Uncharger(st, false);
@@ -109,40 +105,27 @@ final class ExternalPins {
             int stop,
             boolean doAccounting,
             long[] pfns) {
-        PageRefTable pins = d.pins();
-        // Room for every page up to stop first: reserved slots must not move.
-        pins.ensureRoom(stop - taken);
+        PinGroupTable pins = d.pins();
         long page0 = st.pageOf(iova);
         while (taken < stop) {
             int k = taken;
-            int slot = pins.find(page0 + k);
-            if (slot >= 0) {
-                pfns[k] = pins.addRefAt(slot);
+            long pfn = pins.addRef(page0 + k);
+            if (pfn != PinGroupTable.ABSENT) {
+                pfns[k] = pfn;
                 st.devices.took(holds, page0 + k);
                 taken = k + 1;
                 continue;
             }
-            // A new page: reserve it and the new pages after it, then pin them as runs.
-            pins.reserveAt(-slot - 1, page0 + k);
-            slots[k] = -slot - 1;
-            int end = k + 1;
-            while (end < stop) {
-                int s = pins.find(page0 + end);
-                if (s >= 0) {
-                    break;
-                }
-                pins.reserveAt(-s - 1, page0 + end);
-                slots[end] = -s - 1;
-                end++;
-            }
+            // A new page: pin it and the new pages after it as runs.
+            int end = k + 1 + pins.absentRun(page0 + k + 1, stop - k - 1);
             pinNew(d, holds, iova, end, doAccounting, pfns);
         }
     }
 
     /**
-     * Pins pages [taken, end) of the call, all new, inside {@code d} and reserved in its pin table
-     * (slots in {@link #slots}), run by run, charging each run once. On failure the reservations
-     * still unfilled are removed and the failed run is released here; earlier runs are counted in
+     * Pins pages [taken, end) of the call, none of them pinned yet, inside {@code d}, run by run,
+     * charging each run once, and records each run in the mapping's pin table once the host pinned
+     * and charged it. On failure the failed run is released here; earlier runs are counted in
      * {@link #taken}.
      */
     private void pinNew(
@@ -152,67 +135,59 @@ final class ExternalPins {
             int end,
             boolean doAccounting,
             long[] pfns) {
-        PageRefTable pins = d.pins();
-        try {
-            if (!d.owner.space().isAlive()) {
+        PinGroupTable pins = d.pins();
+        if (!d.owner.space().isAlive()) {
+            throw VfioException.of(
+                    Errno.ENODEV,
+                    "pin: owner %s of %s has no users left",
+                    d.owner.describe(),
+                    d.describe());
+        }
+        while (taken < end) {
+            int k = taken;
+            long i = iova + ((long) k << st.pageShift);
+            long vaddr = d.vaddr + (i - d.iova);
+            PinnedRun run = d.owner.space().pinRun(vaddr, end - k, d.writable());
+            if (run.reserved()) {
+                // PFNMAP: nothing was pinned; such frames have no page to hand out (>= 6.0).
                 throw VfioException.of(
-                        Errno.ENODEV,
-                        "pin: owner %s of %s has no users left",
-                        d.owner.describe(),
-                        d.describe());
+                        Errno.EINVAL,
+                        "pin: iova 0x%x (vaddr 0x%x) is device memory without struct page (PFNMAP)",
+                        i,
+                        vaddr);
             }
-            while (taken < end) {
-                int k = taken;
-                long i = iova + ((long) k << st.pageShift);
-                long vaddr = d.vaddr + (i - d.iova);
-                PinnedRun run = d.owner.space().pinRun(vaddr, end - k, d.writable());
-                if (run.reserved()) {
-                    // PFNMAP: nothing was pinned; such frames have no page to hand out (>= 6.0).
-                    throw VfioException.of(
-                            Errno.EINVAL,
-                            "pin: iova 0x%x (vaddr 0x%x) is device memory without struct page (PFNMAP)",
-                            i,
-                            vaddr);
+            int n = (int) Math.min(run.pages(), end - k);
+            st.pinnedFrames(run.pfn(), n);
+            boolean charged = false;
+            try {
+                if (doAccounting) {
+                    st.charge(d, n);
+                    charged = true;
                 }
-                int n = (int) Math.min(run.pages(), end - k);
-                st.pinnedFrames(run.pfn(), n);
-                boolean charged = false;
-                try {
-                    if (doAccounting) {
-                        st.charge(d, n);
-                        charged = true;
-                    }
-                    st.host.allocation("vfio_pfn");
-                } catch (RuntimeException e) {
-                    // vfio_pin_page_external / vfio_add_to_pfn_list failures: put_pfn(pfn,
-                    // dma->prot) marks a writable page dirty.
-                    st.unpinFrames(run.pfn(), n, d.writable());
-                    if (charged) {
-                        st.uncharge(d, n);
-                    }
-                    throw e;
+                st.host.allocation("vfio_pfn");
+            } catch (RuntimeException e) {
+                // vfio_pin_page_external / vfio_add_to_pfn_list failures: put_pfn(pfn,
+                // dma->prot) marks a writable page dirty.
+                st.unpinFrames(run.pfn(), n, d.writable());
+                if (charged) {
+                    st.uncharge(d, n);
                 }
-                long firstPage = st.pageOf(i);
-                long pfn = run.pfn();
+                throw e;
+            }
+            long firstPage = st.pageOf(i);
+            long pfn = run.pfn();
+            pins.insertRun(firstPage, n, pfn);
+            for (int j = 0; j < n; j++) {
+                pfns[k + j] = pfn + j;
+            }
+            st.devices.tookRun(holds, firstPage, n);
+            if (d.dirty != null) {
+                long minpg = st.minPageSize();
                 for (int j = 0; j < n; j++) {
-                    pins.fillAt(slots[k + j], pfn + j);
-                    pfns[k + j] = pfn + j;
+                    d.setDirty((((firstPage + j) << st.pageShift) - d.iova) / minpg);
                 }
-                st.devices.tookRun(holds, firstPage, n);
-                if (d.dirty != null) {
-                    long minpg = st.minPageSize();
-                    for (int j = 0; j < n; j++) {
-                        d.setDirty((((firstPage + j) << st.pageShift) - d.iova) / minpg);
-                    }
-                }
-                taken = k + n;
             }
-        } catch (RuntimeException | Error e) {
-            // Reservations are placeholders with no reference: never leave one behind.
-            for (int k = taken; k < end; k++) {
-                pins.remove(st.pageOf(iova + ((long) k << st.pageShift)));
-            }
-            throw e;
+            taken = k + n;
         }
     }
 
@@ -241,7 +216,7 @@ final class ExternalPins {
      * @return 1 if the page was unpinned, else 0
      */
     private int dropRefs(DmaMapping d, long page, int n) {
-        PageRefTable pins = d.pins();
+        PinGroupTable pins = d.pins();
         long pfn = pins.pfn(page);
         if (pins.drop(page, n) == 0) {
             st.unpinFrames(pfn, 1, d.writable());
@@ -299,18 +274,18 @@ final class ExternalPins {
             long iova,
             int from,
             int to) {
-        PageRefTable pins = d.hasPins() ? d.pins() : null;
+        PinGroupTable pins = d.hasPins() ? d.pins() : null;
         boolean dirty = d.writable();
         long page0 = st.pageOf(iova);
         if (pins != null) {
             // One pass over the table for the run; the results are taken in page order below.
-            pins.releaseRun(page0 + from, to - from, released, slots);
+            pins.releaseRun(page0 + from, to - from, released);
         }
         int unpinned = 0;
         for (int k = from; k < to; k++) {
             long page = page0 + k;
-            long freed = pins == null ? PageRefTable.ABSENT : released[k - from];
-            if (freed == PageRefTable.ABSENT) {
+            long freed = pins == null ? PinGroupTable.ABSENT : released[k - from];
+            if (freed == PinGroupTable.ABSENT) {
                 if (LOG.isDebugEnabled()) {
                     LOG.debug(
                             "unpin by {}: iova 0x{} is not pinned, ignored",

@@ -4,9 +4,9 @@ import java.util.Arrays;
 
 /**
  * An open-addressing hash table from a page number (IOVA >> page shift) to a frame number and a
- * reference count, with no object per entry. Used for the external pins of a mapping (the kernel's
- * {@code pfn_list}: pfn + ref_count) and for the references each device holds (pfn unused). Not
- * thread-safe: the container lock guards it.
+ * reference count, with no object per entry. Used for the references each device holds (pfn unused)
+ * and for the external pins of a mapping that fit none of {@link PinGroupTable}'s groups (the
+ * kernel's {@code pfn_list}: pfn + ref_count). Not thread-safe: the container lock guards it.
  *
  * <p>The project's one convention for primitive hash tables (vfio-core's {@code LongIntHashMap},
  * the SPAPR {@code LongObjectMap} and the mdev {@code PageRefMap} follow it; each module keeps its
@@ -15,15 +15,14 @@ import java.util.Arrays;
  * (here of aligned groups of 8 pages, see {@link #home}); linear probing; a free slot holds the key
  * {@link #EMPTY}, the one key refused; deletion by backward shift, so no tombstones. Kept over a
  * primitive-collections library (whose maps hold one value column) because this table needs two
- * columns and slot reservation ({@link #find}, {@link #reserveAt}); the figures are in
- * benchmarks/README.md, "Primitive hash tables".
+ * columns and a lookup that hands back a slot ({@link #find}, {@link #addRefAt}); the figures are
+ * in benchmarks/README.md, "Primitive hash tables".
  */
 final class PageRefTable {
     /** Marks a free slot; the only key the table refuses (IOVA page numbers never reach 2^63). */
     static final long EMPTY = Long.MIN_VALUE;
 
     private static final int MIN_CAPACITY = 16;
-    private static final int MAX_CAPACITY = 1 << 30;
 
     private long[] keys;
     private long[] pfns;
@@ -193,44 +192,6 @@ final class PageRefTable {
         return pfns[slot];
     }
 
-    /**
-     * Grows the table now if {@code more} inserts would overload it, so that slots found afterwards
-     * stay valid through up to {@code more} {@link #reserveAt} calls.
-     */
-    void ensureRoom(int more) {
-        long need = (long) size + more;
-        int capacity = keys.length;
-        while (need * 4 > capacity * 3L) {
-            if (capacity == MAX_CAPACITY) {
-                throw new IllegalStateException("page table cannot hold " + need + " pages");
-            }
-            capacity <<= 1;
-        }
-        if (capacity != keys.length) {
-            rehash(capacity);
-        }
-    }
-
-    /**
-     * Claims the empty slot {@code -(find(page) + 1)} for {@code page}, with no reference and no
-     * frame yet: the page is being pinned. {@link #fillAt} completes it, {@link #remove} undoes it.
-     * Room must have been ensured.
-     */
-    void reserveAt(int freeSlot, long page) {
-        checkKey(page);
-        keys[freeSlot] = page;
-        pfns[freeSlot] = 0;
-        refs[freeSlot] = 0;
-        size++;
-    }
-
-    /** Completes a reservation: the page is pinned at {@code pfn}, with one reference. */
-    void fillAt(int slot, long pfn) {
-        pfns[slot] = pfn;
-        refs[slot] = 1;
-        totalRefs++;
-    }
-
     /** Adds every page's references of this table to {@code dst} (pfn column not copied). */
     void addRefsTo(PageRefTable dst) {
         for (int i = 0; i < keys.length; i++) {
@@ -264,43 +225,6 @@ final class PageRefTable {
         long pfn = pfns[s];
         removeSlot(s);
         return pfn;
-    }
-
-    /**
-     * {@link #releaseFrame} of pages {@code [page0, page0 + n)}: {@code out[i]} gets the result for
-     * page {@code page0 + i}; {@code slots} is the caller's scratch (at least {@code n} long). The
-     * entries that reach zero are removed last, highest page first: a group's pages sit side by
-     * side (see {@link #home}), so each removal after the first finds its right neighbour already
-     * free and its backward shift stops at once, where removals in ascending order would each
-     * rescan the rest of the cluster.
-     */
-    void releaseRun(long page0, int n, long[] out, int[] slots) {
-        int freed = 0;
-        for (int i = 0; i < n; i++) {
-            int s = slotOf(page0 + i);
-            if (s < 0) {
-                out[i] = ABSENT;
-                continue;
-            }
-            totalRefs--;
-            if (--refs[s] > 0) {
-                out[i] = STILL_HELD;
-            } else {
-                out[i] = pfns[s];
-                slots[i] = s;
-                freed++;
-            }
-        }
-        for (int i = n - 1; i >= 0 && freed > 0; i--) {
-            if (out[i] >= 0) {
-                long page = page0 + i;
-                int s = slots[i];
-                // A removal shifts only entries after its hole, so the slot usually still holds
-                // the page; if a wrapped cluster moved it, find it again.
-                removeSlot(keys[s] == page ? s : slotOf(page));
-                freed--;
-            }
-        }
     }
 
     /**
@@ -392,21 +316,28 @@ final class PageRefTable {
     long[] sortedPages() {
         long[] out = new long[size];
         int n = 0;
-        long min = Long.MAX_VALUE;
-        long max = Long.MIN_VALUE;
         for (long k : keys) {
             if (k != EMPTY) {
                 out[n++] = k;
-                min = Math.min(min, k);
-                max = Math.max(max, k);
             }
         }
-        if (n < RADIX_MIN || max - min >= 1L << 32) {
-            Arrays.sort(out);
-        } else {
-            radixSort(out, min);
-        }
+        sort(out);
         return out;
+    }
+
+    /** Sorts page numbers: a radix sort when they are many and span less than 2^32. */
+    static void sort(long[] pages) {
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (long k : pages) {
+            min = Math.min(min, k);
+            max = Math.max(max, k);
+        }
+        if (pages.length < RADIX_MIN || max - min >= 1L << 32 || max - min < 0) {
+            Arrays.sort(pages);
+        } else {
+            radixSort(pages, min);
+        }
     }
 
     /** Below this many pages a comparison sort is as fast as the radix sort. */
