@@ -51,6 +51,14 @@ final class PinGroupTable {
     /** Pages that fit no bucket; null until one does not. */
     private PageRefTable overflow;
 
+    /*
+     * The group {@link #addRef} last found no bucket for, and where its bucket would go, until the
+     * buckets next change: a pin of new pages looks its first group up once, not twice.
+     */
+    private long missGroup = FREE;
+
+    private int missAt;
+
     PinGroupTable() {
         allocate(MIN_BUCKETS);
     }
@@ -147,8 +155,12 @@ final class PinGroupTable {
      */
     long addRef(long page) {
         int off = (int) (page & (GROUP - 1));
-        int b = bucketOf(page >> GROUP_SHIFT);
-        if (b >= 0) {
+        long group = page >> GROUP_SHIFT;
+        int b = bucketOf(group);
+        if (b < 0) {
+            missGroup = group;
+            missAt = b;
+        } else {
             int i = b * STRIDE;
             long counts = table[i + COUNTS];
             int sh = off << 3;
@@ -208,13 +220,14 @@ final class PinGroupTable {
             long group = p >> GROUP_SHIFT;
             int off = (int) (p & (GROUP - 1));
             int inGroup = Math.min(n - j, GROUP - off);
-            int b = bucketOf(group);
+            int b = group == missGroup ? missAt : bucketOf(group);
             if (b < 0) {
                 if ((buckets + 1) * 4L > capacity * 3L) {
                     grow();
                     b = bucketOf(group);
                 }
                 b = -b - 1;
+                missGroup = FREE;
                 table[b * STRIDE] = group;
                 table[b * STRIDE + BASE] = pfn0 + j - off;
                 table[b * STRIDE + COUNTS] = 0;
@@ -350,6 +363,7 @@ final class PinGroupTable {
         }
         table[hole * STRIDE] = FREE;
         buckets--;
+        missGroup = FREE;
     }
 
     private void grow() {
@@ -359,6 +373,7 @@ final class PinGroupTable {
         long[] old = table;
         int oldCapacity = capacity;
         allocate(capacity * 2);
+        missGroup = FREE;
         for (int b = 0; b < oldCapacity; b++) {
             long group = old[b * STRIDE];
             if (group != FREE) {
@@ -381,11 +396,9 @@ final class PinGroupTable {
             long group = table[b * STRIDE];
             if (group != FREE) {
                 long counts = table[b * STRIDE + COUNTS];
-                for (int off = 0; off < GROUP; off++) {
-                    int c = countAt(counts, off);
-                    if (c > 0) {
-                        dst.add((group << GROUP_SHIFT) | off, 0, c);
-                    }
+                for (long m = pagesOf(counts); m != 0; m &= m - 1) {
+                    int off = Long.numberOfTrailingZeros(m) >>> 3;
+                    dst.add((group << GROUP_SHIFT) | off, 0, countAt(counts, off));
                 }
             }
         }
@@ -401,11 +414,9 @@ final class PinGroupTable {
         for (int b = 0; b < capacity; b++) {
             long group = table[b * STRIDE];
             if (group != FREE) {
-                long counts = table[b * STRIDE + COUNTS];
-                for (int off = 0; off < GROUP; off++) {
-                    if (countAt(counts, off) > 0) {
-                        out[n++] = (group << GROUP_SHIFT) | off;
-                    }
+                // Only the pages present (one, for scattered single-page pins).
+                for (long m = pagesOf(table[b * STRIDE + COUNTS]); m != 0; m &= m - 1) {
+                    out[n++] = (group << GROUP_SHIFT) | (Long.numberOfTrailingZeros(m) >>> 3);
                 }
             }
         }
@@ -421,10 +432,16 @@ final class PinGroupTable {
     /** Holds nothing again (the table shrinks to its first size). */
     void clear() {
         allocate(MIN_BUCKETS);
+        missGroup = FREE;
         buckets = 0;
         groupPages = 0;
         groupRefs = 0;
         overflow = null;
+    }
+
+    /** The bucket {@code group}'s probe starts from at the current capacity (for tests). */
+    int homeOf(long group) {
+        return home(group);
     }
 
     /** Buckets in use (for tests). */

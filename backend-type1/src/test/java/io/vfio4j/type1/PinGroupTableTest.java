@@ -52,24 +52,7 @@ class PinGroupTableTest {
                         }
                     }
                 }
-                default -> {
-                    t.releaseRun(first, n, out);
-                    for (int j = 0; j < n; j++) {
-                        long page = first + j;
-                        Pin had = ref.get(page);
-                        if (had == null) {
-                            assertThat(out[j]).as("page %d", page).isEqualTo(PinGroupTable.ABSENT);
-                        } else if (had.refs() == 1) {
-                            assertThat(out[j]).as("page %d", page).isEqualTo(had.pfn());
-                            ref.remove(page);
-                        } else {
-                            assertThat(out[j])
-                                    .as("page %d", page)
-                                    .isEqualTo(PinGroupTable.STILL_HELD);
-                            ref.put(page, new Pin(had.pfn(), had.refs() - 1));
-                        }
-                    }
-                }
+                default -> release(t, ref, first, n, out);
             }
             if (op % 997 == 0) {
                 assertSame(t, ref);
@@ -119,11 +102,35 @@ class PinGroupTableTest {
             // another physical run: such pages overflow if their group has another base.
             long pfnStart =
                     rnd.nextInt(4) == 0 ? 1_000_000 + rnd.nextInt(1_000) * 64L : 50_000 + page;
+            if (rnd.nextInt(3) == 0) {
+                // Buckets removed between the lookup that missed and the insert may move the
+                // free bucket the table remembered for this group.
+                long other = page + 64 + rnd.nextInt(256);
+                release(t, ref, other, 1 + rnd.nextInt(40), new long[40]);
+            }
             t.insertRun(page, len, pfnStart);
             for (int j = 0; j < len; j++) {
                 ref.put(page + j, new Pin(pfnStart + j, 1));
             }
             k = end;
+        }
+    }
+
+    private static void release(
+            PinGroupTable t, TreeMap<Long, Pin> ref, long first, int n, long[] out) {
+        t.releaseRun(first, n, out);
+        for (int j = 0; j < n; j++) {
+            long page = first + j;
+            Pin had = ref.get(page);
+            if (had == null) {
+                assertThat(out[j]).as("page %d", page).isEqualTo(PinGroupTable.ABSENT);
+            } else if (had.refs() == 1) {
+                assertThat(out[j]).as("page %d", page).isEqualTo(had.pfn());
+                ref.remove(page);
+            } else {
+                assertThat(out[j]).as("page %d", page).isEqualTo(PinGroupTable.STILL_HELD);
+                ref.put(page, new Pin(had.pfn(), had.refs() - 1));
+            }
         }
     }
 
@@ -210,6 +217,28 @@ class PinGroupTableTest {
         assertThat(t.buckets()).as("the group's other pages are gone").isZero();
         assertThat(t.refs(17)).isEqualTo(56);
         assertThat(t.pfn(17)).isEqualTo(41);
+    }
+
+    @Test
+    void aRemovalBetweenAMissAndItsInsertDoesNotLoseTheNewGroup() {
+        PinGroupTable t = new PinGroupTable();
+        long[] g = new long[3];
+        int found = 0;
+        for (long group = 0; found < 3; group++) {
+            if (t.homeOf(group) == t.homeOf(0)) {
+                g[found++] = group;
+            }
+        }
+        t.insertRun(g[0] << 3, 1, 100);
+        t.insertRun(g[1] << 3, 1, 200); // one bucket after its home
+        assertThat(t.addRef(g[2] << 3)).isEqualTo(PinGroupTable.ABSENT); // would go two after
+        long[] out = new long[1];
+        t.releaseRun(g[0] << 3, 1, out); // g[1] shifts back into its home bucket
+        assertThat(out[0]).isEqualTo(100);
+        t.insertRun(g[2] << 3, 1, 300);
+        assertThat(t.pfn(g[2] << 3)).isEqualTo(300);
+        assertThat(t.pfn(g[1] << 3)).isEqualTo(200);
+        assertThat(t.sortedPages()).containsExactly(g[1] << 3, g[2] << 3);
     }
 
     @Test
