@@ -228,6 +228,43 @@ final class PageRefTable {
     }
 
     /**
+     * {@link #releaseFrame} of pages {@code [page0, page0 + n)}: {@code out[i]} gets the result for
+     * page {@code page0 + i}; {@code slots} is the caller's scratch (at least {@code n} long). The
+     * entries that reach zero are removed last, highest page first: a group's pages sit side by
+     * side (see {@link #home}), so each removal after the first finds its right neighbour already
+     * free and its backward shift stops at once, where removals in ascending order would each
+     * rescan the rest of the cluster.
+     */
+    void releaseRun(long page0, int n, long[] out, int[] slots) {
+        int freed = 0;
+        for (int i = 0; i < n; i++) {
+            int s = slotOf(page0 + i);
+            if (s < 0) {
+                out[i] = ABSENT;
+                continue;
+            }
+            totalRefs--;
+            if (--refs[s] > 0) {
+                out[i] = STILL_HELD;
+            } else {
+                out[i] = pfns[s];
+                slots[i] = s;
+                freed++;
+            }
+        }
+        for (int i = n - 1; i >= 0 && freed > 0; i--) {
+            if (out[i] >= 0) {
+                long page = page0 + i;
+                int s = slots[i];
+                // A removal shifts only entries after its hole, so the slot usually still holds
+                // the page; if a wrapped cluster moved it, find it again.
+                removeSlot(keys[s] == page ? s : slotOf(page));
+                freed--;
+            }
+        }
+    }
+
+    /**
      * Drops one reference from {@code page}; removes the entry at zero.
      *
      * @return the remaining count, or -1 if the page was absent

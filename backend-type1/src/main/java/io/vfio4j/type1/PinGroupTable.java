@@ -7,7 +7,10 @@ package io.vfio4j.type1;
  * pages' counts, one byte each (0: not pinned). A page is pinned at {@code base + offset}, which is
  * what a pin of contiguous guest memory produces; a page whose frame does not fit its group's base,
  * or whose count passes 255, is kept per page in an overflow {@link PageRefTable} instead, so every
- * page still has its own frame and any count. A page is in at most one of the two.
+ * page still has its own frame and any count. A page is in at most one of the two. When most new
+ * pages of a mapping do not follow their group's base (memory fragmented page by page), every page
+ * moves to the overflow table for good and the buckets are no longer looked at ({@link
+ * #perPage()}).
  *
  * <p>Why (issue 17): per-page slots of 20 bytes made 1 Mi held pages a 40 MiB table, and a 16-page
  * pin or unpin touched about seven cache lines of it; here such a run touches two or three buckets
@@ -58,6 +61,25 @@ final class PinGroupTable {
     private long missGroup = FREE;
 
     private int missAt;
+
+    /*
+     * Per-page mode: most new pages of this mapping did not follow their group's base (memory
+     * fragmented page by page), so the buckets would only add a lookup to every page. Every page
+     * then lives in the overflow table, as before groups existed. Sticky: the memory behind a
+     * mapping keeps its layout.
+     */
+    private boolean perPage;
+
+    private long groupInserts;
+    private long oddInserts;
+
+    /** New pages before the layout is judged, and the odd share that makes it per page. */
+    static final int JUDGE_AFTER = 256;
+
+    static final int ODD_PER_GROUPED = 4;
+
+    /** Scratch for the overflow table's run release (the container lock guards it). */
+    private int[] slots = new int[0];
 
     PinGroupTable() {
         allocate(MIN_BUCKETS);
@@ -121,6 +143,9 @@ final class PinGroupTable {
 
     /** The reference count of {@code page}, 0 if it is not pinned. */
     int refs(long page) {
+        if (perPage) {
+            return overflow.refs(page);
+        }
         int b = bucketOf(page >> GROUP_SHIFT);
         if (b >= 0) {
             int c = countAt(table[b * STRIDE + COUNTS], (int) (page & (GROUP - 1)));
@@ -137,6 +162,9 @@ final class PinGroupTable {
 
     /** The frame {@code page} is pinned at; the page must be pinned. */
     long pfn(long page) {
+        if (perPage) {
+            return overflow.pfn(page);
+        }
         int off = (int) (page & (GROUP - 1));
         int b = bucketOf(page >> GROUP_SHIFT);
         if (b >= 0 && countAt(table[b * STRIDE + COUNTS], off) > 0) {
@@ -154,6 +182,10 @@ final class PinGroupTable {
      * @return its frame, or {@link #ABSENT} (nothing changed) if it is not pinned
      */
     long addRef(long page) {
+        if (perPage) {
+            int s = overflow.find(page);
+            return s >= 0 ? overflow.addRefAt(s) : ABSENT;
+        }
         int off = (int) (page & (GROUP - 1));
         long group = page >> GROUP_SHIFT;
         int b = bucketOf(group);
@@ -172,7 +204,7 @@ final class PinGroupTable {
                     groupRefs++;
                 } else {
                     // A count past one byte: the page goes on per page, with its frame.
-                    clear(b, counts & ~(0xFFL << sh), c);
+                    store(b, counts & ~(0xFFL << sh), c);
                     overflow().add(page, pfn, c + 1);
                 }
                 return pfn;
@@ -193,6 +225,12 @@ final class PinGroupTable {
      */
     int absentRun(long page, int max) {
         int n = 0;
+        if (perPage) {
+            while (n < max && !overflow.contains(page + n)) {
+                n++;
+            }
+            return n;
+        }
         while (n < max) {
             long p = page + n;
             int off = (int) (p & (GROUP - 1));
@@ -214,6 +252,12 @@ final class PinGroupTable {
      * [pfn0, pfn0 + n)} with one reference each.
      */
     void insertRun(long page, int n, long pfn0) {
+        if (perPage) {
+            for (int j = 0; j < n; j++) {
+                overflow.add(page + j, pfn0 + j, 1);
+            }
+            return;
+        }
         int j = 0;
         while (j < n) {
             long p = page + j;
@@ -242,13 +286,45 @@ final class PinGroupTable {
                     counts |= 1L << ((off + x) << 3);
                     groupPages++;
                     groupRefs++;
+                    groupInserts++;
                 } else {
                     overflow().add(p + x, pfn, 1);
+                    oddInserts++;
                 }
             }
             table[i + COUNTS] = counts;
             j += inGroup;
         }
+        if (oddInserts >= JUDGE_AFTER && oddInserts > ODD_PER_GROUPED * groupInserts) {
+            toPerPage();
+        }
+    }
+
+    /** Moves every page of the buckets to the overflow table and stops using buckets. */
+    private void toPerPage() {
+        PageRefTable o = overflow();
+        for (int b = 0; b < capacity; b++) {
+            long group = table[b * STRIDE];
+            if (group != FREE) {
+                long base = table[b * STRIDE + BASE];
+                long counts = table[b * STRIDE + COUNTS];
+                for (long m = pagesOf(counts); m != 0; m &= m - 1) {
+                    int off = Long.numberOfTrailingZeros(m) >>> 3;
+                    o.add((group << GROUP_SHIFT) | off, base + off, countAt(counts, off));
+                }
+            }
+        }
+        allocate(MIN_BUCKETS);
+        buckets = 0;
+        groupPages = 0;
+        groupRefs = 0;
+        missGroup = FREE;
+        perPage = true;
+    }
+
+    /** Whether every page is kept per page (for tests and footprint reasoning). */
+    boolean perPage() {
+        return perPage;
     }
 
     /**
@@ -257,6 +333,13 @@ final class PinGroupTable {
      * {@link #STILL_HELD}, or {@link #ABSENT} if it was not pinned. One bucket lookup per group.
      */
     void releaseRun(long page0, int n, long[] out) {
+        if (perPage) {
+            if (slots.length < n) {
+                slots = new int[n];
+            }
+            overflow.releaseRun(page0, n, out, slots);
+            return;
+        }
         int j = 0;
         while (j < n) {
             long p = page0 + j;
@@ -308,6 +391,9 @@ final class PinGroupTable {
      * @return the remaining count, or -1 if the page was not pinned
      */
     int drop(long page, int n) {
+        if (perPage) {
+            return overflow.drop(page, n);
+        }
         int off = (int) (page & (GROUP - 1));
         int b = bucketOf(page >> GROUP_SHIFT);
         if (b >= 0) {
@@ -316,7 +402,7 @@ final class PinGroupTable {
             int c = (int) (counts >>> sh) & 0xFF;
             if (c > 0) {
                 int take = Math.min(n, c);
-                clear(b, counts - ((long) take << sh), take);
+                store(b, counts - ((long) take << sh), take);
                 return c - take;
             }
         }
@@ -327,7 +413,7 @@ final class PinGroupTable {
      * Stores {@code counts} in bucket {@code b} after {@code refs} references left it, dropping the
      * bucket when no page is left in it, and counts the pages that left.
      */
-    private void clear(int b, long counts, int refs) {
+    private void store(int b, long counts, int refs) {
         long before = table[b * STRIDE + COUNTS];
         groupPages -= Long.bitCount(pagesOf(before)) - Long.bitCount(pagesOf(counts));
         groupRefs -= refs;
@@ -427,16 +513,6 @@ final class PinGroupTable {
         }
         PageRefTable.sort(out);
         return out;
-    }
-
-    /** Holds nothing again (the table shrinks to its first size). */
-    void clear() {
-        allocate(MIN_BUCKETS);
-        missGroup = FREE;
-        buckets = 0;
-        groupPages = 0;
-        groupRefs = 0;
-        overflow = null;
     }
 
     /** The bucket {@code group}'s probe starts from at the current capacity (for tests). */

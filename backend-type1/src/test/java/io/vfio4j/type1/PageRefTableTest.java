@@ -41,6 +41,52 @@ class PageRefTableTest {
     }
 
     @Test
+    void releaseRunMatchesOneReleaseFramePerPage() {
+        PageRefTable t = new PageRefTable();
+        Map<Long, Integer> ref = new HashMap<>();
+        Random rnd = new Random(11);
+        long[] out = new long[64];
+        int[] slots = new int[64];
+        for (int op = 0; op < 20_000; op++) {
+            int n = 1 + rnd.nextInt(64);
+            // A narrow key space (frames stay positive): runs overlap, pages hold several
+            // references, clusters are long.
+            long first = rnd.nextInt(3_000) - 1_000;
+            if (rnd.nextInt(5) < 3) {
+                for (long page = first; page < first + n; page++) {
+                    t.add(page, page * 5 + 10_000, 1);
+                    ref.merge(page, 1, Integer::sum);
+                }
+                continue;
+            }
+            t.releaseRun(first, n, out, slots);
+            for (int i = 0; i < n; i++) {
+                long page = first + i;
+                Integer had = ref.get(page);
+                if (had == null) {
+                    assertThat(out[i]).isEqualTo(PageRefTable.ABSENT);
+                } else if (had == 1) {
+                    assertThat(out[i]).isEqualTo(page * 5 + 10_000);
+                    ref.remove(page);
+                } else {
+                    assertThat(out[i]).isEqualTo(PageRefTable.STILL_HELD);
+                    ref.put(page, had - 1);
+                }
+            }
+        }
+        assertThat(t.size()).isEqualTo(ref.size());
+        assertThat(t.totalRefs())
+                .isEqualTo(ref.values().stream().mapToLong(Integer::longValue).sum());
+        for (long page = -1_000; page < 2_100; page++) {
+            Integer had = ref.get(page);
+            assertThat(t.refs(page)).isEqualTo(had == null ? 0 : had);
+            if (had != null) {
+                assertThat(t.pfn(page)).isEqualTo(page * 5 + 10_000);
+            }
+        }
+    }
+
+    @Test
     void sortsManyPagesWhoseSpreadDoesNotFitALong() {
         Random rnd = new Random(5);
         long[] pages = new long[5_000];

@@ -16,9 +16,25 @@ class PinGroupTableTest {
 
     @Test
     void matchesAReferenceMapUnderRandomRunsOddFramesAndHighCounts() {
+        PinGroupTable t = exercise(17, false);
+        assertThat(t.perPage()).as("most pages follow their group's base").isFalse();
+    }
+
+    @Test
+    void memoryFragmentedPageByPageTurnsThePerPageModeOnAndKeepsEveryPin() {
+        PinGroupTable t = exercise(23, true);
+        assertThat(t.perPage()).isTrue();
+    }
+
+    /**
+     * Random pins, extra references, drops and releases against the reference, then everything
+     * released; {@code fragmented}: every page pinned at a frame of its own, as a host whose
+     * anonymous memory is in runs of one page gives.
+     */
+    private static PinGroupTable exercise(long seed, boolean fragmented) {
         PinGroupTable t = new PinGroupTable();
         TreeMap<Long, Pin> ref = new TreeMap<>();
-        Random rnd = new Random(17);
+        Random rnd = new Random(seed);
         long[] out = new long[40];
         for (int op = 0; op < 60_000; op++) {
             int n = 1 + rnd.nextInt(40);
@@ -26,7 +42,7 @@ class PinGroupTableTest {
             // probe clusters are long; a few pages are referenced hundreds of times.
             long first = rnd.nextInt(4_000) - 1_500;
             switch (rnd.nextInt(6)) {
-                case 0, 1 -> pin(t, ref, first, n, rnd);
+                case 0, 1 -> pin(t, ref, first, n, rnd, fragmented);
                 case 2 -> {
                     for (int r = 0; r < 300; r++) {
                         long pfn = t.addRef(first);
@@ -62,6 +78,7 @@ class PinGroupTableTest {
         assertThat(t.overflowPages())
                 .as("odd frames and counts above 255 were exercised")
                 .isPositive();
+        boolean perPage = t.perPage();
         for (long page : ref.keySet().toArray(new Long[0])) {
             t.releaseRun(page, 1, out);
             while (t.contains(page)) {
@@ -71,6 +88,8 @@ class PinGroupTableTest {
         }
         assertSame(t, ref);
         assertThat(t.buckets()).isZero();
+        assertThat(t.perPage()).as("the mode stays once chosen").isEqualTo(perPage);
+        return t;
     }
 
     /**
@@ -79,7 +98,12 @@ class PinGroupTableTest {
      * do not (another physical run), so both the buckets and the overflow table fill.
      */
     private static void pin(
-            PinGroupTable t, TreeMap<Long, Pin> ref, long first, int n, Random rnd) {
+            PinGroupTable t,
+            TreeMap<Long, Pin> ref,
+            long first,
+            int n,
+            Random rnd,
+            boolean fragmented) {
         int k = 0;
         while (k < n) {
             long page = first + k;
@@ -108,9 +132,17 @@ class PinGroupTableTest {
                 long other = page + 64 + rnd.nextInt(256);
                 release(t, ref, other, 1 + rnd.nextInt(40), new long[40]);
             }
-            t.insertRun(page, len, pfnStart);
-            for (int j = 0; j < len; j++) {
-                ref.put(page + j, new Pin(pfnStart + j, 1));
+            if (fragmented) {
+                for (int j = 0; j < len; j++) {
+                    long own = 2_000_000 + 7 * (page + j);
+                    t.insertRun(page + j, 1, own);
+                    ref.put(page + j, new Pin(own, 1));
+                }
+            } else {
+                t.insertRun(page, len, pfnStart);
+                for (int j = 0; j < len; j++) {
+                    ref.put(page + j, new Pin(pfnStart + j, 1));
+                }
             }
             k = end;
         }
@@ -242,7 +274,38 @@ class PinGroupTableTest {
     }
 
     @Test
-    void growsThroughManyGroupsAndClearsBackToItsFirstSize() {
+    void theTwoHundredFiftySixthOddPageAtFourTimesTheGroupedOnesTurnsThePerPageModeOn() {
+        PinGroupTable t = new PinGroupTable();
+        t.insertRun(0, 8, 100); // group 0, 8 grouped pages
+        t.addRef(3);
+        t.addRef(3);
+        // Then single pages at frames of their own: a group's first page sets its base (grouped),
+        // the other seven overflow. After group k's j-th odd page: 7(k - 1) + j odd, 8 + k grouped.
+        for (long page = 8; page < 300; page++) {
+            t.insertRun(page, 1, 10_000 + 2 * page);
+        }
+        assertThat(t.perPage()).as("255 odd pages: not yet judged").isFalse();
+        t.insertRun(300, 1, 10_600); // the 256th odd page; 45 grouped, 256 > 4 * 45
+        assertThat(t.perPage()).isTrue();
+        assertThat(t.buckets()).isZero();
+        assertThat(t.size()).isEqualTo(301);
+        assertThat(t.totalRefs()).isEqualTo(303);
+        assertThat(t.refs(3)).isEqualTo(3);
+        assertThat(t.pfn(3)).isEqualTo(103);
+        assertThat(t.pfn(296)).as("a group's first page, grouped until now").isEqualTo(10_592);
+        assertThat(t.pfn(300)).isEqualTo(10_600);
+        assertThat(t.absentRun(298, 10)).isZero();
+        assertThat(t.absentRun(301, 10)).isEqualTo(10);
+        long[] out = new long[8];
+        t.releaseRun(0, 8, out);
+        assertThat(out)
+                .containsExactly(100, 101, 102, PinGroupTable.STILL_HELD, 104, 105, 106, 107);
+        assertThat(t.drop(3, 9)).isZero();
+        assertThat(t.size()).isEqualTo(293);
+    }
+
+    @Test
+    void growsThroughManyGroups() {
         PinGroupTable t = new PinGroupTable();
         for (long g = 0; g < 10_000; g++) {
             t.insertRun(g * 64 + 3, 2, g * 1_000);
@@ -251,9 +314,6 @@ class PinGroupTableTest {
         assertThat(t.capacity()).isEqualTo(16_384);
         assertThat(t.size()).isEqualTo(20_000);
         assertThat(t.pfn(9_999 * 64 + 4)).isEqualTo(9_999_001);
-        t.clear();
-        assertThat(t.isEmpty()).isTrue();
-        assertThat(t.capacity()).isEqualTo(4);
-        assertThat(t.contains(3)).isFalse();
+        assertThat(t.contains(9_999 * 64 + 5)).isFalse();
     }
 }

@@ -175,11 +175,18 @@ public class RandomOrderBenchmark {
         }
     }
 
-    /** An mdev in a 64 GiB guest, mapped, and 65,536 distinct random 16-page slots. */
+    /**
+     * An mdev in a 64 GiB guest, mapped, and 65,536 distinct random 16-page slots. {@code
+     * runPages}: the host's physically contiguous runs of anonymous memory, 64 (the default) or 1
+     * (every page somewhere else: no two pages of a pin are physically adjacent).
+     */
     @State(Scope.Thread)
     public static class Pins {
         static final int PINS = 65_536;
         static final int BATCH = 16;
+
+        @Param({"64", "1"})
+        long runPages;
 
         Vfio vfio;
         Vm vm;
@@ -189,7 +196,7 @@ public class RandomOrderBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             long guest = 64L << 30;
-            vfio = runtime(SimHost.builder().build());
+            vfio = runtime(SimHost.builder().anonymousRunPages(runPages).build());
             vm = new Vm(vfio, 0, guest, true);
             vm.map(0, guest);
             long pageSize = vfio.host().pageSize();
