@@ -1,5 +1,12 @@
 package io.vfio4j.type1;
 
+import static io.vfio4j.type1.GroupBuckets.BASE;
+import static io.vfio4j.type1.GroupBuckets.COUNTS;
+import static io.vfio4j.type1.GroupBuckets.FREE;
+import static io.vfio4j.type1.GroupBuckets.STRIDE;
+import static io.vfio4j.type1.GroupBuckets.countAt;
+import static io.vfio4j.type1.GroupBuckets.pagesOf;
+
 /**
  * The external pins of one mapping (the kernel's {@code pfn_list}: a frame and a reference count
  * per pinned IOVA page), kept by aligned groups of 8 pages. A group is one bucket of three longs in
@@ -14,10 +21,8 @@ package io.vfio4j.type1;
  *
  * <p>Why (issue 17): per-page slots of 20 bytes made 1 Mi held pages a 40 MiB table, and a 16-page
  * pin or unpin touched about seven cache lines of it; here such a run touches two or three buckets
- * of 24 bytes, and the same pins fit in a tenth of the space. Hashing follows the project's
- * convention for primitive tables (see {@link PageRefTable}): power-of-two bucket count, Fibonacci
- * hashing of the group number, linear probing, growth ×2 above 3/4 full, backward-shift deletion.
- * Not thread-safe: the container lock guards it.
+ * of 24 bytes, and the same pins fit in a tenth of the space. The buckets are a {@link
+ * GroupBuckets}. Not thread-safe: the container lock guards it.
  */
 final class PinGroupTable {
     /** {@link #releaseRun}: the page was not pinned. */
@@ -28,23 +33,11 @@ final class PinGroupTable {
 
     private static final int GROUP_SHIFT = 3;
     private static final int GROUP = 1 << GROUP_SHIFT;
-    private static final int STRIDE = 3;
-    private static final int BASE = 1;
-    private static final int COUNTS = 2;
-
-    /** Marks a free bucket: group numbers are {@code page >> 3}, so never this. */
-    private static final long FREE = Long.MIN_VALUE;
 
     /** The largest count a group's byte holds; the next reference moves the page to overflow. */
     static final int MAX_IN_GROUP = 255;
 
-    private static final int MIN_BUCKETS = 4;
-    private static final int MAX_BUCKETS = 1 << 29;
-
-    private long[] table;
-    private int capacity;
-    private int shift;
-    private int buckets;
+    private final GroupBuckets buckets = new GroupBuckets();
 
     /** Pages and references counted in the buckets (the overflow table counts its own). */
     private int groupPages;
@@ -55,12 +48,13 @@ final class PinGroupTable {
     private PageRefTable overflow;
 
     /*
-     * The group {@link #addRef} last found no bucket for, and where its bucket would go, until the
-     * buckets next change: a pin of new pages looks its first group up once, not twice.
+     * The group {@link #addRef} last found no bucket for, and where its bucket would go, while the
+     * buckets keep that stamp: a pin of new pages looks its first group up once, not twice.
      */
     private long missGroup = FREE;
 
     private int missAt;
+    private int missStamp;
 
     /*
      * Per-page mode: most new pages of this mapping did not follow their group's base (memory
@@ -81,19 +75,6 @@ final class PinGroupTable {
     /** Scratch for the overflow table's run release (the container lock guards it). */
     private int[] slots = new int[0];
 
-    PinGroupTable() {
-        allocate(MIN_BUCKETS);
-    }
-
-    private void allocate(int buckets) {
-        capacity = buckets;
-        shift = 64 - Integer.numberOfTrailingZeros(buckets);
-        table = new long[buckets * STRIDE];
-        for (int b = 0; b < buckets; b++) {
-            table[b * STRIDE] = FREE;
-        }
-    }
-
     /** Distinct pinned pages. */
     int size() {
         return groupPages + (overflow == null ? 0 : overflow.size());
@@ -113,30 +94,6 @@ final class PinGroupTable {
         return overflow == null ? 0 : overflow.size();
     }
 
-    private int home(long group) {
-        return (int) ((group * 0x9E3779B97F4A7C15L) >>> shift);
-    }
-
-    /** The bucket of {@code group}, or {@code -(free bucket + 1)} where it would go. */
-    private int bucketOf(long group) {
-        int mask = capacity - 1;
-        int b = home(group);
-        while (true) {
-            long k = table[b * STRIDE];
-            if (k == group) {
-                return b;
-            }
-            if (k == FREE) {
-                return -b - 1;
-            }
-            b = (b + 1) & mask;
-        }
-    }
-
-    private static int countAt(long counts, int offset) {
-        return (int) (counts >>> (offset << 3)) & 0xFF;
-    }
-
     private boolean overflowHas(long page) {
         return overflow != null && overflow.size() > 0 && overflow.contains(page);
     }
@@ -146,9 +103,9 @@ final class PinGroupTable {
         if (perPage) {
             return overflow.refs(page);
         }
-        int b = bucketOf(page >> GROUP_SHIFT);
+        int b = buckets.find(page >> GROUP_SHIFT);
         if (b >= 0) {
-            int c = countAt(table[b * STRIDE + COUNTS], (int) (page & (GROUP - 1)));
+            int c = countAt(buckets.table[b * STRIDE + COUNTS], (int) (page & (GROUP - 1)));
             if (c > 0) {
                 return c;
             }
@@ -166,9 +123,9 @@ final class PinGroupTable {
             return overflow.pfn(page);
         }
         int off = (int) (page & (GROUP - 1));
-        int b = bucketOf(page >> GROUP_SHIFT);
-        if (b >= 0 && countAt(table[b * STRIDE + COUNTS], off) > 0) {
-            return table[b * STRIDE + BASE] + off;
+        int b = buckets.find(page >> GROUP_SHIFT);
+        if (b >= 0 && countAt(buckets.table[b * STRIDE + COUNTS], off) > 0) {
+            return buckets.table[b * STRIDE + BASE] + off;
         }
         if (overflowHas(page)) {
             return overflow.pfn(page);
@@ -188,19 +145,21 @@ final class PinGroupTable {
         }
         int off = (int) (page & (GROUP - 1));
         long group = page >> GROUP_SHIFT;
-        int b = bucketOf(group);
+        int b = buckets.find(group);
         if (b < 0) {
             missGroup = group;
             missAt = b;
+            missStamp = buckets.stamp();
         } else {
+            long[] t = buckets.table;
             int i = b * STRIDE;
-            long counts = table[i + COUNTS];
+            long counts = t[i + COUNTS];
             int sh = off << 3;
             int c = (int) (counts >>> sh) & 0xFF;
             if (c > 0) {
-                long pfn = table[i + BASE] + off;
+                long pfn = t[i + BASE] + off;
                 if (c < MAX_IN_GROUP) {
-                    table[i + COUNTS] = counts + (1L << sh);
+                    t[i + COUNTS] = counts + (1L << sh);
                     groupRefs++;
                 } else {
                     // A count past one byte: the page goes on per page, with its frame.
@@ -235,8 +194,8 @@ final class PinGroupTable {
             long p = page + n;
             int off = (int) (p & (GROUP - 1));
             int inGroup = Math.min(max - n, GROUP - off);
-            int b = bucketOf(p >> GROUP_SHIFT);
-            long counts = b >= 0 ? table[b * STRIDE + COUNTS] : 0;
+            int b = buckets.find(p >> GROUP_SHIFT);
+            long counts = b >= 0 ? buckets.table[b * STRIDE + COUNTS] : 0;
             for (int x = 0; x < inGroup; x++) {
                 if (countAt(counts, off + x) != 0 || overflowHas(p + x)) {
                     return n + x;
@@ -264,22 +223,17 @@ final class PinGroupTable {
             long group = p >> GROUP_SHIFT;
             int off = (int) (p & (GROUP - 1));
             int inGroup = Math.min(n - j, GROUP - off);
-            int b = group == missGroup ? missAt : bucketOf(group);
+            int b =
+                    group == missGroup && missStamp == buckets.stamp()
+                            ? missAt
+                            : buckets.find(group);
             if (b < 0) {
-                if ((buckets + 1) * 4L > capacity * 3L) {
-                    grow();
-                    b = bucketOf(group);
-                }
-                b = -b - 1;
-                missGroup = FREE;
-                table[b * STRIDE] = group;
-                table[b * STRIDE + BASE] = pfn0 + j - off;
-                table[b * STRIDE + COUNTS] = 0;
-                buckets++;
+                b = buckets.add(group, b, pfn0 + j - off);
             }
+            long[] t = buckets.table;
             int i = b * STRIDE;
-            long base = table[i + BASE];
-            long counts = table[i + COUNTS];
+            long base = t[i + BASE];
+            long counts = t[i + COUNTS];
             for (int x = 0; x < inGroup; x++) {
                 long pfn = pfn0 + j + x;
                 if (pfn == base + off + x) {
@@ -292,7 +246,7 @@ final class PinGroupTable {
                     oddInserts++;
                 }
             }
-            table[i + COUNTS] = counts;
+            t[i + COUNTS] = counts;
             j += inGroup;
         }
         if (oddInserts >= JUDGE_AFTER && oddInserts > ODD_PER_GROUPED * groupInserts) {
@@ -303,22 +257,20 @@ final class PinGroupTable {
     /** Moves every page of the buckets to the overflow table and stops using buckets. */
     private void toPerPage() {
         PageRefTable o = overflow();
-        for (int b = 0; b < capacity; b++) {
-            long group = table[b * STRIDE];
+        for (int b = 0; b < buckets.capacity(); b++) {
+            long group = buckets.table[b * STRIDE];
             if (group != FREE) {
-                long base = table[b * STRIDE + BASE];
-                long counts = table[b * STRIDE + COUNTS];
+                long base = buckets.table[b * STRIDE + BASE];
+                long counts = buckets.table[b * STRIDE + COUNTS];
                 for (long m = pagesOf(counts); m != 0; m &= m - 1) {
                     int off = Long.numberOfTrailingZeros(m) >>> 3;
                     o.add((group << GROUP_SHIFT) | off, base + off, countAt(counts, off));
                 }
             }
         }
-        allocate(MIN_BUCKETS);
-        buckets = 0;
+        buckets.reset();
         groupPages = 0;
         groupRefs = 0;
-        missGroup = FREE;
         perPage = true;
     }
 
@@ -345,7 +297,7 @@ final class PinGroupTable {
             long p = page0 + j;
             int off = (int) (p & (GROUP - 1));
             int inGroup = Math.min(n - j, GROUP - off);
-            int b = bucketOf(p >> GROUP_SHIFT);
+            int b = buckets.find(p >> GROUP_SHIFT);
             if (b < 0) {
                 for (int x = 0; x < inGroup; x++) {
                     out[j + x] = releaseOverflow(p + x);
@@ -353,9 +305,10 @@ final class PinGroupTable {
                 j += inGroup;
                 continue;
             }
+            long[] t = buckets.table;
             int i = b * STRIDE;
-            long base = table[i + BASE];
-            long counts = table[i + COUNTS];
+            long base = t[i + BASE];
+            long counts = t[i + COUNTS];
             for (int x = 0; x < inGroup; x++) {
                 int sh = (off + x) << 3;
                 int c = (int) (counts >>> sh) & 0xFF;
@@ -373,9 +326,9 @@ final class PinGroupTable {
                 }
             }
             if (counts == 0) {
-                removeBucket(b);
+                buckets.remove(b);
             } else {
-                table[i + COUNTS] = counts;
+                t[i + COUNTS] = counts;
             }
             j += inGroup;
         }
@@ -395,9 +348,9 @@ final class PinGroupTable {
             return overflow.drop(page, n);
         }
         int off = (int) (page & (GROUP - 1));
-        int b = bucketOf(page >> GROUP_SHIFT);
+        int b = buckets.find(page >> GROUP_SHIFT);
         if (b >= 0) {
-            long counts = table[b * STRIDE + COUNTS];
+            long counts = buckets.table[b * STRIDE + COUNTS];
             int sh = off << 3;
             int c = (int) (counts >>> sh) & 0xFF;
             if (c > 0) {
@@ -414,58 +367,13 @@ final class PinGroupTable {
      * bucket when no page is left in it, and counts the pages that left.
      */
     private void store(int b, long counts, int refs) {
-        long before = table[b * STRIDE + COUNTS];
+        long before = buckets.table[b * STRIDE + COUNTS];
         groupPages -= Long.bitCount(pagesOf(before)) - Long.bitCount(pagesOf(counts));
         groupRefs -= refs;
         if (counts == 0) {
-            removeBucket(b);
+            buckets.remove(b);
         } else {
-            table[b * STRIDE + COUNTS] = counts;
-        }
-    }
-
-    /** Bit 8k set iff offset k's byte in {@code counts} is nonzero. */
-    private static long pagesOf(long counts) {
-        // Fold each byte onto its bit 0; the shifts carry bits only into lower bytes' upper bits.
-        long x = counts | (counts >>> 4);
-        x |= x >>> 2;
-        x |= x >>> 1;
-        return x & 0x0101010101010101L;
-    }
-
-    /** Backward-shift deletion keeps probe chains intact without tombstones. */
-    private void removeBucket(int b) {
-        int mask = capacity - 1;
-        int hole = b;
-        int i = (b + 1) & mask;
-        while (table[i * STRIDE] != FREE) {
-            int h = home(table[i * STRIDE]);
-            boolean movable = hole <= i ? (h <= hole || h > i) : (h <= hole && h > i);
-            if (movable) {
-                System.arraycopy(table, i * STRIDE, table, hole * STRIDE, STRIDE);
-                hole = i;
-            }
-            i = (i + 1) & mask;
-        }
-        table[hole * STRIDE] = FREE;
-        buckets--;
-        missGroup = FREE;
-    }
-
-    private void grow() {
-        if (capacity == MAX_BUCKETS) {
-            throw new IllegalStateException("pin table cannot hold " + (buckets + 1) + " groups");
-        }
-        long[] old = table;
-        int oldCapacity = capacity;
-        allocate(capacity * 2);
-        missGroup = FREE;
-        for (int b = 0; b < oldCapacity; b++) {
-            long group = old[b * STRIDE];
-            if (group != FREE) {
-                int to = -bucketOf(group) - 1;
-                System.arraycopy(old, b * STRIDE, table, to * STRIDE, STRIDE);
-            }
+            buckets.table[b * STRIDE + COUNTS] = counts;
         }
     }
 
@@ -478,10 +386,10 @@ final class PinGroupTable {
 
     /** Adds every page's references to {@code dst} (frames not copied). */
     void addRefsTo(PageRefTable dst) {
-        for (int b = 0; b < capacity; b++) {
-            long group = table[b * STRIDE];
+        for (int b = 0; b < buckets.capacity(); b++) {
+            long group = buckets.table[b * STRIDE];
             if (group != FREE) {
-                long counts = table[b * STRIDE + COUNTS];
+                long counts = buckets.table[b * STRIDE + COUNTS];
                 for (long m = pagesOf(counts); m != 0; m &= m - 1) {
                     int off = Long.numberOfTrailingZeros(m) >>> 3;
                     dst.add((group << GROUP_SHIFT) | off, 0, countAt(counts, off));
@@ -497,11 +405,11 @@ final class PinGroupTable {
     long[] sortedPages() {
         long[] out = new long[size()];
         int n = 0;
-        for (int b = 0; b < capacity; b++) {
-            long group = table[b * STRIDE];
+        for (int b = 0; b < buckets.capacity(); b++) {
+            long group = buckets.table[b * STRIDE];
             if (group != FREE) {
                 // Only the pages present (one, for scattered single-page pins).
-                for (long m = pagesOf(table[b * STRIDE + COUNTS]); m != 0; m &= m - 1) {
+                for (long m = pagesOf(buckets.table[b * STRIDE + COUNTS]); m != 0; m &= m - 1) {
                     out[n++] = (group << GROUP_SHIFT) | (Long.numberOfTrailingZeros(m) >>> 3);
                 }
             }
@@ -517,17 +425,17 @@ final class PinGroupTable {
 
     /** The bucket {@code group}'s probe starts from at the current capacity (for tests). */
     int homeOf(long group) {
-        return home(group);
+        return buckets.homeOf(group);
     }
 
     /** Buckets in use (for tests). */
     int buckets() {
-        return buckets;
+        return buckets.count();
     }
 
     /** Bucket capacity (for tests and footprint reasoning). */
     int capacity() {
-        return capacity;
+        return buckets.capacity();
     }
 
     /** The pages and their counts in ascending page order (test failure messages). */
