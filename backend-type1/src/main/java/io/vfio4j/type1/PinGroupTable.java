@@ -437,15 +437,4 @@ final class PinGroupTable {
     int capacity() {
         return buckets.capacity();
     }
-
-    /** The pages and their counts in ascending page order (test failure messages). */
-    @Override
-    public String toString() {
-        long[] pages = sortedPages();
-        StringBuilder sb = new StringBuilder("{");
-        for (long p : pages) {
-            sb.append(sb.length() > 1 ? ", " : "").append(p).append('=').append(refs(p));
-        }
-        return sb.append('}').toString();
-    }
 }
