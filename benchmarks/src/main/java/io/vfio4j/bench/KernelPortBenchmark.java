@@ -47,38 +47,27 @@ public class KernelPortBenchmark {
         public String order;
 
         KernelStructurePort port;
-        long bytes;
-        int[] mapOrder;
-        int[] unmapOrder;
+        MapPattern pattern;
 
         @Setup(Level.Trial)
         public void setUp() {
-            String[] parts = shape.split("x");
-            int count = Integer.parseInt(parts[0]);
-            bytes = Sizes.parse(parts[1]);
-            long pages = count * bytes >>> 12;
-            port =
-                    new KernelStructurePort(
-                            VADDR, IOVA, new FrameLayout(BASE_PFN, pages, RUN_PAGES), true);
-            boolean random = order.equals("random");
-            mapOrder =
-                    random
-                            ? RandomOrderBenchmark.permutation(count, 1)
-                            : RandomOrderBenchmark.identity(count);
-            unmapOrder = random ? RandomOrderBenchmark.permutation(count, 2) : mapOrder;
+            pattern = MapPattern.of(shape, order);
+            FrameLayout layout = new FrameLayout(BASE_PFN, pattern.guestBytes() >>> 12, RUN_PAGES);
+            port = new KernelStructurePort(VADDR, IOVA, layout, true);
         }
     }
 
     /** MAPs every mapping in the order, then UNMAPs each (one call per mapping). */
     @Benchmark
     public long mapUnmap(Mappings m) {
+        MapPattern p = m.pattern;
         long pages = 0;
-        for (int i : m.mapOrder) {
-            long offset = i * m.bytes;
-            m.port.map(VADDR + offset, IOVA + offset, m.bytes >>> 12);
+        for (int i : p.mapOrder()) {
+            long offset = i * p.bytes();
+            m.port.map(VADDR + offset, IOVA + offset, p.bytes() >>> 12);
         }
-        for (int i : m.unmapOrder) {
-            pages += m.port.unmap(IOVA + i * m.bytes);
+        for (int i : p.unmapOrder()) {
+            pages += m.port.unmap(IOVA + i * p.bytes());
         }
         return pages;
     }

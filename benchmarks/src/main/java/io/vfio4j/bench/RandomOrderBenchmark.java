@@ -139,23 +139,15 @@ public class RandomOrderBenchmark {
 
         Vfio vfio;
         Vm vm;
-        int count;
-        long bytes;
-        int[] mapOrder;
-        int[] unmapOrder;
+        MapPattern pattern;
 
         @Setup(Level.Trial)
         public void setUp() {
-            String[] parts = shape.split("x");
-            count = Integer.parseInt(parts[0]);
-            bytes = Sizes.parse(parts[1]);
+            pattern = MapPattern.of(shape, order);
             SimHost host = SimHost.builder().build();
             host.addIommuGroup(IommuGroupSpec.of(1));
             vfio = runtime(host);
-            vm = new Vm(vfio, 1, count * bytes, false);
-            boolean random = order.equals("random");
-            mapOrder = random ? permutation(count, 1) : identity(count);
-            unmapOrder = random ? permutation(count, 2) : mapOrder;
+            vm = new Vm(vfio, 1, pattern.guestBytes(), false);
         }
 
         @TearDown(Level.Trial)
@@ -167,11 +159,12 @@ public class RandomOrderBenchmark {
     /** MAPs every mapping in the order, then UNMAPs each (one call per mapping). */
     @Benchmark
     public void mapUnmap(Mappings m) {
-        for (int i : m.mapOrder) {
-            m.vm.map(i * m.bytes, m.bytes);
+        MapPattern p = m.pattern;
+        for (int i : p.mapOrder()) {
+            m.vm.map(i * p.bytes(), p.bytes());
         }
-        for (int i : m.unmapOrder) {
-            m.vm.unmap(i * m.bytes, m.bytes);
+        for (int i : p.unmapOrder()) {
+            m.vm.unmap(i * p.bytes(), p.bytes());
         }
     }
 
