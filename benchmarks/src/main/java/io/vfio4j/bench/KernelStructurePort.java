@@ -20,13 +20,14 @@ import java.util.TreeMap;
  *       the hardware's last level; leaves are kept once allocated.
  * </ul>
  *
- * MAP pins page by page, charges {@code locked_vm} once per mapping and maps each physically
- * contiguous run; UNMAP reads each page's frame back from the IOMMU page table, clears it and drops
- * the page's reference. An mdev's pins go through each mapping's red-black tree of pinned pages
- * ({@code pfn_list} of {@code struct vfio_pfn}). Checked against drivers/vfio/vfio_iommu_type1.c
- * ({@code vfio_dma_do_map}, {@code vfio_pin_pages_remote}, {@code vfio_unmap_unpin}, {@code
- * vfio_iommu_type1_pin_pages}, {@code vfio_iommu_type1_unpin_pages}); no code was taken from it.
- * Error paths are reduced to the overlap check, which is all the benchmarks need. Not thread-safe.
+ * MAP pins page by page, and charges {@code locked_vm} for and maps each physically contiguous run
+ * in turn; UNMAP reads each page's frame back from the IOMMU page table, clears it, drops the
+ * page's reference, and uncharges the mapping at once. An mdev's pins go through each mapping's
+ * red-black tree of pinned pages ({@code pfn_list} of {@code struct vfio_pfn}). Checked against
+ * drivers/vfio/vfio_iommu_type1.c ({@code vfio_dma_do_map}, {@code vfio_pin_pages_remote}, {@code
+ * vfio_unmap_unpin}, {@code vfio_iommu_type1_pin_pages}, {@code vfio_iommu_type1_unpin_pages}); no
+ * code was taken from it. Error paths are reduced to the overlap check, which is all the benchmarks
+ * need. Not thread-safe.
  */
 final class KernelStructurePort {
     /** An IOMMU page-table leaf's entries (a 4 KiB table of 8-byte PTEs). */
@@ -118,11 +119,11 @@ final class KernelStructurePort {
             pageRefs[(int) (pfn - basePfn)]++;
             boolean runEnds = k + 1 == n || processPte[page + k + 1] != pfn + 1;
             if (runEnds) {
+                lockedVm += k + 1 - runStart;
                 iommuMap(ioPage + runStart, processPte[page + runStart], k + 1 - runStart);
                 runStart = k + 1;
             }
         }
-        lockedVm += pages;
         return true;
     }
 
