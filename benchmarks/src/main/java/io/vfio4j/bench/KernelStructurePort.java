@@ -35,6 +35,9 @@ final class KernelStructurePort {
 
     private static final int LEAF_SHIFT = 9;
 
+    /** 4 KiB pages, as the benchmarks' host. */
+    private static final int PAGE_SHIFT = 12;
+
     /** A cleared IOMMU page-table entry. */
     static final long NO_FRAME = -1;
 
@@ -76,7 +79,7 @@ final class KernelStructurePort {
     private long lockedVm;
 
     /**
-     * A process whose guest of {@code guestPages} pages at {@code vaddrBase} is backed by the
+     * A process whose guest of {@code layout.pages()} pages at {@code vaddrBase} is backed by the
      * frames of {@code layout} (page {@code i} at {@code layout.pfn(i)}), and a domain whose IOVA
      * space starts at {@code iovaBase} and spans as many pages; without {@code domain}, a container
      * of mdevs only, whose MAP_DMA pins nothing.
@@ -101,17 +104,18 @@ final class KernelStructurePort {
      * @return false (EEXIST, nothing changed) if the range overlaps a mapping
      */
     boolean map(long vaddr, long iova, long pages) {
-        long last = iova + (pages << 12) - 1;
+        long last = iova + (pages << PAGE_SHIFT) - 1;
         Map.Entry<Long, Dma> below = dmaList.floorEntry(last);
-        if (below != null && below.getValue().iova + (below.getValue().pages << 12) > iova) {
+        if (below != null
+                && below.getValue().iova + (below.getValue().pages << PAGE_SHIFT) > iova) {
             return false;
         }
         dmaList.put(iova, new Dma(iova, vaddr, pages));
         if (!domain) {
             return true;
         }
-        int page = (int) ((vaddr - vaddrBase) >>> 12);
-        int ioPage = (int) ((iova - iovaBase) >>> 12);
+        int page = (int) ((vaddr - vaddrBase) >>> PAGE_SHIFT);
+        int ioPage = (int) ((iova - iovaBase) >>> PAGE_SHIFT);
         int n = (int) pages;
         int runStart = 0;
         for (int k = 0; k < n; k++) {
@@ -140,7 +144,7 @@ final class KernelStructurePort {
         if (!domain) {
             return d.pages;
         }
-        int ioPage = (int) ((iova - iovaBase) >>> 12);
+        int ioPage = (int) ((iova - iovaBase) >>> PAGE_SHIFT);
         for (int k = 0; k < d.pages; k++) {
             long[] leaf = iommuLeaves[(ioPage + k) >>> LEAF_SHIFT];
             int slot = (ioPage + k) & (LEAF - 1);
@@ -160,12 +164,12 @@ final class KernelStructurePort {
     void pinPages(long iova, int n, long[] pfns) {
         Dma d = dmaList.floorEntry(iova).getValue();
         for (int k = 0; k < n; k++) {
-            long io = iova + ((long) k << 12);
+            long io = iova + ((long) k << PAGE_SHIFT);
             Vpfn v = d.pfnList.get(io);
             if (v != null) {
                 v.refs++;
             } else {
-                long pfn = processPte[(int) ((d.vaddr + (io - d.iova) - vaddrBase) >>> 12)];
+                long pfn = processPte[(int) ((d.vaddr + (io - d.iova) - vaddrBase) >>> PAGE_SHIFT)];
                 pageRefs[(int) (pfn - basePfn)]++;
                 lockedVm++;
                 v = new Vpfn(pfn);
@@ -179,7 +183,7 @@ final class KernelStructurePort {
     void unpinPages(long iova, int n) {
         Dma d = dmaList.floorEntry(iova).getValue();
         for (int k = 0; k < n; k++) {
-            long io = iova + ((long) k << 12);
+            long io = iova + ((long) k << PAGE_SHIFT);
             Vpfn v = d.pfnList.get(io);
             if (--v.refs == 0) {
                 d.pfnList.remove(io);
@@ -196,7 +200,7 @@ final class KernelStructurePort {
 
     /** The frame IOVA {@code iova} translates to, or {@link #NO_FRAME}. */
     long translate(long iova) {
-        int ioPage = (int) ((iova - iovaBase) >>> 12);
+        int ioPage = (int) ((iova - iovaBase) >>> PAGE_SHIFT);
         long[] leaf = iommuLeaves[ioPage >>> LEAF_SHIFT];
         return leaf == null ? NO_FRAME : leaf[ioPage & (LEAF - 1)];
     }
