@@ -17,14 +17,24 @@ import java.util.Arrays;
  * and {@code PageRefMap} need two and slot reservation. In an old/new comparison the convention
  * took 0.27–0.83× the time of the three earlier variants it replaced (0.66× for this map with 10^6
  * frames); the JMH runs were too noisy to tell (benchmarks/README.md, "Primitive hash tables").
- * This map also halves its capacity below 1/8 full: the host's pin table gives memory back after a
- * mass unpin.
+ *
+ * <p>This map also halves its capacity below 1/8 full, down to {@link #SHRINK_FLOOR} slots: the
+ * host's pin table lives as long as the host, so it gives memory back after a mass unpin. The other
+ * tables live as long as their mapping or device and keep their capacity until it goes: halving
+ * them made the held-pin benchmark, which empties and refills them on every call, 14–37 % slower
+ * (benchmarks/README.md, issue 17, ninth slice).
  */
 final class LongIntHashMap {
     /** Marks a free slot; the only key the map refuses. */
     static final long EMPTY = Long.MIN_VALUE;
 
     private static final int MIN_CAPACITY = 16;
+
+    /**
+     * Halving below 1/8 full stops at this many slots: a small table filled and emptied over and
+     * over (a 16-page pin then its unpin) would otherwise rehash on every cycle.
+     */
+    private static final int SHRINK_FLOOR = 1 << 10;
 
     private long[] keys;
     private int[] values;
@@ -40,6 +50,11 @@ final class LongIntHashMap {
 
     int size() {
         return size;
+    }
+
+    /** Slots allocated (for tests and footprint reasoning). */
+    int capacity() {
+        return keys.length;
     }
 
     /** The value of {@code key}, 0 if absent. */
@@ -144,7 +159,7 @@ final class LongIntHashMap {
         values[hole] = 0;
         size--;
         // Give memory back after a mass unpin; the factor 8 leaves hysteresis against thrashing.
-        if (keys.length > MIN_CAPACITY && size * 8 < keys.length) {
+        if (keys.length > SHRINK_FLOOR && size * 8 < keys.length) {
             rehash(keys.length / 2);
         }
     }

@@ -143,4 +143,44 @@ class LongIntHashMapTest {
                 .containsExactly(
                         model.keySet().stream().mapToLong(Long::longValue).sorted().toArray());
     }
+
+    @Test
+    void aMassUnpinGivesTheMemoryBack() {
+        LongIntHashMap map = new LongIntHashMap();
+        for (long pfn = 0; pfn < 10_000; pfn++) {
+            map.add(pfn, 1);
+        }
+        // 10,000 entries at most 3/4 full: the first power of two >= 13,334.
+        assertThat(map.capacity()).isEqualTo(16_384);
+        for (long pfn = 1_000; pfn < 10_000; pfn++) {
+            assertThat(map.decrementIfPresent(pfn)).isTrue();
+        }
+        // 1,000 left: halved while under 1/8 full, down to the last power of two <= 8,000.
+        assertThat(map.capacity()).isEqualTo(4_096);
+        assertThat(map.sortedKeys()).hasSize(1_000).startsWith(0, 1).endsWith(998, 999);
+        assertThat(map.get(999)).isEqualTo(1);
+        assertThat(map.get(1_000)).isZero();
+        for (long pfn = 0; pfn < 1_000; pfn++) {
+            assertThat(map.decrementIfPresent(pfn)).isTrue();
+        }
+        assertThat(map.capacity()).isEqualTo(1_024); // halving stops at the floor
+    }
+
+    @Test
+    void aSmallTableFilledAndEmptiedOverAndOverKeepsItsCapacity() {
+        LongIntHashMap map = new LongIntHashMap();
+        for (int cycle = 0; cycle < 1_000; cycle++) {
+            // A 16-page pin of scattered frames, then its unpin.
+            for (long pfn = 0; pfn < 16; pfn++) {
+                map.add(pfn * 4_099, 1);
+            }
+            // 16 entries at most 3/4 full: 32 slots, grown once in the first cycle.
+            assertThat(map.capacity()).isEqualTo(32);
+            for (long pfn = 0; pfn < 16; pfn++) {
+                assertThat(map.decrementIfPresent(pfn * 4_099)).isTrue();
+            }
+            assertThat(map.capacity()).isEqualTo(32);
+        }
+        assertThat(map.size()).isZero();
+    }
 }
