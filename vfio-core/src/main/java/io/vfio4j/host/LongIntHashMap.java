@@ -21,7 +21,7 @@ import java.util.Arrays;
  * <p>This map also halves its capacity below 1/8 full, down to {@link #SHRINK_FLOOR} slots: the
  * host's pin table lives as long as the host, so it gives memory back after a mass unpin. The other
  * tables live as long as their mapping or device and keep their capacity until it goes: halving
- * them made the held-pin benchmark, which empties and refills them on every call, 14–37 % slower
+ * them made the held-pin benchmark, which empties and refills them on every call, 14–62 % slower
  * (benchmarks/README.md, issue 17, ninth slice).
  */
 final class LongIntHashMap {
